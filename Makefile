@@ -1,0 +1,35 @@
+# The two commands: `make run` (set up and serve) and `make test` (everything, SQLite and PostgreSQL).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app webapp
+export TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run setup install test test-deps chromium bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+
+setup: install
+	$(FLASK) calendar seed
+	$(FLASK) processes load
+	$(FLASK) demo seed
+
+run: setup
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: install chromium
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,70 @@
+"""Who may do what: groups decide which tasks a user works on and which cases a user sees."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+OVERSEERS = frozenset({"auditors", "admins", "supervisors"})   # read every case
+DESIGNERS = frozenset({"designers", "admins"})
+
+
+class NotAllowed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    groups: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, name: str, groups) -> "Actor":
+        return cls(name, frozenset(groups))
+
+    @property
+    def is_overseer(self) -> bool:
+        return bool(self.groups & OVERSEERS)
+
+    @property
+    def is_designer(self) -> bool:
+        return bool(self.groups & DESIGNERS)
+
+    @property
+    def is_admin(self) -> bool:
+        return "admins" in self.groups
+
+
+SYSTEM = Actor("system", frozenset({"admins"}))
+
+
+def as_groups(value) -> set[str]:
+    if value is None:
+        return set()
+    if isinstance(value, str):
+        return {value}
+    return {str(v) for v in value}
+
+
+def start_groups_of(compiled, script_engine) -> set[str]:
+    """Groups named by the start event's `startGroups` property (an expression)."""
+    props = compiled.spec.task_specs[_start_id(compiled.spec)].extensions.get("properties", {})
+    expression = props.get("startGroups")
+    if not expression:
+        return set()
+    return as_groups(script_engine.environment.evaluate(expression, {}))
+
+
+def start_property(compiled, name: str) -> str | None:
+    return compiled.spec.task_specs[_start_id(compiled.spec)].extensions.get("properties", {}).get(name)
+
+
+def _start_id(spec) -> str:
+    start = spec.task_specs["Start"]
+    return start.outputs[0].name
+
+
+def can_work_on(actor: Actor, task_groups) -> bool:
+    return bool(actor.groups & set(task_groups))
+
+
+def can_see_instance(actor: Actor, instance_groups: set[str]) -> bool:
+    return actor.is_overseer or bool(actor.groups & instance_groups)

@@ -1,0 +1,61 @@
+"""The working-day calendar kept in the store: seeding, edits, imports, and the cached table."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from .workcal import HOLIDAY, WORKDAY, WorkCalendar, packaged_days, parse_day
+
+PACKAGE_SOURCE = "chinese-calendar package"
+
+
+class CalendarService:
+    def __init__(self, store):
+        self.store = store
+        self._cached: WorkCalendar | None = None
+
+    def current(self) -> WorkCalendar:
+        if self._cached is None:
+            self._cached = WorkCalendar.from_rows(self.store.calendar_days(), self.store.calendar_years())
+        return self._cached
+
+    def _changed(self):
+        self._cached = None
+
+    def seed_from_package(self) -> int:
+        """Load the packaged holiday table for the years not entered yet; returns days added."""
+        known = self.store.calendar_years()
+        table = {d: k for d, k in packaged_days().items() if d.year not in known}
+        self.store.set_calendar_days(table)
+        for year in sorted({d.year for d in table}):
+            self.store.add_calendar_year(year, PACKAGE_SOURCE)
+        self._changed()
+        return len(table)
+
+    def set_day(self, day, kind: str | None) -> None:
+        if kind not in (HOLIDAY, WORKDAY, None):
+            raise ValueError(f"kind must be {HOLIDAY} or {WORKDAY}")
+        self.store.set_calendar_days({parse_day(day): kind})
+        self._changed()
+
+    def import_year(self, text: str, source: str = "import") -> tuple[int, int]:
+        """Enter one year's official notice: JSON {"year": 2027, "holidays": [...], "workdays": [...]}."""
+        notice = json.loads(text)
+        year = int(notice["year"])
+        days = {parse_day(d): HOLIDAY for d in notice.get("holidays", [])}
+        days.update({parse_day(d): WORKDAY for d in notice.get("workdays", [])})
+        wrong = [d.isoformat() for d in days if d.year != year]
+        if wrong:
+            raise ValueError(f"dates outside {year}: {', '.join(wrong)}")
+        existing = {d: None for d, _ in self.store.calendar_days() if d.year == year}
+        self.store.set_calendar_days({**existing, **days})
+        self.store.add_calendar_year(year, source)
+        self._changed()
+        return year, len(days)
+
+    def due(self, start, days: int) -> dt.date:
+        return self.current().working_days_after(start, days)
+
+    def warnings(self, *days) -> list[int]:
+        """Years among `days` with no official table: counted as weekends only."""
+        return self.current().missing_years(*[d for d in days if d])

@@ -1,0 +1,24 @@
+"""Injectable "now": the system clock in production, a settable one in tests and `tick --now`."""
+from __future__ import annotations
+
+import datetime as dt
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+
+class FixedClock:
+    def __init__(self, at: dt.datetime):
+        self.at = at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+    def advance(self, **delta) -> dt.datetime:
+        self.at += dt.timedelta(**delta)
+        return self.at
+
+    def set(self, at: dt.datetime) -> None:
+        self.at = at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)

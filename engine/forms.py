@@ -1,0 +1,345 @@
+"""Task forms: JSON Schema + UI schema pairs; load them, coerce HTML posts, validate with human messages."""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+LOCAL_TZ = timezone(timedelta(hours=8))
+MISSING = object()
+WIDGETS = {"text", "textarea", "select", "radio", "checkbox", "hidden", "date", "datetime",
+           "number", "email", "tel", "url", "password"}
+TRUE_WORDS, FALSE_WORDS = {"true", "on", "1", "yes", "是"}, {"false", "off", "0", "no", "否"}
+LOCAL_DT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.I | re.A)
+FORMATS = FormatChecker()
+PRIORITY = {"required": 0, "type": 1, "dependentRequired": 2}
+MESSAGES = {  # validator keyword -> (Simplified Chinese, English); {v} is the keyword's value
+    "required": ("此项为必填项", "This field is required"), "integer": ("请输入整数", "Please enter a whole number"),
+    "number": ("请输入数字", "Please enter a number"), "string": ("请输入文字", "Please enter text"),
+    "boolean": ("请选择是或否", "Please choose yes or no"), "object": ("格式不正确", "Invalid value"),
+    "array": ("请选择一项或多项", "Please choose one or more items"),
+    "choice": ("请选择列表中的选项", "Please choose one of the listed options"),
+    "const": ("取值应为“{v}”", "The value must be “{v}”"), "checked": ("必须勾选此项", "This box must be ticked"),
+    "date": ("日期格式应为 YYYY-MM-DD", "Dates must look like YYYY-MM-DD"),
+    "date-time": ("日期时间格式应为 YYYY-MM-DD HH:MM", "Date and time must look like YYYY-MM-DD HH:MM"),
+    "email": ("请输入有效的电子邮箱地址", "Please enter a valid e-mail address"),
+    "format": ("格式不正确", "Invalid format"), "pattern": ("格式不正确", "Invalid format"),
+    "minLength": ("至少需要 {v} 个字符", "Enter at least {v} characters"),
+    "maxLength": ("不能超过 {v} 个字符", "Enter at most {v} characters"),
+    "minimum": ("不能小于 {v}", "Must be at least {v}"), "maximum": ("不能大于 {v}", "Must be at most {v}"),
+    "exclusiveMinimum": ("必须大于 {v}", "Must be greater than {v}"),
+    "exclusiveMaximum": ("必须小于 {v}", "Must be less than {v}"),
+    "multipleOf": ("必须是 {v} 的倍数", "Must be a multiple of {v}"),
+    "maxItems": ("最多 {v} 项", "Choose at most {v} items"), "minItems": ("至少 {v} 项", "Choose at least {v} items"),
+    "uniqueItems": ("不能有重复项", "Items must not repeat"),
+    "additionalProperties": ("包含未知字段：{v}", "Unknown fields: {v}"), "fallback": ("输入不正确", "Invalid value"),
+}
+
+
+class FormError(Exception):
+    """A form definition that cannot be used; `problems` says what is wrong, one message each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_datetime(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    return bool(RFC3339.match(value)) and bool(datetime.fromisoformat(value.upper().replace("Z", "+00:00")))
+
+
+def _type(schema: dict):
+    kind = schema.get("type")
+    return next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+
+
+def _choices(schema: dict, ui: dict | None = None) -> list[tuple]:
+    """[(value, title)] of a oneOf/anyOf-of-consts, an enum (with ui:enumNames) or a boolean."""
+    alts = schema.get("oneOf") or schema.get("anyOf") or []
+    if alts and all(isinstance(a, dict) and "const" in a for a in alts):
+        return [(a["const"], a.get("title", str(a["const"]))) for a in alts]
+    if isinstance(schema.get("enum"), list):
+        names = (ui or {}).get("ui:enumNames") or []
+        return [(v, names[i] if i < len(names) else str(v)) for i, v in enumerate(schema["enum"])]
+    return [(True, "是"), (False, "否")] if _type(schema) == "boolean" else []
+
+
+def _widget(schema: dict, ui: dict) -> str:
+    kind, explicit = _type(schema), ui.get("ui:widget")
+    if kind == "array":
+        items = schema.get("items") or {}
+        if _type(items) == "object":
+            return "rows"
+        return ("multiselect" if explicit == "select" else "checkboxes") if _choices(items, ui) else "lines"
+    if explicit in WIDGETS:
+        return explicit
+    if kind == "boolean":
+        return "checkbox"
+    if _choices(schema, ui):
+        return "select"
+    if kind in ("integer", "number"):
+        return "number"
+    return {"date": "date", "date-time": "datetime"}.get(schema.get("format"), "text")
+
+
+def _spec(key: str, schema: dict, ui: dict, required: bool) -> dict:
+    """What the form template needs to draw one field (it reads limits straight from `schema`)."""
+    ui, items = (ui if isinstance(ui, dict) else {}), schema.get("items") or {}
+    widget = _widget(schema, ui)
+    columns = [_spec(k, s, (ui.get("items") or {}).get(k, {}), k in items.get("required", []))
+               for k, s in (items.get("properties") or {}).items()] if widget == "rows" else []
+    choices = _choices(items if _type(schema) == "array" else schema, ui)
+    return {"key": key, "id": "f-" + key, "schema": schema, "ui": ui, "widget": widget, "columns": columns,
+            "label": schema.get("title", key), "required": required, "rows": min(schema.get("maxItems") or 5, 20),
+            "choices": [{"value": _as_input(v), "title": t} for v, t in choices],
+            "help": [h for h in (ui.get("ui:help"), schema.get("description")) if h]}
+
+
+def _local_minutes(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return (moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def _as_input(value, schema: dict | None = None):
+    """A stored value as an HTML input shows it: strings, lists of strings for arrays."""
+    schema = schema or {}
+    if _type(schema) == "array" or isinstance(value, list):
+        values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+        return [_as_input(v, schema.get("items")) for v in values]
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and schema.get("format") == "date-time":
+        return _local_minutes(value)
+    return str(value)
+
+
+def _display(value, schema: dict, ui: dict) -> str:
+    if isinstance(value, list):
+        sep = "；" if any(isinstance(v, dict) for v in value) else "、"
+        return sep.join(_display(v, schema.get("items") or {}, ui) for v in value)
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        return "，".join(f"{props.get(k, {}).get('title', k)}：{_display(v, props.get(k, {}), {})}"
+                        for k, v in value.items())
+    for const, title in _choices(schema, ui):
+        if const == value and type(const) is type(value):
+            return title
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, str) and schema.get("format") == "date-time":
+        return _local_minutes(value).replace("T", " ")
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Form:
+    """One user task's form: a JSON Schema and its RJSF-style UI schema."""
+    name: str
+    schema: dict
+    ui: dict
+
+    @property
+    def properties(self) -> dict:
+        return self.schema.get("properties") or {}
+
+    @property
+    def required(self) -> list[str]:
+        return self.schema.get("required") or []
+
+    def field_order(self) -> list[str]:
+        order = list(dict.fromkeys(n for n in self.ui.get("ui:order", []) if n == "*" or n in self.properties))
+        rest = [n for n in self.properties if n not in order]
+        at = order.index("*") if "*" in order else len(order)
+        return order[:at] + rest + order[at + 1:]
+
+    def labels(self) -> dict[str, str]:
+        return {k: p.get("title", k) for k, p in self.properties.items()}
+
+    def choice_label(self, field: str, value) -> str:
+        return _display(value, self.properties.get(field) or {}, self.ui.get(field) or {})
+
+    def fields(self) -> list[dict]:
+        """Field specs, in display order, for the form template."""
+        return [_spec(k, self.properties[k], self.ui.get(k, {}), k in self.required) for k in self.field_order()]
+
+    def input_value(self, spec: dict, value):
+        return _as_input(value, spec["schema"])
+
+
+def _parse(text, file: str):
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise FormError([f"{file}: not valid JSON: {exc}"]) from None
+
+
+def _schema_problems(schema, file: str) -> list[str]:
+    if not isinstance(schema, dict):
+        return [f"{file}: the schema must be a JSON object"]
+    try:
+        Draft202012Validator.check_schema(schema, format_checker=FORMATS)
+    except SchemaError as exc:
+        where = "/".join(map(str, exc.absolute_path)) or "(top level)"
+        return [f"{file}: invalid JSON Schema at {where}: {exc.message}"]
+    props = schema.get("properties") or {}
+    problems = [] if schema.get("type") == "object" else [f'{file}: top-level "type" must be "object"']
+    problems += [f"{file}: required field '{n}' is not in properties" for n in schema.get("required", [])
+                 if n not in props]
+    return problems
+
+
+def _ui_problems(schema: dict, ui, file: str) -> list[str]:
+    if not isinstance(ui, dict):
+        return [f"{file}: the UI schema must be a JSON object"]
+    props, order = schema.get("properties") or {}, ui.get("ui:order", [])
+    if not isinstance(order, list):
+        return [f"{file}: ui:order must be a list of field names"]
+    problems = [f"{file}: ui:order names unknown field '{n}'" for n in order if n != "*" and n not in props]
+    return problems + [f"{file}: settings for unknown field '{k}'" for k in ui
+                       if not k.startswith("ui:") and k not in props]
+
+
+def load_form(schema_text: str, ui_text: str | None, name: str) -> Form:
+    """Parse and check a form's two files; raise FormError listing the problems."""
+    schema = _parse(schema_text, f"{name}.schema.json")
+    ui = {} if ui_text is None or not ui_text.strip() else _parse(ui_text, f"{name}.uischema.json")
+    problems = _schema_problems(schema, f"{name}.schema.json")
+    problems += _ui_problems(schema, ui, f"{name}.uischema.json") if isinstance(schema, dict) else []
+    if problems:
+        raise FormError(problems)
+    return Form(name, schema, ui)
+
+
+def defaults(form: Form) -> dict:
+    return {k: copy.deepcopy(p["default"]) for k, p in form.properties.items() if "default" in p}
+
+
+def _getlist(formdata, name: str) -> list:
+    if hasattr(formdata, "getlist"):
+        return list(formdata.getlist(name))
+    value = formdata.get(name)
+    return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _number(text: str, kind: str):
+    try:
+        num = float(text) if any(c in text for c in ".eE") else int(text)
+    except ValueError:
+        return text
+    if isinstance(num, float) and not math.isfinite(num):
+        return text
+    return int(num) if kind == "integer" and isinstance(num, float) and num.is_integer() else num
+
+
+def _scalar(raw, schema: dict):
+    """One posted string as typed JSON; MISSING when blank; the raw text when it does not parse."""
+    if not isinstance(raw, str):
+        return raw
+    text, kind = raw.replace("\r\n", "\n").strip(), _type(schema)
+    if text == "":
+        return MISSING
+    for value, _ in _choices(schema):
+        if _as_input(value) == text:
+            return value
+    if kind == "boolean":
+        return True if text.lower() in TRUE_WORDS else False if text.lower() in FALSE_WORDS else text
+    if kind in ("integer", "number"):
+        return _number(text, kind)
+    if schema.get("format") == "date-time" and LOCAL_DT.match(text):  # from <input type=datetime-local>
+        return text.replace(" ", "T") + (":00" if len(text) == 16 else "") + "+08:00"
+    return text
+
+
+def _rows(formdata, key: str, items: dict, ui: dict) -> list[dict]:
+    props, pattern = items.get("properties") or {}, re.compile(re.escape(key) + r"-(\d{1,3})-(.+)$")
+    indexes = sorted({int(m.group(1)) for m in map(pattern.match, formdata.keys()) if m and m.group(2) in props})
+    rows = []
+    for i in indexes:
+        row = {p: _field(formdata, f"{key}-{i}-{p}", s, (ui.get("items") or {}).get(p, {}), False)
+               for p, s in props.items()}
+        row = {p: v for p, v in row.items() if v is not MISSING}
+        if any(v is not False for v in row.values()):
+            rows.append(row)
+    return rows
+
+
+def _field(formdata, key: str, schema: dict, ui: dict, required: bool):
+    kind, values = _type(schema), _getlist(formdata, key)
+    if kind == "array":
+        items = schema.get("items") or {}
+        if _type(items) == "object":
+            found = _rows(formdata, key, items, ui) or [v for v in values if isinstance(v, dict)]
+        else:
+            lines = values if _choices(items, ui) else [ln for v in values for ln in str(v).splitlines()]
+            found = [v for v in (_scalar(x, items) for x in lines) if v is not MISSING]
+        return MISSING if required and not found else found
+    if kind == "boolean" and not values:
+        return MISSING if ui.get("ui:widget") in ("radio", "select") else False
+    return _scalar(values[-1], schema) if values else MISSING
+
+
+def coerce(form: Form, formdata) -> dict:
+    """An HTML post (MultiDict, or a dict of lists/values) as typed JSON data; unknown names are ignored."""
+    data = {}
+    for key, schema in form.properties.items():
+        value = _field(formdata, key, schema, form.ui.get(key) or {}, key in form.required)
+        if value is not MISSING:
+            data[key] = value
+    return data
+
+
+def _paths(err) -> list[str]:
+    """Where to show an error: a missing field itself; a multi-select's or row's problem on the whole list."""
+    path, have = [str(p) for p in err.absolute_path], err.instance if isinstance(err.instance, dict) else {}
+    if err.validator == "required":
+        return [".".join(path + [n]) for n in err.validator_value if n not in have]
+    if err.validator == "dependentRequired":
+        return [".".join(path + [d]) for t, deps in err.validator_value.items() if t in have
+                for d in deps if d not in have]
+    return [".".join(path[:-1] if len(path) > 1 and path[-1].isdigit() else path)]
+
+
+def _message(err, lang: str, label) -> str:
+    column = 1 if str(lang).lower().startswith("en") else 0
+    text, kw, val = {k: pair[column] for k, pair in MESSAGES.items()}, err.validator, err.validator_value
+    if kw in ("required", "dependentRequired"):
+        return text["required"]
+    if kw == "type":
+        return text.get(_type({"type": val}), text["fallback"])
+    if kw in ("enum", "oneOf", "anyOf") and (kw == "enum" or _choices(err.schema)):
+        return text["choice"]
+    if kw == "const":
+        return text["checked"] if val is True else text["const"].format(v=label(val))
+    if kw == "format":
+        return text.get(val, text["format"])
+    if kw in ("additionalProperties", "unevaluatedProperties"):
+        extra = sorted(set(err.instance) - set(err.schema.get("properties") or {}))
+        return text["additionalProperties"].format(v=", ".join(extra))
+    return text[kw].format(v=val) if kw in text else text["fallback"]
+
+
+def validate(form: Form, data: dict, lang: str = "zh") -> dict[str, str]:
+    """{field path: message}: '' for whole-form problems, 'rows.0.name' for a field inside a row."""
+    validator = Draft202012Validator(form.schema, format_checker=FORMATS)
+    found: dict[str, str] = {}
+    for err in sorted(validator.iter_errors(data), key=lambda e: PRIORITY.get(e.validator, 9)):
+        field = str(err.absolute_path[0]) if err.absolute_path else ""
+        for path in _paths(err):
+            found.setdefault(path, _message(err, lang, lambda v: form.choice_label(field, v)))
+    rank = {k: i for i, k in enumerate(form.field_order())}
+    return dict(sorted(found.items(), key=lambda kv: rank.get(kv[0].split(".")[0], len(rank))))

@@ -1,0 +1,145 @@
+"""SpiffWorkflow adapter: create, load, save and advance one workflow; checks task state itself."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import SpiffWorkflow.bpmn.specs.event_definitions.timer as timer_module
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .scripting import evaluate
+
+TIMER_TYPES = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
+
+
+class ClockDatetime(dt.datetime):
+    """Spiff's timer module asks datetime.now(); this answers from the service's clock."""
+    source = None
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.source.now() if cls.source else dt.datetime.now(tz)
+
+
+timer_module.datetime = ClockDatetime
+_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+
+
+class ProcessError(Exception):
+    """A diagram failed while running (script error, missing variable...)."""
+
+    def __init__(self, message, task=None):
+        super().__init__(message)
+        self.task = task
+
+
+class TaskNotReady(Exception):
+    pass
+
+
+@dataclass
+class ReadyTask:
+    id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    data: dict
+    index: int          # position among ready tasks of the same bpmn_id (multi-instance)
+
+
+class Runner:
+    """Wraps one BpmnWorkflow with the sandboxed script engine attached."""
+
+    def __init__(self, workflow: BpmnWorkflow, script_engine):
+        self.wf = workflow
+        self.engine = script_engine
+        self.wf.script_engine = script_engine
+
+    @classmethod
+    def start(cls, compiled, script_engine, data: dict) -> "Runner":
+        wf = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=script_engine)
+        runner = cls(wf, script_engine)
+        wf.get_next_task(spec_name="Start").set_data(**data)
+        runner._advance()
+        return runner
+
+    @classmethod
+    def load(cls, state: str, script_engine) -> "Runner":
+        return cls(_serializer.deserialize_json(state), script_engine)
+
+    def dump(self) -> str:
+        return _serializer.serialize_json(self.wf)
+
+    def _advance(self):
+        try:
+            self.wf.do_engine_steps()
+        except WorkflowException as exc:
+            task = getattr(getattr(exc, "task", None), "task_spec", None)
+            raise ProcessError(str(exc), getattr(task, "bpmn_id", None)) from exc
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        found, seen = [], {}
+        for t in self.wf.get_tasks(state=TaskState.READY, spec_class=UserTaskMixin):
+            spec = t.task_spec
+            seen[spec.bpmn_id] = seen.get(spec.bpmn_id, -1) + 1
+            found.append(ReadyTask(str(t.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                                   spec.lane, t.data, seen[spec.bpmn_id]))
+        return found
+
+    def complete(self, task_id: str, data: dict) -> None:
+        try:
+            task = self.wf.get_task_from_id(uuid.UUID(task_id))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TaskNotReady(task_id) from exc
+        if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTaskMixin):
+            raise TaskNotReady(task_id)
+        task.task_spec.add_data_from_form(task, data)
+        try:
+            task.run()
+        except WorkflowException as exc:
+            raise ProcessError(str(exc), task.task_spec.bpmn_id) from exc
+        self._advance()
+
+    def complete_by_spec(self, bpmn_id: str, index: int, data: dict) -> None:
+        """For replay: complete the index-th ready task of a given diagram element."""
+        matches = [t for t in self.ready_tasks() if t.bpmn_id == bpmn_id]
+        if index >= len(matches):
+            raise TaskNotReady(f"{bpmn_id}[{index}]")
+        self.complete(matches[index].id, data)
+
+    def fire_timers(self) -> list[str]:
+        """Fire every timer that is due by the clock; return the names of those that fired."""
+        before = {(e.name, e.value) for e in self._timer_events()}
+        self.wf.refresh_timers()
+        self._advance()
+        after = {(e.name, e.value) for e in self._timer_events()}
+        return sorted(name or "timer" for name, value in before - after)
+
+    def _timer_events(self):
+        return [e for e in self.wf.waiting_events() if e.event_type in TIMER_TYPES and isinstance(e.value, str)]
+
+    def timers(self) -> list[dict]:
+        return sorted(({"task": e.name, "due_at": TimerEventDefinition.get_datetime(e.value)}
+                       for e in self._timer_events()), key=lambda t: t["due_at"])
+
+    def is_completed(self) -> bool:
+        return self.wf.is_completed()
+
+    def data(self) -> dict:
+        """The case data now: the workflow's data when done, else the ready tasks' data merged."""
+        if self.wf.is_completed():
+            return dict(self.wf.data)
+        merged = {}
+        for task in self.ready_tasks() or [self.wf.last_task]:
+            merged.update(task.data if task else {})
+        return merged
+
+    def evaluate(self, expression: str, data: dict):
+        return evaluate(self.engine, expression, data)

@@ -1,0 +1,89 @@
+"""Sandboxed script engine for diagram scripts, conditions, timers and DMN cells, plus host functions."""
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import operator
+import re
+from functools import lru_cache
+from typing import Callable
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
+                                     guarded_unpack_sequence, safer_getattr)
+from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
+
+from .workcal import WorkCalendar, parse_day
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+_EXTRA = ("min", "max", "sum", "sorted", "any", "all", "enumerate", "zip", "list", "dict",
+          "tuple", "set", "map", "filter", "reversed")
+_OPS = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv}
+GUARDS = {
+    "__builtins__": {**safe_builtins, **{n: getattr(builtins, n) for n in _EXTRA}},
+    "_getattr_": safer_getattr, "_getitem_": default_guarded_getitem,
+    "_getiter_": default_guarded_getiter, "_write_": full_write_guard,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_inplacevar_": lambda op, x, y: _OPS[op](x, y),
+}
+
+
+@lru_cache(maxsize=4096)
+def compile_sandboxed(src: str, mode: str):
+    """Compile under RestrictedPython; a rejected construct raises SyntaxError with its line."""
+    res = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(src)
+    if res.errors:
+        line = int((re.match(r"Line (\d+)", res.errors[0]) or [0, 1])[1])
+        raise SyntaxError("; ".join(res.errors), ("<script>", line, 0, ""))
+    return res.code
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """Scripts see the task data, the host functions and the guards; nothing else."""
+
+    def _scope(self, context, external_context):
+        return {**self.globals, **(external_context or {}), **context, **GUARDS}
+
+    def evaluate(self, expression, context, external_context=None):
+        return eval(compile_sandboxed(expression.strip(), "eval"), self._scope(context, external_context))
+
+    def execute(self, script, context, external_context=None):
+        scope = self._scope(context, external_context)
+        exec(compile_sandboxed(script, "exec"), scope)
+        hidden = set(GUARDS) | set(self.globals) | set(external_context or {})
+        for key in [k for k in context if k not in scope]:
+            del context[key]
+        context.update({k: v for k, v in scope.items() if k not in hidden and not callable(v)})
+        return True
+
+
+def host_functions(now: Callable[[], dt.datetime], calendar: Callable[[], WorkCalendar]) -> dict:
+    """The functions a diagram may call; `now` and `calendar` are read at call time."""
+    def local_now():
+        return now().astimezone(CHINA)
+
+    return {
+        "today": lambda: local_now().date().isoformat(),
+        "now": lambda: local_now().isoformat(timespec="seconds"),
+        "working_days_after": lambda day, n: calendar().working_days_after(day, int(n)).isoformat(),
+        "working_days_before": lambda day, n: calendar().working_days_after(day, -int(n)).isoformat(),
+        "calendar_days_after": lambda day, n: (parse_day(day) + dt.timedelta(days=int(n))).isoformat(),
+        "end_of_day": lambda day: f"{parse_day(day).isoformat()}T23:59:59+08:00",
+        "at_time": lambda day, hhmm: f"{parse_day(day).isoformat()}T{_hhmm(hhmm)}:00+08:00",
+    }
+
+
+def _hhmm(value: str) -> str:
+    hours, minutes = str(value).split(":")[:2]
+    return f"{int(hours):02d}:{int(minutes):02d}"
+
+
+def make_script_engine(now, calendar) -> PythonScriptEngine:
+    return PythonScriptEngine(environment=SandboxEnvironment(host_functions(now, calendar)))
+
+
+def evaluate(engine: PythonScriptEngine, expression: str, data: dict):
+    """Evaluate a designer's expression (task property) against task data in the sandbox."""
+    return engine.environment.evaluate(expression, dict(data))

@@ -1,0 +1,287 @@
+"""The service layer the web app and CLI call: processes, cases, tasks, timers; checks access."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import history
+from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
+from .calendar_service import CalendarService
+from .clock import SystemClock
+from .forms import Form, coerce, validate
+from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directory, compile_bundle
+from .replay import replay_events
+from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
+from .scripting import CHINA, make_script_engine
+from .store import Conflict, Deployment, InstanceRecord, InstanceStore, NotFound, TaskRow
+from .tasks import fields_masked_for, mask, task_rows
+
+__all__ = ["Service", "Actor", "NotAllowed", "NotFound", "Conflict", "InvalidData", "TaskClosed",
+           "InvalidProcess", "ProcessError"]
+
+
+class InvalidData(Exception):
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("invalid data: " + ", ".join(fields))
+        self.fields = fields
+
+
+class TaskClosed(Exception):
+    """The task exists but is no longer ready (done, cancelled, or taken by someone else)."""
+
+
+@dataclass
+class TaskDetail:
+    row: TaskRow
+    form: Form
+    data: dict
+    masked: list[str]
+    instance: InstanceRecord
+    forms: list[Form]
+
+
+class Service:
+    def __init__(self, store: InstanceStore, clock=None):
+        self.store = store
+        self.clock = clock or SystemClock()
+        ClockDatetime.source = self.clock
+        self.calendar = CalendarService(store)
+        self.script_engine = make_script_engine(self.clock.now, self.calendar.current)
+        self._compiled: dict[str, CompiledBundle] = {}
+
+    def now(self) -> dt.datetime:
+        ClockDatetime.source = self.clock
+        return self.clock.now()
+
+    # processes -------------------------------------------------------------------------------
+    def deploy(self, bundle: Bundle, actor: str = "system") -> Deployment:
+        """Validate and store a new version; an unchanged bundle keeps its current version."""
+        compiled = compile_bundle(bundle)
+        current = self.store.deployments(bundle.key)
+        if current and current[-1].bundle_hash == bundle.hash:
+            return current[-1]
+        self.store.put_bundle(bundle.hash, bundle.key, bundle.files)
+        self._compiled[bundle.hash] = compiled
+        return self.store.add_deployment(Deployment(bundle.key, 0, bundle.hash, compiled.name,
+                                                    self.now(), actor))
+
+    def deploy_files(self, key: str, files: dict[str, str], actor: str) -> Deployment:
+        """A new version from changed files; files not sent are taken from the current version."""
+        base = {}
+        if self.latest().get(key):
+            base = dict(self.current(key)[1].bundle.files)
+        return self.deploy(Bundle(key, {**base, **files}), actor)
+
+    def deploy_directory(self, processes_dir: Path, forms_dir: Path, actor="system") -> list[Deployment]:
+        keys = sorted(p.stem for p in Path(processes_dir).glob("*.bpmn"))
+        return [self.deploy(bundle_from_directory(k, processes_dir, forms_dir), actor) for k in keys]
+
+    def compiled(self, bundle_hash: str) -> CompiledBundle:
+        if bundle_hash not in self._compiled:
+            files = self.store.get_bundle_files(bundle_hash)
+            key = next(n for n in files if n.endswith(".bpmn")).removesuffix(".bpmn")
+            dep = next((d for d in self.store.deployments() if d.bundle_hash == bundle_hash), None)
+            self._compiled[bundle_hash] = compile_bundle(Bundle(dep.process_key if dep else key, files))
+        return self._compiled[bundle_hash]
+
+    def latest(self) -> dict[str, Deployment]:
+        return {d.process_key: d for d in self.store.deployments()}
+
+    def current(self, key: str) -> tuple[Deployment, CompiledBundle]:
+        dep = self.latest().get(key)
+        if dep is None:
+            raise NotFound(f"process {key}")
+        return dep, self.compiled(dep.bundle_hash)
+
+    def processes(self, actor: Actor) -> list[tuple[Deployment, bool]]:
+        found = []
+        for dep in self.latest().values():
+            groups = start_groups_of(self.compiled(dep.bundle_hash), self.script_engine)
+            found.append((dep, bool(actor.groups & groups)))
+        return found
+
+    # cases -------------------------------------------------------------------------------------
+    def start(self, key: str, data: dict | None, actor: Actor) -> InstanceRecord:
+        dep, compiled = self.current(key)
+        if not actor.groups & start_groups_of(compiled, self.script_engine) and not actor.is_admin:
+            raise NotAllowed(f"{actor.name} may not start {key}")
+        return self._start(dep, compiled, _clean_start_data(data), actor.name)
+
+    def _start(self, dep, compiled, data, actor_name, parent_id=None) -> InstanceRecord:
+        now = self.now()
+        instance_id = str(uuid.uuid4())
+        data = {**data, "case_no": data.get("case_no") or _case_no(compiled, now, instance_id)}
+        runner = Runner.start(compiled, self.script_engine, data)
+        rec = InstanceRecord(instance_id, dep.process_key, dep.version, dep.bundle_hash, "running", "",
+                             {}, parent_id=parent_id, created_at=now)
+        rows, result = self._snapshot(rec, runner, compiled)
+        event = history.new_event(rec.id, 0, "", now, "started", actor_name, data=data, result=result)
+        rec.last_seq, rec.last_hash = event.seq, event.hash
+        self.store.add_instance(rec, rows, [event])
+        return self.store.get_instance(rec.id)
+
+    def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None):
+        """Copy the workflow's state into the record; return its ready-task rows and the step result."""
+        now = self.now()
+        rec.state, rec.data, rec.updated_at = runner.dump(), runner.data(), now
+        rec.status = "completed" if runner.is_completed() else "running"
+        rec.title = _title(rec.data)
+        timers = runner.timers()
+        rec.timers = [{"task": t["task"], "due_at": t["due_at"].isoformat()} for t in timers]
+        rec.next_timer_at = timers[0]["due_at"] if timers else None
+        rows = task_rows(runner, compiled, rec.id, rec.process_key, rec.title, now)
+        result = {"status": rec.status, "ready": sorted(r.bpmn_id for r in rows), "data": rec.data}
+        if task_index is not None:
+            result["task_index"] = task_index
+        return rows, result
+
+    def _append(self, rec, rows, type_, actor_name, **fields):
+        event = history.new_event(rec.id, rec.last_seq, rec.last_hash, self.now(), type_, actor_name, **fields)
+        rec.last_seq, rec.last_hash = event.seq, event.hash
+        self.store.save_instance(rec, rows, [event])
+        return self.store.get_instance(rec.id)
+
+    def instance(self, instance_id: str, actor: Actor) -> InstanceRecord:
+        rec = self.store.get_instance(instance_id)
+        if not can_see_instance(actor, self.store.instance_groups(instance_id)):
+            raise NotAllowed(instance_id)
+        return rec
+
+    def instances(self, actor: Actor, process_key=None, status=None, limit=200) -> list[InstanceRecord]:
+        visible = None if actor.is_overseer else actor.groups
+        return self.store.list_instances(process_key, status, visible_to=visible, limit=limit)
+
+    def ready_tasks(self, instance_id: str) -> list[TaskRow]:
+        return self.store.instance_tasks(instance_id, ready_only=True)
+
+    def history(self, instance_id: str, actor: Actor):
+        rec = self.instance(instance_id, actor)
+        events = self.store.events(instance_id)
+        ok = history.verify_chain(events)[0]
+        hidden = self.hidden_fields(rec, actor)
+        if hidden:
+            for e in events:
+                e.data = mask(e.data, hidden)
+                e.result = {**e.result, "data": mask(e.result.get("data", {}), hidden)}
+        return events, ok
+
+    def hidden_fields(self, rec: InstanceRecord, actor: Actor) -> set[str]:
+        """Fields this actor may not see: masked in every task of the case the actor could work on."""
+        if actor.is_overseer:
+            return set()
+        compiled = self.compiled(rec.bundle_hash)
+        runner = Runner.load(rec.state, self.script_engine)
+        masks = [set(fields_masked_for(runner, compiled, row.bpmn_id, rec.data))
+                 for row in self.store.instance_tasks(rec.id) if actor.groups & set(row.groups)]
+        return set.intersection(*masks) if masks else set()
+
+    def case_data(self, rec: InstanceRecord, actor: Actor) -> dict:
+        return mask(rec.data, self.hidden_fields(rec, actor))
+
+    def replay(self, instance_id: str, actor: Actor) -> tuple[bool, int | None]:
+        if not actor.groups & {"auditors", "admins"}:
+            raise NotAllowed("auditors only")
+        rec = self.store.get_instance(instance_id)
+        events = self.store.events(instance_id)
+        return replay_events(self.compiled(rec.bundle_hash), self.calendar.current, events)
+
+    # tasks -------------------------------------------------------------------------------------
+    def inbox(self, actor: Actor) -> list[TaskRow]:
+        return self.store.ready_tasks(actor.groups)
+
+    def task(self, task_id: str, actor: Actor) -> TaskDetail:
+        row = self.store.get_task(task_id)
+        if row is None:
+            raise NotFound(f"task {task_id}")
+        if not (can_work_on(actor, row.groups) or actor.is_overseer):
+            raise NotAllowed(task_id)
+        rec = self.store.get_instance(row.instance_id)
+        compiled = self.compiled(rec.bundle_hash)
+        info = compiled.user_tasks[row.bpmn_id]
+        runner = Runner.load(rec.state, self.script_engine)
+        ready = next((t for t in runner.ready_tasks() if t.id == task_id), None)
+        data = ready.data if ready else rec.data
+        masked = fields_masked_for(runner, compiled, row.bpmn_id, data)
+        return TaskDetail(row, info.form, mask(data, masked), masked, rec, compiled.forms)
+
+    def complete(self, task_id: str, raw: dict, actor: Actor, form_post: bool = False,
+                 lang: str = "zh") -> InstanceRecord:
+        """Validate and complete a task; raises NotFound, NotAllowed, TaskClosed, InvalidData, Conflict."""
+        row = self.store.get_task(task_id)
+        if row is None:
+            raise NotFound(f"task {task_id}")
+        if not can_work_on(actor, row.groups):
+            raise NotAllowed(task_id)
+        if row.status != "ready":
+            raise TaskClosed(task_id)
+        rec = self.store.get_instance(row.instance_id)
+        compiled = self.compiled(rec.bundle_hash)
+        form = compiled.user_tasks[row.bpmn_id].form
+        data = coerce(form, raw) if form_post else dict(raw or {})
+        errors = validate(form, data, lang)
+        if errors:
+            raise InvalidData(errors)
+        runner = Runner.load(rec.state, self.script_engine)
+        index = next((t.index for t in runner.ready_tasks() if t.id == task_id), None)
+        try:
+            runner.complete(task_id, data)
+        except TaskNotReady as exc:
+            raise TaskClosed(task_id) from exc
+        rows, result = self._snapshot(rec, runner, compiled, task_index=index)
+        return self._append(rec, rows, "task_completed", actor.name, task=row.bpmn_id,
+                            task_id=task_id, data=data, result=result)
+
+    # timers ------------------------------------------------------------------------------------
+    def fire_due_timers(self, limit: int = 100) -> list[tuple[str, list[str]]]:
+        """Fire what is due now; an instance another worker got to first is skipped, never fired twice."""
+        fired = []
+        for instance_id in self.store.due_instances(self.now(), limit):
+            try:
+                names = self._fire(instance_id)
+            except (Conflict, NotFound):
+                continue
+            if names:
+                fired.append((instance_id, names))
+        return fired
+
+    def _fire(self, instance_id: str) -> list[str]:
+        rec = self.store.get_instance(instance_id)
+        if rec.next_timer_at is None or rec.next_timer_at > self.now():
+            return []
+        compiled = self.compiled(rec.bundle_hash)
+        runner = Runner.load(rec.state, self.script_engine)
+        try:
+            names = runner.fire_timers()
+        except ProcessError as exc:
+            rec.status, rec.error, rec.next_timer_at = "error", str(exc), None
+            self._append(rec, self.ready_tasks(rec.id), "error", "system", task=exc.task,
+                         data={"message": str(exc)})
+            return []
+        rows, result = self._snapshot(rec, runner, compiled)
+        self._append(rec, rows, "timers_fired", "system", data={"fired": names}, result=result)
+        return names
+
+
+def _clean_start_data(data) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidData({"": "data must be an object"})
+    bad = {k: "field names must be identifiers not starting with _" for k in data
+           if not str(k).isidentifier() or str(k).startswith("_")}
+    if bad:
+        raise InvalidData(bad)
+    return data
+
+
+def _case_no(compiled, now: dt.datetime, instance_id: str) -> str:
+    prefix = start_property(compiled, "casePrefix") or compiled.bundle.key[:2].upper()
+    return f"{prefix}{now.astimezone(CHINA):%Y%m%d}-{instance_id[:6].upper()}"
+
+
+def _title(data: dict) -> str:
+    summary = next((data[k] for k in ("content_summary", "summary", "issue_summary", "description")
+                    if isinstance(data.get(k), str) and data[k]), "")
+    return f"{data.get('case_no', '')} {summary[:40]}".strip()

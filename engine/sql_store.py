@@ -1,0 +1,283 @@
+"""SQLAlchemy store: SQLite by default, PostgreSQL via DATABASE_URL; optimistic locking by version."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, replace
+
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, TypeDecorator, UniqueConstraint, create_engine, event,
+                        func, insert, select, update)
+from sqlalchemy.exc import IntegrityError
+
+from .store import Conflict, Deployment, Event, InstanceRecord, NotFound, TaskRow, User
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone)."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.astimezone(dt.timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+metadata = MetaData()
+bundles = Table("bundles", metadata,
+                Column("hash", String(64), primary_key=True), Column("process_key", String(100)),
+                Column("files", JSON, nullable=False))
+deployments = Table("deployments", metadata,
+                    Column("id", Integer, primary_key=True, autoincrement=True),
+                    Column("process_key", String(100), nullable=False), Column("version", Integer, nullable=False),
+                    Column("bundle_hash", String(64), ForeignKey("bundles.hash"), nullable=False),
+                    Column("name", String(200)), Column("deployed_at", UTCDateTime),
+                    Column("deployed_by", String(100)), UniqueConstraint("process_key", "version"))
+instances = Table("instances", metadata,
+                  Column("id", String(36), primary_key=True), Column("process_key", String(100), index=True),
+                  Column("version", Integer), Column("bundle_hash", String(64)),
+                  Column("status", String(20), index=True), Column("state", Text),
+                  Column("data", JSON), Column("title", String(300)), Column("parent_id", String(36), index=True),
+                  Column("created_at", UTCDateTime), Column("updated_at", UTCDateTime),
+                  Column("next_timer_at", UTCDateTime, index=True), Column("timers", JSON),
+                  Column("lock_version", Integer, nullable=False), Column("last_seq", Integer),
+                  Column("last_hash", String(64)), Column("error", Text))
+tasks = Table("tasks", metadata,
+              Column("task_id", String(36), primary_key=True),
+              Column("instance_id", String(36), ForeignKey("instances.id"), index=True),
+              Column("process_key", String(100)), Column("bpmn_id", String(100)), Column("title", String(200)),
+              Column("lane", String(100)), Column("case_title", String(300)), Column("due_at", UTCDateTime),
+              Column("status", String(20), nullable=False), Column("created_at", UTCDateTime),
+              Column("assignee", String(100)))
+task_groups = Table("task_groups", metadata,
+                    Column("task_id", String(36), ForeignKey("tasks.task_id"), primary_key=True),
+                    Column("group_name", String(100), primary_key=True),
+                    Column("ready", Boolean, nullable=False),
+                    Index("ix_task_groups_ready_group", "ready", "group_name"))
+events = Table("events", metadata,
+               Column("id", Integer, primary_key=True, autoincrement=True),
+               Column("instance_id", String(36), ForeignKey("instances.id"), nullable=False),
+               Column("seq", Integer, nullable=False), Column("at", UTCDateTime), Column("type", String(40)),
+               Column("actor", String(100)), Column("task", String(100)), Column("task_id", String(36)),
+               Column("data", JSON), Column("result", JSON), Column("prev_hash", String(64)),
+               Column("hash", String(64)), UniqueConstraint("instance_id", "seq"))
+users = Table("users", metadata,
+              Column("name", String(100), primary_key=True), Column("password_hash", String(200)),
+              Column("groups", JSON), Column("display_name", String(200)), Column("active", Boolean))
+tokens = Table("tokens", metadata,
+               Column("token_hash", String(64), primary_key=True),
+               Column("user_name", String(100), ForeignKey("users.name")))
+calendar_days = Table("calendar_days", metadata,
+                      Column("day", Date, primary_key=True), Column("kind", String(10), nullable=False))
+calendar_years = Table("calendar_years", metadata,
+                       Column("year", Integer, primary_key=True), Column("source", String(200)))
+
+_INSTANCE_COLS = [c.name for c in instances.columns]
+_TASK_COLS = [c.name for c in tasks.columns]
+
+
+def make_engine(url: str):
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn, _record):
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+    return engine
+
+
+class SqlStore:
+    """The InstanceStore contract on SQLAlchemy Core; every write is one transaction."""
+
+    def __init__(self, url_or_engine):
+        self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+
+    def ping(self):
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
+    # bundles and deployments
+    def put_bundle(self, bundle_hash, key, files):
+        with self.engine.begin() as conn:
+            if conn.scalar(select(bundles.c.hash).where(bundles.c.hash == bundle_hash)) is None:
+                conn.execute(insert(bundles).values(hash=bundle_hash, process_key=key, files=files))
+
+    def get_bundle_files(self, bundle_hash):
+        with self.engine.connect() as conn:
+            files = conn.scalar(select(bundles.c.files).where(bundles.c.hash == bundle_hash))
+        if files is None:
+            raise NotFound(bundle_hash)
+        return files
+
+    def add_deployment(self, dep):
+        with self.engine.begin() as conn:
+            last = conn.scalar(select(func.max(deployments.c.version))
+                               .where(deployments.c.process_key == dep.process_key))
+            dep = replace(dep, version=(last or 0) + 1)
+            conn.execute(insert(deployments).values(**asdict(dep)))
+        return dep
+
+    def deployments(self, key=None):
+        query = select(*[deployments.c[n] for n in Deployment.__dataclass_fields__])
+        if key is not None:
+            query = query.where(deployments.c.process_key == key)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(deployments.c.process_key, deployments.c.version))
+            return [Deployment(**r._mapping) for r in rows]
+
+    # instances, tasks, events
+    def add_instance(self, rec, tasks_, events_):
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(instances).values(**_instance_row(replace(rec, lock_version=1))))
+                self._write_children(conn, rec.id, tasks_, events_)
+        except IntegrityError as exc:
+            raise Conflict(rec.id) from exc
+
+    def get_instance(self, instance_id):
+        with self.engine.connect() as conn:
+            row = conn.execute(select(instances).where(instances.c.id == instance_id)).first()
+        if row is None:
+            raise NotFound(instance_id)
+        return InstanceRecord(**row._mapping)
+
+    def save_instance(self, rec, tasks_, events_):
+        new = replace(rec, lock_version=rec.lock_version + 1)
+        try:
+            with self.engine.begin() as conn:
+                done = conn.execute(update(instances).where(instances.c.id == rec.id)
+                                    .where(instances.c.lock_version == rec.lock_version)
+                                    .values(**_instance_row(new)))
+                if done.rowcount != 1:
+                    raise Conflict(rec.id)
+                self._write_children(conn, rec.id, tasks_, events_)
+        except IntegrityError as exc:
+            raise Conflict(rec.id) from exc
+
+    def _write_children(self, conn, instance_id, tasks_, events_):
+        open_ids = select(tasks.c.task_id).where(tasks.c.instance_id == instance_id)
+        conn.execute(update(task_groups).where(task_groups.c.task_id.in_(open_ids)).values(ready=False))
+        conn.execute(update(tasks).where(tasks.c.instance_id == instance_id)
+                     .where(tasks.c.status == "ready").values(status="closed"))
+        for row in tasks_:
+            values = {k: v for k, v in asdict(row).items() if k in _TASK_COLS}
+            if conn.scalar(select(tasks.c.task_id).where(tasks.c.task_id == row.task_id)) is None:
+                conn.execute(insert(tasks).values(**values))
+            else:
+                values.pop("created_at")
+                conn.execute(update(tasks).where(tasks.c.task_id == row.task_id).values(**values))
+                conn.execute(task_groups.delete().where(task_groups.c.task_id == row.task_id))
+            if row.groups:
+                conn.execute(insert(task_groups), [{"task_id": row.task_id, "group_name": g,
+                                                    "ready": row.status == "ready"} for g in set(row.groups)])
+        if events_:
+            conn.execute(insert(events), [asdict(e) for e in events_])
+
+    def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, limit=200):
+        query = select(instances)
+        if visible_to is not None:
+            seen = select(tasks.c.instance_id).join(task_groups, task_groups.c.task_id == tasks.c.task_id) \
+                .where(task_groups.c.group_name.in_(list(visible_to)))
+            query = query.where(instances.c.id.in_(seen))
+        if process_key:
+            query = query.where(instances.c.process_key == process_key)
+        if status:
+            query = query.where(instances.c.status == status)
+        if ids is not None:
+            query = query.where(instances.c.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(instances.c.created_at.desc()).limit(limit))
+            return [InstanceRecord(**r._mapping) for r in rows]
+
+    def instance_groups(self, instance_id):
+        query = select(task_groups.c.group_name).join(tasks, task_groups.c.task_id == tasks.c.task_id) \
+            .where(tasks.c.instance_id == instance_id)
+        with self.engine.connect() as conn:
+            return set(conn.scalars(query))
+
+    def instance_tasks(self, instance_id, ready_only=False):
+        query = select(tasks).where(tasks.c.instance_id == instance_id)
+        if ready_only:
+            query = query.where(tasks.c.status == "ready")
+        with self.engine.connect() as conn:
+            return [self._task(conn, r) for r in conn.execute(query.order_by(tasks.c.created_at))]
+
+    def ready_tasks(self, groups):
+        ids = select(task_groups.c.task_id).where(task_groups.c.ready.is_(True)) \
+            .where(task_groups.c.group_name.in_(list(groups)))
+        query = select(tasks).where(tasks.c.task_id.in_(ids)).where(tasks.c.status == "ready")
+        with self.engine.connect() as conn:
+            found = [self._task(conn, r) for r in conn.execute(query.order_by(tasks.c.due_at, tasks.c.created_at))]
+        return sorted(found, key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at))
+
+    def _task(self, conn, row):
+        groups = conn.scalars(select(task_groups.c.group_name).where(task_groups.c.task_id == row.task_id))
+        return TaskRow(**row._mapping, groups=sorted(groups))
+
+    def get_task(self, task_id):
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tasks).where(tasks.c.task_id == task_id)).first()
+            return self._task(conn, row) if row else None
+
+    def due_instances(self, now, limit=100):
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(instances.c.id).where(instances.c.next_timer_at <= now)
+                                     .order_by(instances.c.next_timer_at).limit(limit)))
+
+    def events(self, instance_id):
+        cols = [events.c[n] for n in Event.__dataclass_fields__]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*cols).where(events.c.instance_id == instance_id).order_by(events.c.seq))
+            return [Event(**r._mapping) for r in rows]
+
+    # users, tokens, calendar
+    def add_user(self, user):
+        with self.engine.begin() as conn:
+            conn.execute(users.delete().where(users.c.name == user.name))
+            conn.execute(insert(users).values(**asdict(user)))
+
+    def get_user(self, name):
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.name == name)).first()
+        return User(**row._mapping) if row else None
+
+    def users(self):
+        with self.engine.connect() as conn:
+            return [User(**r._mapping) for r in conn.execute(select(users).order_by(users.c.name))]
+
+    def add_token(self, token_hash, name):
+        with self.engine.begin() as conn:
+            conn.execute(insert(tokens).values(token_hash=token_hash, user_name=name))
+
+    def user_for_token(self, token_hash):
+        with self.engine.connect() as conn:
+            name = conn.scalar(select(tokens.c.user_name).where(tokens.c.token_hash == token_hash))
+        return self.get_user(name) if name else None
+
+    def calendar_days(self):
+        with self.engine.connect() as conn:
+            return [(r.day, r.kind) for r in conn.execute(select(calendar_days).order_by(calendar_days.c.day))]
+
+    def set_calendar_days(self, changes):
+        with self.engine.begin() as conn:
+            conn.execute(calendar_days.delete().where(calendar_days.c.day.in_(list(changes))))
+            rows = [{"day": d, "kind": k} for d, k in changes.items() if k is not None]
+            if rows:
+                conn.execute(insert(calendar_days), rows)
+
+    def calendar_years(self):
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(calendar_years.c.year)))
+
+    def add_calendar_year(self, year, source):
+        with self.engine.begin() as conn:
+            conn.execute(calendar_years.delete().where(calendar_years.c.year == year))
+            conn.execute(insert(calendar_years).values(year=year, source=source))
+
+
+def _instance_row(rec: InstanceRecord) -> dict:
+    return {k: v for k, v in asdict(rec).items() if k in _INSTANCE_COLS}

@@ -1,0 +1,246 @@
+"""InstanceStore: the persistence interface the engine needs, its records, and an in-memory store."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Protocol
+
+
+class Conflict(Exception):
+    """A write based on a stale version: someone else changed the instance first."""
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass
+class InstanceRecord:
+    id: str
+    process_key: str
+    version: int                      # deployed process version the instance is pinned to
+    bundle_hash: str
+    status: str                       # running | completed | cancelled | error
+    state: str                        # serialized workflow (JSON)
+    data: dict
+    title: str = ""
+    parent_id: str | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    next_timer_at: dt.datetime | None = None
+    timers: list = field(default_factory=list)   # [{"task": name, "due_at": iso}]
+    lock_version: int = 0
+    last_seq: int = 0
+    last_hash: str = ""
+    error: str | None = None
+
+
+@dataclass
+class TaskRow:
+    task_id: str
+    instance_id: str
+    process_key: str
+    bpmn_id: str
+    title: str
+    lane: str | None
+    groups: list[str]
+    case_title: str = ""
+    due_at: dt.datetime | None = None
+    status: str = "ready"             # ready | closed
+    created_at: dt.datetime | None = None
+    assignee: str | None = None
+
+
+@dataclass
+class Event:
+    instance_id: str
+    seq: int
+    at: dt.datetime
+    type: str                         # started | task_completed | timers_fired | error | ...
+    actor: str
+    task: str | None
+    task_id: str | None
+    data: dict
+    result: dict
+    prev_hash: str
+    hash: str = ""
+
+
+@dataclass
+class Deployment:
+    process_key: str
+    version: int
+    bundle_hash: str
+    name: str
+    deployed_at: dt.datetime
+    deployed_by: str
+
+
+@dataclass
+class User:
+    name: str
+    password_hash: str
+    groups: list[str]
+    display_name: str = ""
+    active: bool = True
+
+
+class InstanceStore(Protocol):
+    def ping(self) -> None: ...
+    def put_bundle(self, bundle_hash: str, key: str, files: dict[str, str]) -> None: ...
+    def get_bundle_files(self, bundle_hash: str) -> dict[str, str]: ...
+    def add_deployment(self, dep: Deployment) -> Deployment: ...
+    def deployments(self, key: str | None = None) -> list[Deployment]: ...
+    def add_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event]) -> None: ...
+    def get_instance(self, instance_id: str) -> InstanceRecord: ...
+    def save_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event]) -> None: ...
+    def list_instances(self, process_key=None, status=None, ids=None, visible_to=None,
+                       limit=200) -> list[InstanceRecord]: ...
+    def instance_groups(self, instance_id: str) -> set[str]: ...
+    def instance_tasks(self, instance_id: str, ready_only: bool = False) -> list[TaskRow]: ...
+    def ready_tasks(self, groups: Iterable[str]) -> list[TaskRow]: ...
+    def get_task(self, task_id: str) -> TaskRow | None: ...
+    def due_instances(self, now: dt.datetime, limit: int = 100) -> list[str]: ...
+    def events(self, instance_id: str) -> list[Event]: ...
+    def add_user(self, user: User) -> None: ...
+    def get_user(self, name: str) -> User | None: ...
+    def users(self) -> list[User]: ...
+    def add_token(self, token_hash: str, name: str) -> None: ...
+    def user_for_token(self, token_hash: str) -> User | None: ...
+    def calendar_days(self) -> list[tuple[dt.date, str]]: ...
+    def set_calendar_days(self, changes: dict[dt.date, str | None]) -> None: ...
+    def calendar_years(self) -> set[int]: ...
+    def add_calendar_year(self, year: int, source: str) -> None: ...
+
+
+class MemoryStore:
+    """A complete store in dicts, for fast tests; same contract as the SQL store."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._bundles, self._deps, self._instances = {}, [], {}
+        self._tasks, self._events, self._users, self._tokens = {}, {}, {}, {}
+        self._days, self._years = {}, {}
+
+    def ping(self):
+        return None
+
+    def put_bundle(self, bundle_hash, key, files):
+        self._bundles.setdefault(bundle_hash, dict(files))
+
+    def get_bundle_files(self, bundle_hash):
+        if bundle_hash not in self._bundles:
+            raise NotFound(bundle_hash)
+        return dict(self._bundles[bundle_hash])
+
+    def add_deployment(self, dep):
+        with self._lock:
+            dep = replace(dep, version=1 + max((d.version for d in self._deps
+                                                if d.process_key == dep.process_key), default=0))
+            self._deps.append(dep)
+            return dep
+
+    def deployments(self, key=None):
+        return sorted((d for d in self._deps if key in (None, d.process_key)),
+                      key=lambda d: (d.process_key, d.version))
+
+    def add_instance(self, rec, tasks, events):
+        with self._lock:
+            if rec.id in self._instances:
+                raise Conflict(rec.id)
+            self._write(replace(rec, lock_version=1), tasks, events)
+
+    def get_instance(self, instance_id):
+        rec = self._instances.get(instance_id)
+        if rec is None:
+            raise NotFound(instance_id)
+        return copy.deepcopy(rec)
+
+    def save_instance(self, rec, tasks, events):
+        with self._lock:
+            current = self._instances.get(rec.id)
+            if current is None or current.lock_version != rec.lock_version:
+                raise Conflict(rec.id)
+            self._write(replace(rec, lock_version=rec.lock_version + 1), tasks, events)
+
+    def _write(self, rec, tasks, events):
+        log = self._events.setdefault(rec.id, [])
+        if events and log and events[0].seq <= log[-1].seq:
+            raise Conflict(rec.id)
+        self._instances[rec.id] = copy.deepcopy(rec)
+        for row in self._tasks.values():
+            if row.instance_id == rec.id and row.status == "ready":
+                row.status = "closed"
+        for row in tasks:
+            old = self._tasks.get(row.task_id)
+            self._tasks[row.task_id] = replace(copy.deepcopy(row), created_at=old.created_at if old else row.created_at)
+        log.extend(copy.deepcopy(events))
+
+    def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, limit=200):
+        if visible_to is not None:
+            seen = {t.instance_id for t in self._tasks.values() if set(visible_to) & set(t.groups)}
+            ids = seen if ids is None else set(ids) & seen
+        found = [r for r in self._instances.values() if process_key in (None, r.process_key)
+                 and status in (None, r.status) and (ids is None or r.id in ids)]
+        return copy.deepcopy(sorted(found, key=lambda r: r.created_at, reverse=True)[:limit])
+
+    def instance_groups(self, instance_id):
+        return {g for t in self._tasks.values() if t.instance_id == instance_id for g in t.groups}
+
+    def instance_tasks(self, instance_id, ready_only=False):
+        rows = [t for t in self._tasks.values() if t.instance_id == instance_id
+                and (t.status == "ready" or not ready_only)]
+        return copy.deepcopy(sorted(rows, key=_task_order))
+
+    def ready_tasks(self, groups):
+        groups = set(groups)
+        rows = [t for t in self._tasks.values() if t.status == "ready" and groups & set(t.groups)]
+        return copy.deepcopy(sorted(rows, key=_task_order))
+
+    def get_task(self, task_id):
+        return copy.deepcopy(self._tasks.get(task_id))
+
+    def due_instances(self, now, limit=100):
+        due = [r for r in self._instances.values() if r.next_timer_at and r.next_timer_at <= now]
+        return [r.id for r in sorted(due, key=lambda r: r.next_timer_at)][:limit]
+
+    def events(self, instance_id):
+        return copy.deepcopy(self._events.get(instance_id, []))
+
+    def add_user(self, user):
+        self._users[user.name] = copy.deepcopy(user)
+
+    def get_user(self, name):
+        return copy.deepcopy(self._users.get(name))
+
+    def users(self):
+        return copy.deepcopy(sorted(self._users.values(), key=lambda u: u.name))
+
+    def add_token(self, token_hash, name):
+        self._tokens[token_hash] = name
+
+    def user_for_token(self, token_hash):
+        return self.get_user(self._tokens.get(token_hash, ""))
+
+    def calendar_days(self):
+        return sorted(self._days.items())
+
+    def set_calendar_days(self, changes):
+        for day, kind in changes.items():
+            if kind is None:
+                self._days.pop(day, None)
+            else:
+                self._days[day] = kind
+
+    def calendar_years(self):
+        return set(self._years)
+
+    def add_calendar_year(self, year, source):
+        self._years[year] = source
+
+
+def _task_order(row: TaskRow):
+    far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    return (row.due_at or far, row.created_at or far)

@@ -1,0 +1,68 @@
+"""Materialise a workflow's ready user tasks as worklist rows: groups, due time, masked fields."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from .access import as_groups
+from .scripting import CHINA
+from .store import TaskRow
+
+log = logging.getLogger(__name__)
+FALLBACK_GROUPS = ["admins"]
+
+
+def parse_due(value) -> dt.datetime | None:
+    """A date means the end of that day in China time; a datetime without zone is China time."""
+    if not value:
+        return None
+    text = str(value)
+    if len(text) == 10:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59), CHINA)
+    at = dt.datetime.fromisoformat(text)
+    return (at if at.tzinfo else at.replace(tzinfo=CHINA)).astimezone(dt.timezone.utc)
+
+
+def task_property(runner, info, ready, name, default=None):
+    """Evaluate a task's designer expression; a broken one is logged, not fatal to the case."""
+    expression = info.expressions.get(name) if info else None
+    if not expression:
+        return default
+    try:
+        return runner.evaluate(expression, ready.data)
+    except Exception as exc:  # any error in a designer's expression
+        log.warning("task %s: %s = %r failed: %s", ready.bpmn_id, name, expression, exc)
+        return default
+
+
+def task_rows(runner, compiled, instance_id, process_key, case_title, now) -> list[TaskRow]:
+    rows = []
+    for ready in runner.ready_tasks():
+        info = compiled.user_tasks.get(ready.bpmn_id)
+        groups = sorted(as_groups(task_property(runner, info, ready, "candidateGroups"))) or FALLBACK_GROUPS
+        try:
+            due = parse_due(task_property(runner, info, ready, "dueAt"))
+        except ValueError:
+            due = None
+        rows.append(TaskRow(ready.id, instance_id, process_key, ready.bpmn_id, ready.name, ready.lane,
+                            groups, case_title, due, "ready", now))
+    return rows
+
+
+def fields_masked_for(runner, compiled, bpmn_id: str, data: dict) -> list[str]:
+    info = compiled.user_tasks.get(bpmn_id)
+    expression = info.expressions.get("maskFields") if info else None
+    if not expression:
+        return []
+    try:
+        return sorted(as_groups(runner.evaluate(expression, data)))
+    except Exception as exc:  # a broken mask hides everything personal rather than nothing
+        log.warning("task %s: maskFields failed: %s", bpmn_id, exc)
+        return sorted(k for k in data if k.startswith("caller_"))
+
+
+HIDDEN = "（已隐藏）"
+
+
+def mask(data: dict, fields) -> dict:
+    return {k: (HIDDEN if k in fields else v) for k, v in data.items()}

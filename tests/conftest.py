@@ -1,0 +1,86 @@
+"""Shared fixtures: the three stores (memory, SQLite, PostgreSQL), a service on a fixed clock."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from engine.clock import FixedClock
+from engine.migrations import upgrade
+from engine.service import Service
+from engine.sql_store import SqlStore
+from engine.store import MemoryStore
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def sqlite_store(path: Path) -> SqlStore:
+    url = f"sqlite:///{path}"
+    store = SqlStore(url)
+    upgrade(url, store.engine)
+    return store
+
+
+class PgSchema:
+    """A throwaway schema in the test database, dropped afterwards."""
+
+    def __init__(self):
+        self.name = f"t_{uuid.uuid4().hex[:10]}"
+        self.admin = create_engine(PG_URL)
+        with self.admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{self.name}"'))
+        self.engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={self.name}"},
+                                    pool_size=10)
+
+    def store(self) -> SqlStore:
+        store = SqlStore(self.engine)
+        upgrade(PG_URL, self.engine)
+        return store
+
+    def drop(self):
+        self.engine.dispose()
+        with self.admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{self.name}" CASCADE'))
+        self.admin.dispose()
+
+
+@pytest.fixture
+def pg_schema():
+    schema = PgSchema()
+    yield schema
+    schema.drop()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store(request, tmp_path):
+    if request.param == "memory":
+        yield MemoryStore()
+    elif request.param == "sqlite":
+        yield sqlite_store(tmp_path / "test.db")
+    else:
+        schema = PgSchema()
+        yield schema.store()
+        schema.drop()
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=CHINA))
+
+
+def make_service(store, clock) -> Service:
+    service = Service(store, clock)
+    service.calendar.seed_from_package()
+    service.deploy_directory(ROOT / "processes", ROOT / "forms")
+    return service
+
+
+@pytest.fixture
+def service(clock):
+    return make_service(MemoryStore(), clock)

@@ -1,0 +1,71 @@
+"""Flask app factory: configuration, extensions, blueprints, error pages, CLI."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from engine.service import Service
+from engine.sql_store import SqlStore
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+LANGUAGES = ("zh", "en")
+
+
+def create_app(config: dict | None = None, service: Service | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.update(
+        DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'instance' / 'app.db'}",
+        PROCESSES_DIR=str(ROOT / "processes"), FORMS_DIR=str(ROOT / "forms"),
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024, SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax", BABEL_DEFAULT_LOCALE="zh",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+    )
+    app.config.update(config or {})
+    app.config.setdefault("SECRET_KEY", os.environ.get("SECRET_KEY") or _instance_secret(app))
+    app.extensions["service"] = service or _make_service(app.config["DATABASE_URL"])
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    from . import admin, api, auth, cases, cli, display, errors, inbox
+    for blueprint in (auth.bp, inbox.bp, cases.bp, admin.bp, api.bp, api.health_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)
+    errors.register(app)
+    display.register(app)
+    cli.register(app)
+    return app
+
+
+def _make_service(url: str) -> Service:
+    from engine.migrations import upgrade
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    store = SqlStore(url)
+    upgrade(url, store.engine)
+    return Service(store)
+
+
+def _instance_secret(app: Flask) -> str:
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _locale() -> str:
+    from flask import session
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    return session.get("lang") or "zh"

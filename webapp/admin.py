@@ -1,0 +1,64 @@
+"""Administration: the holiday and make-up workday table."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine.workcal import parse_day
+
+from .common import actor, service
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not actor().is_admin:
+            abort(403, _("仅管理员可用"))
+        return view(*args, **kwargs)
+    return login_required(wrapper)
+
+
+@bp.route("/calendar")
+@admin_only
+def calendar():
+    year = request.args.get("year", type=int) or service().now().year
+    cal = service().calendar.current()
+    days = [(d, k) for d, k in service().store.calendar_days() if d.year == year]
+    return render_template("admin_calendar.html", year=year, days=days, covered=cal.covers(dt.date(year, 1, 1)),
+                           years=sorted(cal.years))
+
+
+@bp.route("/calendar", methods=["POST"])
+@admin_only
+def calendar_set():
+    try:
+        day = parse_day(request.form.get("day", ""))
+        kind = request.form.get("kind") or None
+        if kind == "weekday_rule":
+            kind = None
+        service().calendar.set_day(day, kind)
+    except ValueError as exc:
+        flash(_("无效的输入：%(msg)s", msg=str(exc)), "error")
+        return redirect(url_for("admin.calendar"))
+    flash(_("已保存 %(day)s", day=day.isoformat()), "ok")
+    return redirect(url_for("admin.calendar", year=day.year))
+
+
+@bp.route("/calendar/import", methods=["POST"])
+@admin_only
+def calendar_import():
+    upload = request.files.get("notice")
+    try:
+        text = upload.read(200_000).decode("utf-8") if upload else request.form.get("notice", "")
+        year, count = service().calendar.import_year(text, source=f"imported by {actor().name}")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        flash(_("导入失败：%(msg)s", msg=str(exc)), "error")
+        return redirect(url_for("admin.calendar"))
+    flash(_("已导入 %(year)s 年：%(n)s 天", year=year, n=count), "ok")
+    return redirect(url_for("admin.calendar", year=year))

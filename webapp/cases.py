@@ -1,0 +1,63 @@
+"""Cases: start a new one, list them, and one case's page with its status and history."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
+
+from .common import actor, service
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.route("/start")
+@login_required
+def start_page():
+    startable = [dep for dep, can in service().processes(actor()) if can]
+    return render_template("start.html", processes=startable)
+
+
+@bp.route("/start/<key>", methods=["POST"])
+@login_required
+def start(key):
+    try:
+        rec = service().start(key, {}, actor())
+    except NotFound:
+        abort(404, _("没有这个流程"))
+    except NotAllowed:
+        abort(403, _("您不能发起这个流程"))
+    except (InvalidData, ProcessError) as exc:
+        flash(_("无法发起：%(msg)s", msg=str(exc)), "error")
+        return redirect(url_for("cases.start_page"))
+    mine = [t for t in service().ready_tasks(rec.id) if actor().groups & set(t.groups)]
+    if mine:
+        return redirect(url_for("inbox.task", task_id=mine[0].task_id))
+    return redirect(url_for("cases.instance", instance_id=rec.id))
+
+
+@bp.route("/instances")
+@login_required
+def instances():
+    process, status = request.args.get("process") or None, request.args.get("status") or None
+    rows = service().instances(actor(), process, status)
+    return render_template("instances.html", instances=rows, process=process, status=status)
+
+
+@bp.route("/instances/<instance_id>")
+@login_required
+def instance(instance_id):
+    try:
+        rec = service().instance(instance_id, actor())
+    except NotFound:
+        abort(404, _("没有这个案件"))
+    except NotAllowed:
+        abort(403, _("您无权查看这个案件"))
+    events, chain_ok = service().history(instance_id, actor())
+    compiled = service().compiled(rec.bundle_hash)
+    hidden = service().hidden_fields(rec, actor())
+    return render_template("instance.html", rec=rec, tasks=service().ready_tasks(rec.id),
+                           events=events, chain_ok=chain_ok, forms=compiled.forms,
+                           data=service().case_data(rec, actor()), hidden=hidden,
+                           task_names={k: t.name for k, t in compiled.user_tasks.items()})

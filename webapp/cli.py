@@ -1,0 +1,118 @@
+"""The `flask --app webapp ...` commands of the contract: engine, calendar, users, demo, processes."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from engine.accounts import create_user, new_token, seed_demo_users
+from engine.clock import FixedClock
+from engine.library import InvalidProcess
+from engine.workcal import parse_day
+
+from .demo import seed_demo_cases
+
+
+def _service():
+    return current_app.extensions["service"]
+
+
+def _aware(value: str) -> dt.datetime:
+    at = dt.datetime.fromisoformat(value)
+    return at if at.tzinfo else at.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def register(app):
+    engine_cli = click.Group("engine", help="Timers and workers.")
+    calendar_cli = click.Group("calendar", help="The working-day calendar.")
+    users_cli = click.Group("users", help="User accounts.")
+    demo_cli = click.Group("demo", help="Demo data.")
+    processes_cli = click.Group("processes", help="Deploy the diagrams in processes/.")
+
+    @engine_cli.command("tick")
+    @click.option("--now", "now", default=None, help="ISO 8601 time to treat as now")
+    def tick(now):
+        service = _service()
+        if now:
+            service.clock = FixedClock(_aware(now))
+        fired = service.fire_due_timers()
+        for instance_id, names in fired:
+            click.echo(f"{instance_id}: {', '.join(names)}")
+        click.echo(f"fired {sum(len(n) for _, n in fired)} timer(s) in {len(fired)} case(s)")
+
+    @engine_cli.command("worker")
+    @click.option("--interval", default=10.0, help="seconds between checks")
+    @click.option("--max-loops", default=0, help="stop after N loops (0 = run forever)")
+    def worker(interval, max_loops):
+        loops = 0
+        while not max_loops or loops < max_loops:
+            for instance_id, names in _service().fire_due_timers():
+                click.echo(f"{dt.datetime.now().isoformat(timespec='seconds')} {instance_id}: {', '.join(names)}")
+            loops += 1
+            if not max_loops or loops < max_loops:
+                time.sleep(interval)
+
+    @calendar_cli.command("due")
+    @click.argument("start")
+    @click.argument("days", type=int)
+    def due(start, days):
+        service = _service()
+        result = service.calendar.due(parse_day(start), days)
+        click.echo(result.isoformat())
+        for year in service.calendar.warnings(parse_day(start), result):
+            click.echo(f"warning: no official holiday table for {year}; weekends only", err=True)
+
+    @calendar_cli.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    def calendar_import(file):
+        year, count = _service().calendar.import_year(Path(file).read_text("utf-8"), source=f"import {file}")
+        click.echo(f"imported {year}: {count} day(s)")
+
+    @calendar_cli.command("set")
+    @click.argument("day")
+    @click.argument("kind", type=click.Choice(["workday", "holiday", "default"]))
+    def calendar_set(day, kind):
+        _service().calendar.set_day(parse_day(day), None if kind == "default" else kind)
+        click.echo(f"{day}: {kind}")
+
+    @calendar_cli.command("seed")
+    def calendar_seed():
+        click.echo(f"seeded {_service().calendar.seed_from_package()} day(s) from chinese-calendar")
+
+    @users_cli.command("create")
+    @click.argument("name")
+    @click.option("--group", "groups", multiple=True, required=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--display-name", default="")
+    def users_create(name, groups, password, display_name):
+        create_user(_service().store, name, password, groups, display_name)
+        click.echo(f"user {name} in {', '.join(groups)}")
+
+    @users_cli.command("token")
+    @click.argument("name")
+    def users_token(name):
+        click.echo(new_token(_service().store, name))
+
+    @processes_cli.command("load")
+    def processes_load():
+        cfg = current_app.config
+        try:
+            deps = _service().deploy_directory(Path(cfg["PROCESSES_DIR"]), Path(cfg["FORMS_DIR"]), "cli")
+        except InvalidProcess as exc:
+            for p in exc.problems:
+                click.echo(f"{p['file']}:{p['line'] or ''} {p['element'] or ''}: {p['message']}", err=True)
+            raise click.exceptions.Exit(1)
+        for dep in deps:
+            click.echo(f"{dep.process_key} v{dep.version} {dep.bundle_hash[:12]}")
+
+    @demo_cli.command("seed")
+    def demo_seed():
+        service = _service()
+        click.echo(f"users created: {', '.join(seed_demo_users(service.store)) or 'none (already there)'}")
+        click.echo(f"example cases: {seed_demo_cases(service)}")
+
+    for group in (engine_cli, calendar_cli, users_cli, demo_cli, processes_cli):
+        app.cli.add_command(group)

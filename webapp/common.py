@@ -1,0 +1,37 @@
+"""Helpers shared by the views: the service, the current actor, time display."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from flask_login import current_user
+
+from engine.accounts import actor_of
+from engine.scripting import CHINA
+from engine.service import Service
+
+
+def service() -> Service:
+    return current_app.extensions["service"]
+
+
+def actor():
+    return actor_of(current_user.user)
+
+
+def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(CHINA).strftime(fmt) if value else ""
+
+
+def is_overdue(due: dt.datetime | None) -> bool:
+    return bool(due and due < service().now())
+
+
+def due_soon(due: dt.datetime | None) -> bool:
+    return bool(due and not is_overdue(due) and due - service().now() < dt.timedelta(days=2))
+
+
+def get_locale_code() -> str:
+    from flask_babel import get_locale
+    locale = get_locale()
+    return locale.language if locale else "zh"

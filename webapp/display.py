@@ -1,0 +1,53 @@
+"""Template helpers: times in China time, labels for statuses, groups and history events."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .common import due_soon, is_overdue, local_time, service
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+GROUPS = {"operators": "话务员", "reviewers": "热线中心", "leaders": "领导", "petition_bureau": "信访局",
+          "supervisors": "督查", "designers": "流程设计", "auditors": "审计", "admins": "管理员"}
+
+
+def status_label(status: str) -> str:
+    return {"running": _("办理中"), "completed": _("已办结"), "error": _("出错"),
+            "cancelled": _("已撤销")}.get(status, status)
+
+
+def group_label(group: str) -> str:
+    return group.removeprefix("dept:") if group.startswith("dept:") else _(GROUPS.get(group, group))
+
+
+def event_label(event, task_names: dict) -> str:
+    if event.type == "started":
+        return _("发起")
+    if event.type == "task_completed":
+        return _("完成：%(task)s", task=task_names.get(event.task, event.task))
+    if event.type == "timers_fired":
+        return _("计时器触发：%(names)s", names="、".join(event.data.get("fired", [])))
+    return event.type
+
+
+def calendar_warnings(data: dict) -> list[int]:
+    days = [v for k, v in data.items() if "due" in k and isinstance(v, str) and DATE.match(v)]
+    return service().calendar.warnings(*days)
+
+
+def current_user_can(task_row) -> bool:
+    return bool(set(current_user.user.groups) & set(task_row.groups))
+
+
+def register(app):
+    app.jinja_env.filters["group_label"] = group_label
+
+    @app.context_processor
+    def helpers():
+        return {"local_time": local_time, "is_overdue": is_overdue, "due_soon": due_soon,
+                "status_label": status_label, "event_label": event_label,
+                "calendar_warnings": calendar_warnings, "current_user_can": current_user_can,
+                "parse_iso": dt.datetime.fromisoformat}
