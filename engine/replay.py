@@ -35,7 +35,8 @@ def _step(runner, compiled, engine, event):
     if event.type == "started":
         return Runner.start(compiled, engine, event.data)
     if event.type == "task_completed":
-        runner.complete_by_spec(event.task, event.result.get("task_index") or 0, event.data)
+        form = compiled.user_tasks[event.task].form
+        runner.complete_by_spec(event.task, event.result.get("task_index") or 0, event.data, form.field_order())
     elif event.type == "timers_fired":
         runner.fire_timers()
     return runner

@@ -93,26 +93,28 @@ class Runner:
                                    spec.lane, t.data, seen[spec.bpmn_id]))
         return found
 
-    def complete(self, task_id: str, data: dict) -> None:
+    def complete(self, task_id: str, data: dict, fields=()) -> None:
+        """Run a ready user task with submitted data; the form's `fields` not submitted become None."""
         try:
             task = self.wf.get_task_from_id(uuid.UUID(task_id))
         except (ValueError, KeyError, TypeError) as exc:
             raise TaskNotReady(task_id) from exc
         if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTaskMixin):
             raise TaskNotReady(task_id)
-        task.task_spec.add_data_from_form(task, data)
+        task.data.update({name: None for name in fields if name not in data})
+        task.data.update(data)     # replace, not Spiff's deep merge: a resubmitted list must not merge
         try:
             task.run()
         except WorkflowException as exc:
             raise ProcessError(str(exc), task.task_spec.bpmn_id) from exc
         self._advance()
 
-    def complete_by_spec(self, bpmn_id: str, index: int, data: dict) -> None:
+    def complete_by_spec(self, bpmn_id: str, index: int, data: dict, fields=()) -> None:
         """For replay: complete the index-th ready task of a given diagram element."""
         matches = [t for t in self.ready_tasks() if t.bpmn_id == bpmn_id]
         if index >= len(matches):
             raise TaskNotReady(f"{bpmn_id}[{index}]")
-        self.complete(matches[index].id, data)
+        self.complete(matches[index].id, data, fields)
 
     def fire_timers(self) -> list[str]:
         """Fire every timer that is due by the clock; return the names of those that fired."""

@@ -226,7 +226,7 @@ class Service:
         runner = Runner.load(rec.state, self.script_engine)
         index = next((t.index for t in runner.ready_tasks() if t.id == task_id), None)
         try:
-            runner.complete(task_id, data)
+            runner.complete(task_id, data, form.field_order())
         except TaskNotReady as exc:
             raise TaskClosed(task_id) from exc
         rows, result = self._snapshot(rec, runner, compiled, task_index=index)
