@@ -147,7 +147,7 @@ def compile_bundle(bundle: Bundle) -> CompiledBundle:
             if info:
                 user_tasks[task_spec.bpmn_id] = info
     if problems:
-        raise InvalidProcess(problems)
+        raise InvalidProcess([_with_line(p, bundle.files) for p in problems])
     return CompiledBundle(bundle, spec.description or bundle.key, spec, subprocess_specs, user_tasks)
 
 
@@ -166,13 +166,17 @@ def _add_to_parser(parser, name, text) -> list[dict]:
 
 
 def _spiff_problem(exc: ValidationException, files: dict[str, str]) -> dict:
-    name = getattr(exc, "file_name", "") or ""
-    line = exc.line_number or None
-    element_id = getattr(exc, "id", None)
-    if not line and element_id and name in files:
-        hits = etree.fromstring(files[name].encode()).xpath("//*[@id=$i]", i=element_id)
-        line = hits[0].sourceline if hits else None
-    return problem(name, exc.args[0] if exc.args else str(exc), line, element_id)
+    found = problem(getattr(exc, "file_name", "") or "", exc.args[0] if exc.args else str(exc),
+                    exc.line_number or None, getattr(exc, "id", None))
+    return _with_line(found, files)
+
+
+def _with_line(found: dict, files: dict[str, str]) -> dict:
+    """Fill in the line of the element a problem names, so a designer can find it."""
+    if found["line"] or not found["element"] or found["file"] not in files:
+        return found
+    hits = etree.fromstring(files[found["file"]].encode()).xpath("//*[@id=$i]", i=found["element"])
+    return {**found, "line": hits[0].sourceline if hits else None}
 
 
 def _lint_expressions(spec) -> list[dict]:
@@ -191,11 +195,14 @@ def _lint_expressions(spec) -> list[dict]:
 
 
 def _lint(file, ts, src, mode):
+    src = src.strip() if mode == "eval" else src
     try:
-        ast.parse(src.strip() if mode == "eval" else src, mode=mode)
-        compile_sandboxed(src.strip() if mode == "eval" else src, mode)
+        tree = ast.parse(src, mode=mode)
+        compile_sandboxed(src, mode)
     except SyntaxError as exc:
         return [problem(file, f"{ts.bpmn_id}: {exc.msg}", None, ts.bpmn_id)]
+    if any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree)):
+        return [problem(file, f"{ts.bpmn_id}: import is not allowed in diagram scripts", None, ts.bpmn_id)]
     return []
 
 

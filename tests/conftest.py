@@ -84,3 +84,17 @@ def make_service(store, clock) -> Service:
 @pytest.fixture
 def service(clock):
     return make_service(MemoryStore(), clock)
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    """The web app on a SQLite file, demo users seeded, processes deployed, CSRF off for the test client."""
+    from engine.accounts import seed_demo_users
+    from webapp import create_app
+    service = make_service(sqlite_store(tmp_path / "web.db"), clock)
+    seed_demo_users(service.store)
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"}, service=service)
+
+
+def login(client, name, password="demo"):
+    return client.post("/login", data={"username": name, "password": password})

@@ -30,7 +30,8 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
     )
     app.config.update(config or {})
-    app.config.setdefault("SECRET_KEY", os.environ.get("SECRET_KEY") or _instance_secret(app))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _instance_secret(app)
     app.extensions["service"] = service or _make_service(app.config["DATABASE_URL"])
     csrf.init_app(app)
     login_manager.init_app(app)

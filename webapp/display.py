@@ -7,7 +7,7 @@ import re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .common import due_soon, is_overdue, local_time, service
+from .common import due_soon, get_locale_code, is_overdue, local_time, service
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 GROUPS = {"operators": "话务员", "reviewers": "热线中心", "leaders": "领导", "petition_bureau": "信访局",
@@ -50,4 +50,4 @@ def register(app):
         return {"local_time": local_time, "is_overdue": is_overdue, "due_soon": due_soon,
                 "status_label": status_label, "event_label": event_label,
                 "calendar_warnings": calendar_warnings, "current_user_can": current_user_can,
-                "parse_iso": dt.datetime.fromisoformat}
+                "parse_iso": dt.datetime.fromisoformat, "lang_code": get_locale_code}

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine.forms import coerce
+from engine.forms import coerce, defaults
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed)
 
 from .common import actor, get_locale_code, service
@@ -32,7 +32,8 @@ def _detail(task_id):
 @login_required
 def task(task_id):
     detail = _detail(task_id)
-    return _page(detail, {k: v for k, v in detail.data.items() if k not in detail.masked}, {})
+    shown = {k: v for k, v in detail.data.items() if k not in detail.masked and v is not None}
+    return _page(detail, {**defaults(detail.form), **shown}, {})
 
 
 def _typed(detail):

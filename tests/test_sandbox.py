@@ -1,0 +1,41 @@
+"""Diagram scripts run sandboxed: no imports, no dunders, no open/eval/exec; host functions work."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from engine.scripting import make_script_engine
+from engine.workcal import WorkCalendar
+
+NOW = dt.datetime(2026, 11, 23, 1, 30, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def env():
+    return make_script_engine(lambda: NOW, lambda: WorkCalendar()).environment
+
+
+@pytest.mark.parametrize("src", [
+    "import os", "from os import path", "x = __import__('os')", "x = open('/etc/passwd')",
+    "x = ().__class__", "x = getattr(1, '__class__')", "x = '{0.__class__}'.format(1)",
+    "x = eval('1')", "exec('x = 1')", "x = type(1).__subclasses__()", "x = globals()",
+])
+def test_escapes_are_blocked(env, src):
+    with pytest.raises(Exception):
+        env.execute(src, {})
+
+
+def test_host_functions_and_plain_python(env):
+    ctx = {"items": [1, 2, 3], "tmp": 0}
+    env.execute("total = sum(i * 2 for i in items)\ndel tmp\nd = today()\n"
+                "due = working_days_after('2026-11-20', 2)\nt = end_of_day(due)\nr = at_time(due, '9:05')", ctx)
+    assert ctx == {"items": [1, 2, 3], "total": 12, "d": "2026-11-23", "due": "2026-11-24",
+                   "t": "2026-11-24T23:59:59+08:00", "r": "2026-11-24T09:05:00+08:00"}
+    assert env.evaluate("now()", {}) == "2026-11-23T09:30:00+08:00"
+    assert env.evaluate("working_days_before(d, 1)", {"d": "2026-11-23"}) == "2026-11-20"
+
+
+def test_data_cannot_replace_the_guards(env):
+    with pytest.raises(Exception):
+        env.execute("x = ().__class__", {"_getattr_": getattr})

@@ -1,0 +1,110 @@
+"""The browser pages through the Flask test client: login, inbox, task form, errors, CSRF, access."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import login
+from webapp import create_app
+from webapp.demo import EXAMPLES
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def start_and_register(app):
+    from engine.access import Actor
+    service, op = app.extensions["service"], Actor.of("op1", ["operators"])
+    rec = service.start("hotline", {}, op)
+    service.complete(service.ready_tasks(rec.id)[0].task_id, EXAMPLES[0], op)
+    return rec.id, service.ready_tasks(rec.id)[0]
+
+
+def test_login_required_and_wrong_password(client):
+    assert client.get("/").status_code == 302
+    page = login(client, "op1", "nope")
+    assert "用户名或密码错误" in page.get_data(as_text=True)
+    assert login(client, "op1").status_code == 302
+    assert "我的待办" in client.get("/").get_data(as_text=True)
+
+
+def test_start_a_ticket_and_see_its_form(client):
+    login(client, "op1")
+    assert "12345热线工单办理" in client.get("/start").get_data(as_text=True)
+    started = client.post("/start/hotline")
+    assert started.status_code == 302 and "/tasks/" in started.location
+    page = client.get(started.location).get_data(as_text=True)
+    assert "来电登记" in page or "登记" in page
+    assert 'name="caller_name"' in page and 'class="req"' in page
+
+
+def test_invalid_submit_shows_errors_and_keeps_input(client):
+    login(client, "op1")
+    form_url = client.post("/start/hotline").location
+    data = dict(EXAMPLES[0], caller_name="", content_summary="<script>alert(1)</script>")
+    data = {k: v for k, v in data.items() if not isinstance(v, bool)}
+    response = client.post(form_url, data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "此项为必填项" in page and "请修改标红的字段后再提交" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert 'value="13800000001"' in page
+
+
+def test_department_sees_only_its_own_tasks(app, client):
+    instance_id, dispatch = start_and_register(app)
+    login(client, "op1")
+    client.post(f"/tasks/{dispatch.task_id}", data={"lead_unit": "住建局", "requirements": "核查",
+                                                      "deadline_class": "general_5wd"})
+    accept = app.extensions["service"].ready_tasks(instance_id)[0]
+    client.post("/logout")
+    login(client, "dept2")
+    assert accept.task_id not in client.get("/").get_data(as_text=True)
+    assert client.get(f"/tasks/{accept.task_id}").status_code == 403
+    assert client.get(f"/instances/{instance_id}").status_code == 403
+    client.post("/logout")
+    login(client, "dept1")
+    inbox = client.get("/").get_data(as_text=True)
+    assert accept.task_id in inbox and "2026-11-30" in inbox
+    done = client.post(f"/tasks/{accept.task_id}", data={"decision": "accept"})
+    assert done.status_code == 302
+    again = client.post(f"/tasks/{accept.task_id}", data={"decision": "accept"}, follow_redirects=True)
+    assert "已被处理" in again.get_data(as_text=True)
+
+
+def test_instance_page_shows_status_and_history(app, client):
+    instance_id, _ = start_and_register(app)
+    login(client, "audit1")
+    page = client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert "办理中" in page and "记录链校验通过" in page and "完成：" in page
+    assert "王女士" in page
+
+
+def test_csrf_is_enforced(tmp_path, app):
+    strict = create_app({"TESTING": True, "SECRET_KEY": "x"}, service=app.extensions["service"])
+    client = strict.test_client()
+    assert client.post("/login", data={"username": "op1", "password": "demo"}).status_code == 400
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
+    assert client.post("/login", data={"username": "op1", "password": "demo", "csrf_token": token}).status_code == 302
+
+
+def test_admin_calendar_page(client):
+    login(client, "op1")
+    assert client.get("/admin/calendar").status_code == 403
+    client.post("/logout")
+    login(client, "admin")
+    page = client.get("/admin/calendar?year=2027").get_data(as_text=True)
+    assert "尚未录入" in page
+    client.post("/admin/calendar", data={"day": "2027-01-01", "kind": "holiday"})
+    assert "2027-01-01" in client.get("/admin/calendar?year=2027").get_data(as_text=True)
+    bad = client.post("/admin/calendar", data={"day": "not-a-date", "kind": "holiday"}, follow_redirects=True)
+    assert "无效的输入" in bad.get_data(as_text=True)
+
+
+def test_unknown_pages_are_friendly(client):
+    login(client, "op1")
+    response = client.get("/tasks/does-not-exist")
+    assert response.status_code == 404 and "Traceback" not in response.get_data(as_text=True)
