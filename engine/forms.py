@@ -229,6 +229,12 @@ def defaults(form: Form) -> dict:
     return {k: copy.deepcopy(p["default"]) for k, p in form.properties.items() if "default" in p}
 
 
+def blanks(form: Form) -> dict:
+    """What an optional field left out stands for: [] for lists, False for booleans, else None."""
+    empty = {"array": [], "boolean": False}
+    return {k: empty.get(_type(v)) for k, v in form.properties.items()}
+
+
 def _getlist(formdata, name: str) -> list:
     if hasattr(formdata, "getlist"):
         return list(formdata.getlist(name))

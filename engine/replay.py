@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from .clock import FixedClock
+from .forms import blanks
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
 from .scripting import make_script_engine
 from .store import Event
@@ -36,7 +37,7 @@ def _step(runner, compiled, engine, event):
         return Runner.start(compiled, engine, event.data)
     if event.type == "task_completed":
         form = compiled.user_tasks[event.task].form
-        runner.complete_by_spec(event.task, event.result.get("task_index") or 0, event.data, form.field_order())
+        runner.complete_by_spec(event.task, event.result.get("task_index") or 0, event.data, blanks(form))
     elif event.type == "timers_fired":
         runner.fire_timers()
     return runner

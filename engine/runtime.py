@@ -93,15 +93,15 @@ class Runner:
                                    spec.lane, t.data, seen[spec.bpmn_id]))
         return found
 
-    def complete(self, task_id: str, data: dict, fields=()) -> None:
-        """Run a ready user task with submitted data; the form's `fields` not submitted become None."""
+    def complete(self, task_id: str, data: dict, blanks=None) -> None:
+        """Run a ready user task with submitted data; form fields not submitted take their blank value."""
         try:
             task = self.wf.get_task_from_id(uuid.UUID(task_id))
         except (ValueError, KeyError, TypeError) as exc:
             raise TaskNotReady(task_id) from exc
         if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTaskMixin):
             raise TaskNotReady(task_id)
-        task.data.update({name: None for name in fields if name not in data})
+        task.data.update({k: v for k, v in (blanks or {}).items() if k not in data})
         task.data.update(data)     # replace, not Spiff's deep merge: a resubmitted list must not merge
         try:
             task.run()
@@ -109,12 +109,12 @@ class Runner:
             raise ProcessError(str(exc), task.task_spec.bpmn_id) from exc
         self._advance()
 
-    def complete_by_spec(self, bpmn_id: str, index: int, data: dict, fields=()) -> None:
+    def complete_by_spec(self, bpmn_id: str, index: int, data: dict, blanks=None) -> None:
         """For replay: complete the index-th ready task of a given diagram element."""
         matches = [t for t in self.ready_tasks() if t.bpmn_id == bpmn_id]
         if index >= len(matches):
             raise TaskNotReady(f"{bpmn_id}[{index}]")
-        self.complete(matches[index].id, data, fields)
+        self.complete(matches[index].id, data, blanks)
 
     def fire_timers(self) -> list[str]:
         """Fire every timer that is due by the clock; return the names of those that fired."""

@@ -10,7 +10,7 @@ from . import history
 from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
 from .calendar_service import CalendarService
 from .clock import SystemClock
-from .forms import Form, coerce, validate
+from .forms import Form, blanks, coerce, validate
 from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directory, compile_bundle
 from .replay import replay_events
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
@@ -226,7 +226,7 @@ class Service:
         runner = Runner.load(rec.state, self.script_engine)
         index = next((t.index for t in runner.ready_tasks() if t.id == task_id), None)
         try:
-            runner.complete(task_id, data, form.field_order())
+            runner.complete(task_id, data, blanks(form))
         except TaskNotReady as exc:
             raise TaskClosed(task_id) from exc
         rows, result = self._snapshot(rec, runner, compiled, task_index=index)
@@ -248,7 +248,7 @@ class Service:
 
     def _fire(self, instance_id: str) -> list[str]:
         rec = self.store.get_instance(instance_id)
-        if rec.next_timer_at is None or rec.next_timer_at > self.now():
+        if rec.next_timer_at is None or rec.next_timer_at >= self.now():
             return []
         compiled = self.compiled(rec.bundle_hash)
         runner = Runner.load(rec.state, self.script_engine)
@@ -258,6 +258,8 @@ class Service:
             rec.status, rec.error, rec.next_timer_at = "error", str(exc), None
             self._append(rec, self.ready_tasks(rec.id), "error", "system", task=exc.task,
                          data={"message": str(exc)})
+            return []
+        if not names:
             return []
         rows, result = self._snapshot(rec, runner, compiled)
         self._append(rec, rows, "timers_fired", "system", data={"fired": names}, result=result)

@@ -225,7 +225,7 @@ class SqlStore:
 
     def due_instances(self, now, limit=100):
         with self.engine.connect() as conn:
-            return list(conn.scalars(select(instances.c.id).where(instances.c.next_timer_at <= now)
+            return list(conn.scalars(select(instances.c.id).where(instances.c.next_timer_at < now)
                                      .order_by(instances.c.next_timer_at).limit(limit)))
 
     def events(self, instance_id):

@@ -203,7 +203,7 @@ class MemoryStore:
         return copy.deepcopy(self._tasks.get(task_id))
 
     def due_instances(self, now, limit=100):
-        due = [r for r in self._instances.values() if r.next_timer_at and r.next_timer_at <= now]
+        due = [r for r in self._instances.values() if r.next_timer_at and r.next_timer_at < now]
         return [r.id for r in sorted(due, key=lambda r: r.next_timer_at)][:limit]
 
     def events(self, instance_id):

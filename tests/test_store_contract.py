@@ -107,7 +107,7 @@ def test_due_instances(store):
     rec = started(store)
     rec.next_timer_at = T0 + dt.timedelta(hours=1)
     store.save_instance(rec, [], [])
-    assert store.due_instances(T0) == []
+    assert store.due_instances(T0) == [] and store.due_instances(rec.next_timer_at) == []   # due means passed
     assert store.due_instances(T0 + dt.timedelta(hours=2)) == [rec.id]
 
 
