@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -30,6 +31,19 @@ class ClockDatetime(dt.datetime):
 
 timer_module.datetime = ClockDatetime
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+_workflow_converter = _serializer.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
+
+
+def _restore(dct: dict, spec, subprocess_specs) -> BpmnWorkflow:
+    """Spiff's BpmnWorkflowConverter.from_dict, with the (shared, read-only) specs passed in."""
+    conv = _workflow_converter
+    workflow = conv.target_class(spec, subprocess_specs, deserializing=True)
+    workflow.tasks = conv.mapping_from_dict(dct["tasks"], uuid.UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(uuid.UUID(dct["root"]))
+    conv.set_default_attributes(workflow, dct)
+    conv.subprocesses_from_dict(dct["subprocesses"], workflow)
+    workflow.bpmn_events = conv.registry.restore(dct.pop("bpmn_events", []))
+    return workflow
 
 
 class ProcessError(Exception):
@@ -71,11 +85,25 @@ class Runner:
         return runner
 
     @classmethod
-    def load(cls, state: str, script_engine) -> "Runner":
-        return cls(_serializer.deserialize_json(state), script_engine)
+    def load(cls, state: str, compiled, script_engine) -> "Runner":
+        """Restore a workflow; its specs come from the pinned bundle, not from the stored state."""
+        dct = json.loads(state, cls=_serializer.json_decoder_cls)
+        if "spec" in dct:            # a full Spiff serialization: let Spiff restore it as it is
+            _serializer.migrate(dct)
+            return cls(_serializer.from_dict(dct), script_engine)
+        return cls(_restore(dct, compiled.spec, compiled.subprocess_specs), script_engine)
 
     def dump(self) -> str:
-        return _serializer.serialize_json(self.wf)
+        """The workflow's state without its specs (they are stored once, in the bundle)."""
+        registry = _serializer.registry
+        registry._encoder_mode = True
+        try:
+            dct = _serializer.to_dict(self.wf)
+        finally:
+            registry._encoder_mode = False
+        del dct["spec"], dct["subprocess_specs"]
+        dct[_serializer.VERSION_KEY] = _serializer.VERSION
+        return json.dumps(dct, cls=_serializer._encoder_cls)
 
     def _advance(self):
         try:

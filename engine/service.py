@@ -120,7 +120,7 @@ class Service:
         event = history.new_event(rec.id, 0, "", now, "started", actor_name, data=data, result=result)
         rec.last_seq, rec.last_hash = event.seq, event.hash
         self.store.add_instance(rec, rows, [event])
-        return self.store.get_instance(rec.id)
+        return rec
 
     def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None):
         """Copy the workflow's state into the record; return its ready-task rows and the step result."""
@@ -141,7 +141,7 @@ class Service:
         event = history.new_event(rec.id, rec.last_seq, rec.last_hash, self.now(), type_, actor_name, **fields)
         rec.last_seq, rec.last_hash = event.seq, event.hash
         self.store.save_instance(rec, rows, [event])
-        return self.store.get_instance(rec.id)
+        return rec
 
     def instance(self, instance_id: str, actor: Actor) -> InstanceRecord:
         rec = self.store.get_instance(instance_id)
@@ -172,7 +172,7 @@ class Service:
         if actor.is_overseer:
             return set()
         compiled = self.compiled(rec.bundle_hash)
-        runner = Runner.load(rec.state, self.script_engine)
+        runner = Runner.load(rec.state, compiled, self.script_engine)
         masks = [set(fields_masked_for(runner, compiled, row.bpmn_id, rec.data))
                  for row in self.store.instance_tasks(rec.id) if actor.groups & set(row.groups)]
         return set.intersection(*masks) if masks else set()
@@ -200,7 +200,7 @@ class Service:
         rec = self.store.get_instance(row.instance_id)
         compiled = self.compiled(rec.bundle_hash)
         info = compiled.user_tasks[row.bpmn_id]
-        runner = Runner.load(rec.state, self.script_engine)
+        runner = Runner.load(rec.state, compiled, self.script_engine)
         ready = next((t for t in runner.ready_tasks() if t.id == task_id), None)
         data = ready.data if ready else rec.data
         masked = fields_masked_for(runner, compiled, row.bpmn_id, data)
@@ -223,7 +223,7 @@ class Service:
         errors = validate(form, data, lang)
         if errors:
             raise InvalidData(errors)
-        runner = Runner.load(rec.state, self.script_engine)
+        runner = Runner.load(rec.state, compiled, self.script_engine)
         index = next((t.index for t in runner.ready_tasks() if t.id == task_id), None)
         try:
             runner.complete(task_id, data, blanks(form))
@@ -251,7 +251,7 @@ class Service:
         if rec.next_timer_at is None or rec.next_timer_at >= self.now():
             return []
         compiled = self.compiled(rec.bundle_hash)
-        runner = Runner.load(rec.state, self.script_engine)
+        runner = Runner.load(rec.state, compiled, self.script_engine)
         try:
             names = runner.fire_timers()
         except ProcessError as exc:

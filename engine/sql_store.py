@@ -7,9 +7,10 @@ from dataclasses import asdict, replace
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, TypeDecorator, UniqueConstraint, create_engine, event,
                         func, insert, select, update)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from .store import Conflict, Deployment, Event, InstanceRecord, NotFound, TaskRow, User
+from .store import Conflict, Deployment, Event, InstanceRecord, NotFound, TaskRow, User, task_order
 
 
 class UTCDateTime(TypeDecorator):
@@ -77,6 +78,7 @@ calendar_years = Table("calendar_years", metadata,
 
 _INSTANCE_COLS = [c.name for c in instances.columns]
 _TASK_COLS = [c.name for c in tasks.columns]
+_FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}
 
 
 def make_engine(url: str):
@@ -95,9 +97,11 @@ class SqlStore:
 
     def __init__(self, url_or_engine):
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        # single-statement reads need no BEGIN/ROLLBACK round trips
+        self.reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def ping(self):
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             conn.execute(select(1))
 
     # bundles and deployments
@@ -107,7 +111,7 @@ class SqlStore:
                 conn.execute(insert(bundles).values(hash=bundle_hash, process_key=key, files=files))
 
     def get_bundle_files(self, bundle_hash):
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             files = conn.scalar(select(bundles.c.files).where(bundles.c.hash == bundle_hash))
         if files is None:
             raise NotFound(bundle_hash)
@@ -125,7 +129,7 @@ class SqlStore:
         query = select(*[deployments.c[n] for n in Deployment.__dataclass_fields__])
         if key is not None:
             query = query.where(deployments.c.process_key == key)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(query.order_by(deployments.c.process_key, deployments.c.version))
             return [Deployment(**r._mapping) for r in rows]
 
@@ -134,48 +138,70 @@ class SqlStore:
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(instances).values(**_instance_row(replace(rec, lock_version=1))))
-                self._write_children(conn, rec.id, tasks_, events_)
+                self._write_children(conn, rec.id, tasks_, events_, known=set())
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
+        rec.lock_version = 1
 
     def get_instance(self, instance_id):
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(instances).where(instances.c.id == instance_id)).first()
         if row is None:
             raise NotFound(instance_id)
         return InstanceRecord(**row._mapping)
 
     def save_instance(self, rec, tasks_, events_):
+        """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one."""
         new = replace(rec, lock_version=rec.lock_version + 1)
         try:
             with self.engine.begin() as conn:
+                changes = {k: v for k, v in _instance_row(new).items() if k not in _FIXED_COLS}
                 done = conn.execute(update(instances).where(instances.c.id == rec.id)
-                                    .where(instances.c.lock_version == rec.lock_version)
-                                    .values(**_instance_row(new)))
+                                    .where(instances.c.lock_version == rec.lock_version).values(**changes))
                 if done.rowcount != 1:
                     raise Conflict(rec.id)
                 self._write_children(conn, rec.id, tasks_, events_)
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
+        rec.lock_version = new.lock_version
 
-    def _write_children(self, conn, instance_id, tasks_, events_):
-        open_ids = select(tasks.c.task_id).where(tasks.c.instance_id == instance_id)
-        conn.execute(update(task_groups).where(task_groups.c.task_id.in_(open_ids)).values(ready=False))
-        conn.execute(update(tasks).where(tasks.c.instance_id == instance_id)
-                     .where(tasks.c.status == "ready").values(status="closed"))
-        for row in tasks_:
-            values = {k: v for k, v in asdict(row).items() if k in _TASK_COLS}
-            if conn.scalar(select(tasks.c.task_id).where(tasks.c.task_id == row.task_id)) is None:
-                conn.execute(insert(tasks).values(**values))
-            else:
-                values.pop("created_at")
-                conn.execute(update(tasks).where(tasks.c.task_id == row.task_id).values(**values))
-                conn.execute(task_groups.delete().where(task_groups.c.task_id == row.task_id))
-            if row.groups:
-                conn.execute(insert(task_groups), [{"task_id": row.task_id, "group_name": g,
-                                                    "ready": row.status == "ready"} for g in set(row.groups)])
+    def _write_children(self, conn, instance_id, tasks_, events_, known=None):
+        """Close the instance's ready tasks, then upsert the ready ones given, their groups, the events."""
+        if known is None:
+            self._close_ready_tasks(conn, instance_id)
+        if tasks_:
+            ids = [r.task_id for r in tasks_]
+            base, changed = self._task_upsert
+            conn.execute(base.values([_task_values(r) for r in tasks_])
+                         .on_conflict_do_update(index_elements=["task_id"], set_=changed))
+            if known is None:
+                conn.execute(task_groups.delete().where(task_groups.c.task_id.in_(ids)))
+            groups = [{"task_id": r.task_id, "group_name": g, "ready": r.status == "ready"}
+                      for r in tasks_ for g in sorted(set(r.groups))]
+            if groups:
+                conn.execute(insert(task_groups), groups)
         if events_:
-            conn.execute(insert(events), [asdict(e) for e in events_])
+            conn.execute(insert(events), [_plain(e) for e in events_])
+
+    @property
+    def _task_upsert(self):
+        """INSERT .. ON CONFLICT DO UPDATE for task rows (PostgreSQL and SQLite share the syntax)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        base = dialect.insert(tasks)
+        return base, {k: base.excluded[k] for k in _TASK_COLS if k not in ("task_id", "created_at")}
+
+    def _close_ready_tasks(self, conn, instance_id):
+        closing = update(tasks).where(tasks.c.instance_id == instance_id).where(tasks.c.status == "ready") \
+            .values(status="closed")
+        if self.engine.dialect.name == "postgresql":     # one round trip: a data-modifying CTE
+            closed = closing.returning(tasks.c.task_id).cte("closed")
+            conn.execute(update(task_groups).where(task_groups.c.task_id.in_(select(closed.c.task_id)))
+                         .values(ready=False))
+            return
+        conn.execute(closing)
+        conn.execute(update(task_groups).where(task_groups.c.ready.is_(True)).where(
+            task_groups.c.task_id.in_(select(tasks.c.task_id).where(tasks.c.instance_id == instance_id)))
+            .values(ready=False))
 
     def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, limit=200):
         query = select(instances)
@@ -189,48 +215,53 @@ class SqlStore:
             query = query.where(instances.c.status == status)
         if ids is not None:
             query = query.where(instances.c.id.in_(list(ids)))
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(query.order_by(instances.c.created_at.desc()).limit(limit))
             return [InstanceRecord(**r._mapping) for r in rows]
 
     def instance_groups(self, instance_id):
         query = select(task_groups.c.group_name).join(tasks, task_groups.c.task_id == tasks.c.task_id) \
             .where(tasks.c.instance_id == instance_id)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return set(conn.scalars(query))
 
     def instance_tasks(self, instance_id, ready_only=False):
-        query = select(tasks).where(tasks.c.instance_id == instance_id)
+        query = tasks.c.instance_id == instance_id
         if ready_only:
-            query = query.where(tasks.c.status == "ready")
-        with self.engine.connect() as conn:
-            return [self._task(conn, r) for r in conn.execute(query.order_by(tasks.c.created_at))]
+            query = query & (tasks.c.status == "ready")
+        return self._tasks_where(query)
+
+    def _tasks_where(self, condition) -> list[TaskRow]:
+        """Task rows with their groups, in one query."""
+        query = select(tasks, task_groups.c.group_name).outerjoin(
+            task_groups, task_groups.c.task_id == tasks.c.task_id).where(condition).order_by(tasks.c.created_at)
+        found: dict[str, TaskRow] = {}
+        with self.reader.connect() as conn:
+            for r in conn.execute(query):
+                values = {k: v for k, v in r._mapping.items() if k != "group_name"}
+                row = found.setdefault(r.task_id, TaskRow(**values, groups=[]))
+                if r.group_name:
+                    row.groups.append(r.group_name)
+        return list(found.values())
 
     def ready_tasks(self, groups):
         ids = select(task_groups.c.task_id).where(task_groups.c.ready.is_(True)) \
             .where(task_groups.c.group_name.in_(list(groups)))
-        query = select(tasks).where(tasks.c.task_id.in_(ids)).where(tasks.c.status == "ready")
-        with self.engine.connect() as conn:
-            found = [self._task(conn, r) for r in conn.execute(query.order_by(tasks.c.due_at, tasks.c.created_at))]
-        return sorted(found, key=lambda t: (t.due_at is None, t.due_at or t.created_at, t.created_at))
-
-    def _task(self, conn, row):
-        groups = conn.scalars(select(task_groups.c.group_name).where(task_groups.c.task_id == row.task_id))
-        return TaskRow(**row._mapping, groups=sorted(groups))
+        found = self._tasks_where(tasks.c.task_id.in_(ids) & (tasks.c.status == "ready"))
+        return sorted(found, key=task_order)
 
     def get_task(self, task_id):
-        with self.engine.connect() as conn:
-            row = conn.execute(select(tasks).where(tasks.c.task_id == task_id)).first()
-            return self._task(conn, row) if row else None
+        found = self._tasks_where(tasks.c.task_id == task_id)
+        return found[0] if found else None
 
     def due_instances(self, now, limit=100):
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return list(conn.scalars(select(instances.c.id).where(instances.c.next_timer_at < now)
                                      .order_by(instances.c.next_timer_at).limit(limit)))
 
     def events(self, instance_id):
         cols = [events.c[n] for n in Event.__dataclass_fields__]
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(*cols).where(events.c.instance_id == instance_id).order_by(events.c.seq))
             return [Event(**r._mapping) for r in rows]
 
@@ -241,12 +272,12 @@ class SqlStore:
             conn.execute(insert(users).values(**asdict(user)))
 
     def get_user(self, name):
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(users).where(users.c.name == name)).first()
         return User(**row._mapping) if row else None
 
     def users(self):
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [User(**r._mapping) for r in conn.execute(select(users).order_by(users.c.name))]
 
     def add_token(self, token_hash, name):
@@ -254,12 +285,12 @@ class SqlStore:
             conn.execute(insert(tokens).values(token_hash=token_hash, user_name=name))
 
     def user_for_token(self, token_hash):
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             name = conn.scalar(select(tokens.c.user_name).where(tokens.c.token_hash == token_hash))
         return self.get_user(name) if name else None
 
     def calendar_days(self):
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [(r.day, r.kind) for r in conn.execute(select(calendar_days).order_by(calendar_days.c.day))]
 
     def set_calendar_days(self, changes):
@@ -270,7 +301,7 @@ class SqlStore:
                 conn.execute(insert(calendar_days), rows)
 
     def calendar_years(self):
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return set(conn.scalars(select(calendar_years.c.year)))
 
     def add_calendar_year(self, year, source):
@@ -279,5 +310,14 @@ class SqlStore:
             conn.execute(insert(calendar_years).values(year=year, source=source))
 
 
+def _task_values(row: TaskRow) -> dict:
+    return {k: getattr(row, k) for k in _TASK_COLS}
+
+
+def _plain(obj) -> dict:
+    """A dataclass's fields as a dict, without asdict's deep copy."""
+    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+
+
 def _instance_row(rec: InstanceRecord) -> dict:
-    return {k: v for k, v in asdict(rec).items() if k in _INSTANCE_COLS}
+    return {k: getattr(rec, k) for k in _INSTANCE_COLS}

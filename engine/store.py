@@ -151,6 +151,7 @@ class MemoryStore:
             if rec.id in self._instances:
                 raise Conflict(rec.id)
             self._write(replace(rec, lock_version=1), tasks, events)
+            rec.lock_version = 1
 
     def get_instance(self, instance_id):
         rec = self._instances.get(instance_id)
@@ -164,6 +165,7 @@ class MemoryStore:
             if current is None or current.lock_version != rec.lock_version:
                 raise Conflict(rec.id)
             self._write(replace(rec, lock_version=rec.lock_version + 1), tasks, events)
+            rec.lock_version += 1
 
     def _write(self, rec, tasks, events):
         log = self._events.setdefault(rec.id, [])
@@ -192,12 +194,12 @@ class MemoryStore:
     def instance_tasks(self, instance_id, ready_only=False):
         rows = [t for t in self._tasks.values() if t.instance_id == instance_id
                 and (t.status == "ready" or not ready_only)]
-        return copy.deepcopy(sorted(rows, key=_task_order))
+        return copy.deepcopy(sorted(rows, key=task_order))
 
     def ready_tasks(self, groups):
         groups = set(groups)
         rows = [t for t in self._tasks.values() if t.status == "ready" and groups & set(t.groups)]
-        return copy.deepcopy(sorted(rows, key=_task_order))
+        return copy.deepcopy(sorted(rows, key=task_order))
 
     def get_task(self, task_id):
         return copy.deepcopy(self._tasks.get(task_id))
@@ -241,6 +243,6 @@ class MemoryStore:
         self._years[year] = source
 
 
-def _task_order(row: TaskRow):
+def task_order(row: TaskRow):
     far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
     return (row.due_at or far, row.created_at or far)
