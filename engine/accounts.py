@@ -20,6 +20,8 @@ DEMO_USERS = [  # (name, display name, groups) as the API contract lists them; p
     ("leader1", "领导 leader1", ["leaders"]),
     ("petition1", "信访局 petition1", ["petition_bureau"]),
     ("sup1", "督查 sup1", ["supervisors"]),
+    ("organ1", "复查机关 organ1", ["review_organ"]),        # beyond the contract's list: statutory review
+    ("organ2", "复核机关 organ2", ["rereview_organ"]),      # and re-review organs of petition cases
     ("designer1", "流程设计 designer1", ["designers"]),
     ("audit1", "审计 audit1", ["auditors"]),
     ("admin", "管理员 admin", ["admins"]),

@@ -70,9 +70,30 @@ def host_functions(now: Callable[[], dt.datetime], calendar: Callable[[], WorkCa
         "working_days_after": lambda day, n: calendar().working_days_after(day, int(n)).isoformat(),
         "working_days_before": lambda day, n: calendar().working_days_after(day, -int(n)).isoformat(),
         "calendar_days_after": lambda day, n: (parse_day(day) + dt.timedelta(days=int(n))).isoformat(),
+        "days_after": lambda day, n, kind: _days_after(calendar(), day, int(n), kind),
+        "is_workday": lambda day: calendar().is_workday(day),
+        "nth_weekday_of_month": _nth_weekday_of_month,
         "end_of_day": lambda day: f"{parse_day(day).isoformat()}T23:59:59+08:00",
         "at_time": lambda day, hhmm: f"{parse_day(day).isoformat()}T{_hhmm(hhmm)}:00+08:00",
     }
+
+
+def _days_after(cal: WorkCalendar, day, n: int, kind: str) -> str:
+    """`kind` "WD" counts working days, "CD" calendar days (the statutes' 日 default to CD)."""
+    if kind == "WD":
+        return cal.working_days_after(day, n).isoformat()
+    if kind == "CD":
+        return (parse_day(day) + dt.timedelta(days=n)).isoformat()
+    raise ValueError(f"day kind must be WD or CD, not {kind!r}")
+
+
+def _nth_weekday_of_month(year, month, weekday, n) -> str:
+    """The n-th (1-based; -1 = last) given weekday (0 = Monday) of a month, as YYYY-MM-DD."""
+    first = dt.date(int(year), int(month), 1)
+    days = [first + dt.timedelta(days=i) for i in range(31)
+            if (first + dt.timedelta(days=i)).month == first.month]
+    matches = [d for d in days if d.weekday() == int(weekday)]
+    return matches[int(n) - 1 if int(n) > 0 else int(n)].isoformat()
 
 
 def _hhmm(value: str) -> str:
