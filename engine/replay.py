@@ -40,6 +40,8 @@ def _step(runner, compiled, engine, event):
         runner.complete_by_spec(event.task, event.result.get("task_index") or 0, event.data, blanks(form))
     elif event.type == "timers_fired":
         runner.fire_timers()
+    elif event.type == "message_received":
+        runner.deliver(event.data["message"], event.data["payload"])
     return runner
 
 

@@ -7,8 +7,9 @@ import uuid
 from dataclasses import dataclass
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as timer_module
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.exceptions import WorkflowException
@@ -158,6 +159,30 @@ class Runner:
     def timers(self) -> list[dict]:
         return sorted(({"task": e.name, "due_at": TimerEventDefinition.get_datetime(e.value)}
                        for e in self._timer_events()), key=lambda t: t["due_at"])
+
+    def take_messages(self) -> list[tuple[str, dict]]:
+        """Messages thrown that nothing in this workflow caught: (name, payload), for the host to route."""
+        return [(e.event_definition.name, e.payload if isinstance(e.payload, dict) else {"value": e.payload})
+                for e in self.wf.get_events() if isinstance(e.event_definition, MessageEventDefinition)]
+
+    def waits_for(self, message_name: str):
+        """The event definition of a catch event waiting for this message, or None."""
+        for task in self.wf.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and definition.name == message_name:
+                return definition
+        return None
+
+    def deliver(self, message_name: str, payload: dict) -> bool:
+        definition = self.waits_for(message_name)
+        if definition is None:
+            return False
+        try:
+            self.wf.send_event(BpmnEvent(definition, payload=payload))
+        except WorkflowException as exc:
+            raise ProcessError(str(exc)) from exc
+        self._advance()
+        return True
 
     def is_completed(self) -> bool:
         return self.wf.is_completed()

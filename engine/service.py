@@ -15,7 +15,8 @@ from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directo
 from .replay import replay_events
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
 from .scripting import CHINA, make_script_engine
-from .store import Conflict, Deployment, InstanceRecord, InstanceStore, NotFound, TaskRow
+from .links import deliver_pending, linked_outcomes
+from .store import Conflict, Deployment, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
 from .tasks import fields_masked_for, mask, task_rows
 
 __all__ = ["Service", "Actor", "NotAllowed", "NotFound", "Conflict", "InvalidData", "TaskClosed",
@@ -30,6 +31,14 @@ class InvalidData(Exception):
 
 class TaskClosed(Exception):
     """The task exists but is no longer ready (done, cancelled, or taken by someone else)."""
+
+
+@dataclass
+class Step:
+    """What one engine step produced, to be written in one transaction."""
+    rows: list[TaskRow]
+    result: dict
+    messages: list[Message]
 
 
 @dataclass
@@ -107,23 +116,25 @@ class Service:
         dep, compiled = self.current(key)
         if not actor.groups & start_groups_of(compiled, self.script_engine) and not actor.is_admin:
             raise NotAllowed(f"{actor.name} may not start {key}")
-        return self._start(dep, compiled, _clean_start_data(data), actor.name)
+        rec = self._start(dep, compiled, _clean_start_data(data), actor.name)
+        self.deliver_messages()
+        return rec
 
-    def _start(self, dep, compiled, data, actor_name, parent_id=None) -> InstanceRecord:
+    def _start(self, dep, compiled, data, actor_name, parent_id=None, consumed=None) -> InstanceRecord:
         now = self.now()
         instance_id = str(uuid.uuid4())
         data = {**data, "case_no": data.get("case_no") or _case_no(compiled, now, instance_id)}
         runner = Runner.start(compiled, self.script_engine, data)
         rec = InstanceRecord(instance_id, dep.process_key, dep.version, dep.bundle_hash, "running", "",
                              {}, parent_id=parent_id, created_at=now)
-        rows, result = self._snapshot(rec, runner, compiled)
-        event = history.new_event(rec.id, 0, "", now, "started", actor_name, data=data, result=result)
+        step = self._snapshot(rec, runner, compiled)
+        event = history.new_event(rec.id, 0, "", now, "started", actor_name, data=data, result=step.result)
         rec.last_seq, rec.last_hash = event.seq, event.hash
-        self.store.add_instance(rec, rows, [event])
+        self.store.add_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed)
         return rec
 
-    def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None):
-        """Copy the workflow's state into the record; return its ready-task rows and the step result."""
+    def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None) -> "Step":
+        """Copy the workflow's state into the record; return its task rows, result and outgoing messages."""
         now = self.now()
         rec.state, rec.data, rec.updated_at = runner.dump(), runner.data(), now
         rec.status = "completed" if runner.is_completed() else "running"
@@ -135,12 +146,16 @@ class Service:
         result = {"status": rec.status, "ready": sorted(r.bpmn_id for r in rows), "data": rec.data}
         if task_index is not None:
             result["task_index"] = task_index
-        return rows, result
+        messages = [Message(str(uuid.uuid4()), rec.id, name, payload, now) for name, payload in runner.take_messages()]
+        if messages:
+            result["sent"] = [m.name for m in messages]
+        return Step(rows, result, messages)
 
-    def _append(self, rec, rows, type_, actor_name, **fields):
-        event = history.new_event(rec.id, rec.last_seq, rec.last_hash, self.now(), type_, actor_name, **fields)
+    def _append(self, rec, step: "Step", type_, actor_name, consumed=None, **fields):
+        event = history.new_event(rec.id, rec.last_seq, rec.last_hash, self.now(), type_, actor_name,
+                                  result=step.result, **fields)
         rec.last_seq, rec.last_hash = event.seq, event.hash
-        self.store.save_instance(rec, rows, [event])
+        self.store.save_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed)
         return rec
 
     def instance(self, instance_id: str, actor: Actor) -> InstanceRecord:
@@ -166,6 +181,12 @@ class Service:
                 e.data = mask(e.data, hidden)
                 e.result = {**e.result, "data": mask(e.result.get("data", {}), hidden)}
         return events, ok
+
+    def links(self, rec: InstanceRecord) -> dict:
+        """The case that started this one, the cases it started, and what they reported back."""
+        parent = self.store.get_instance(rec.parent_id) if rec.parent_id else None
+        children = self.store.list_instances(parent_id=rec.id)
+        return {"parent": parent, "children": children, "outcomes": linked_outcomes(self.store.events(rec.id))}
 
     def hidden_fields(self, rec: InstanceRecord, actor: Actor) -> set[str]:
         """Fields this actor may not see: masked in every task of the case the actor could work on."""
@@ -229,9 +250,10 @@ class Service:
             runner.complete(task_id, data, blanks(form))
         except TaskNotReady as exc:
             raise TaskClosed(task_id) from exc
-        rows, result = self._snapshot(rec, runner, compiled, task_index=index)
-        return self._append(rec, rows, "task_completed", actor.name, task=row.bpmn_id,
-                            task_id=task_id, data=data, result=result)
+        step = self._snapshot(rec, runner, compiled, task_index=index)
+        self._append(rec, step, "task_completed", actor.name, task=row.bpmn_id, task_id=task_id, data=data)
+        self.deliver_messages()
+        return rec
 
     # timers ------------------------------------------------------------------------------------
     def fire_due_timers(self, limit: int = 100) -> list[tuple[str, list[str]]]:
@@ -244,7 +266,11 @@ class Service:
                 continue
             if names:
                 fired.append((instance_id, names))
+        self.deliver_messages()
         return fired
+
+    def deliver_messages(self, limit: int = 50) -> int:
+        return deliver_pending(self, limit)
 
     def _fire(self, instance_id: str) -> list[str]:
         rec = self.store.get_instance(instance_id)
@@ -256,13 +282,12 @@ class Service:
             names = runner.fire_timers()
         except ProcessError as exc:
             rec.status, rec.error, rec.next_timer_at = "error", str(exc), None
-            self._append(rec, self.ready_tasks(rec.id), "error", "system", task=exc.task,
+            self._append(rec, Step(self.ready_tasks(rec.id), {}, []), "error", "system", task=exc.task,
                          data={"message": str(exc)})
             return []
         if not names:
             return []
-        rows, result = self._snapshot(rec, runner, compiled)
-        self._append(rec, rows, "timers_fired", "system", data={"fired": names}, result=result)
+        self._append(rec, self._snapshot(rec, runner, compiled), "timers_fired", "system", data={"fired": names})
         return names
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from .store import Conflict, Deployment, Event, InstanceRecord, NotFound, TaskRow, User, task_order
+from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, User,
+                    task_order)
 
 
 class UTCDateTime(TypeDecorator):
@@ -73,6 +74,11 @@ tokens = Table("tokens", metadata,
                Column("user_name", String(100), ForeignKey("users.name")))
 calendar_days = Table("calendar_days", metadata,
                       Column("day", Date, primary_key=True), Column("kind", String(10), nullable=False))
+outbox = Table("messages", metadata,
+                 Column("id", String(36), primary_key=True),
+                 Column("sender_id", String(36), ForeignKey("instances.id"), nullable=False),
+                 Column("name", String(100), nullable=False), Column("payload", JSON),
+                 Column("created_at", UTCDateTime), Column("delivered_at", UTCDateTime, index=True))
 calendar_years = Table("calendar_years", metadata,
                        Column("year", Integer, primary_key=True), Column("source", String(200)))
 
@@ -134,11 +140,12 @@ class SqlStore:
             return [Deployment(**r._mapping) for r in rows]
 
     # instances, tasks, events
-    def add_instance(self, rec, tasks_, events_):
+    def add_instance(self, rec, tasks_, events_, messages=(), consumed=None):
         try:
             with self.engine.begin() as conn:
+                self._consume(conn, consumed)
                 conn.execute(insert(instances).values(**_instance_row(replace(rec, lock_version=1))))
-                self._write_children(conn, rec.id, tasks_, events_, known=set())
+                self._write_children(conn, rec.id, tasks_, events_, messages, known=set())
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = 1
@@ -150,7 +157,7 @@ class SqlStore:
             raise NotFound(instance_id)
         return InstanceRecord(**row._mapping)
 
-    def save_instance(self, rec, tasks_, events_):
+    def save_instance(self, rec, tasks_, events_, messages=(), consumed=None):
         """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one."""
         new = replace(rec, lock_version=rec.lock_version + 1)
         try:
@@ -160,12 +167,29 @@ class SqlStore:
                                     .where(instances.c.lock_version == rec.lock_version).values(**changes))
                 if done.rowcount != 1:
                     raise Conflict(rec.id)
-                self._write_children(conn, rec.id, tasks_, events_)
+                self._consume(conn, consumed)
+                self._write_children(conn, rec.id, tasks_, events_, messages)
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = new.lock_version
 
-    def _write_children(self, conn, instance_id, tasks_, events_, known=None):
+    def _consume(self, conn, message_id):
+        """Mark a message delivered in the same transaction as its effect; twice is a conflict."""
+        if message_id is None:
+            return
+        done = conn.execute(update(outbox).where(outbox.c.id == message_id)
+                            .where(outbox.c.delivered_at.is_(None))
+                            .values(delivered_at=dt.datetime.now(dt.timezone.utc)))
+        if done.rowcount != 1:
+            raise Conflict(f"message {message_id}")
+
+    def pending_messages(self, limit=100):
+        with self.reader.connect() as conn:
+            rows = conn.execute(select(outbox).where(outbox.c.delivered_at.is_(None))
+                                .order_by(outbox.c.created_at).limit(limit))
+            return [Message(**r._mapping) for r in rows]
+
+    def _write_children(self, conn, instance_id, tasks_, events_, messages=(), known=None):
         """Close the instance's ready tasks, then upsert the ready ones given, their groups, the events."""
         if known is None:
             self._close_ready_tasks(conn, instance_id)
@@ -182,6 +206,8 @@ class SqlStore:
                 conn.execute(insert(task_groups), groups)
         if events_:
             conn.execute(insert(events), [_plain(e) for e in events_])
+        if messages:
+            conn.execute(insert(outbox), [_plain(m) for m in messages])
 
     @property
     def _task_upsert(self):
@@ -203,8 +229,11 @@ class SqlStore:
             task_groups.c.task_id.in_(select(tasks.c.task_id).where(tasks.c.instance_id == instance_id)))
             .values(ready=False))
 
-    def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, limit=200):
+    def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, parent_id=None,
+                       limit=200):
         query = select(instances)
+        if parent_id:
+            query = query.where(instances.c.parent_id == parent_id)
         if visible_to is not None:
             seen = select(tasks.c.instance_id).join(task_groups, task_groups.c.task_id == tasks.c.task_id) \
                 .where(task_groups.c.group_name.in_(list(visible_to)))

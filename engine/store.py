@@ -69,6 +69,17 @@ class Event:
 
 
 @dataclass
+class Message:
+    """A BPMN message thrown by one case for another: kept until delivered, delivered once."""
+    id: str
+    sender_id: str
+    name: str
+    payload: dict
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None = None
+
+
+@dataclass
 class Deployment:
     process_key: str
     version: int
@@ -93,11 +104,14 @@ class InstanceStore(Protocol):
     def get_bundle_files(self, bundle_hash: str) -> dict[str, str]: ...
     def add_deployment(self, dep: Deployment) -> Deployment: ...
     def deployments(self, key: str | None = None) -> list[Deployment]: ...
-    def add_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event]) -> None: ...
+    def add_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event],
+                     messages=(), consumed: str | None = None) -> None: ...
     def get_instance(self, instance_id: str) -> InstanceRecord: ...
-    def save_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event]) -> None: ...
+    def save_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event],
+                      messages=(), consumed: str | None = None) -> None: ...
+    def pending_messages(self, limit: int = 100) -> list[Message]: ...
     def list_instances(self, process_key=None, status=None, ids=None, visible_to=None,
-                       limit=200) -> list[InstanceRecord]: ...
+                       parent_id=None, limit=200) -> list[InstanceRecord]: ...
     def instance_groups(self, instance_id: str) -> set[str]: ...
     def instance_tasks(self, instance_id: str, ready_only: bool = False) -> list[TaskRow]: ...
     def ready_tasks(self, groups: Iterable[str]) -> list[TaskRow]: ...
@@ -122,7 +136,7 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._bundles, self._deps, self._instances = {}, [], {}
         self._tasks, self._events, self._users, self._tokens = {}, {}, {}, {}
-        self._days, self._years = {}, {}
+        self._days, self._years, self._messages = {}, {}, {}
 
     def ping(self):
         return None
@@ -146,11 +160,12 @@ class MemoryStore:
         return sorted((d for d in self._deps if key in (None, d.process_key)),
                       key=lambda d: (d.process_key, d.version))
 
-    def add_instance(self, rec, tasks, events):
+    def add_instance(self, rec, tasks, events, messages=(), consumed=None):
         with self._lock:
             if rec.id in self._instances:
                 raise Conflict(rec.id)
-            self._write(replace(rec, lock_version=1), tasks, events)
+            self._consume(consumed)
+            self._write(replace(rec, lock_version=1), tasks, events, messages)
             rec.lock_version = 1
 
     def get_instance(self, instance_id):
@@ -159,19 +174,36 @@ class MemoryStore:
             raise NotFound(instance_id)
         return copy.deepcopy(rec)
 
-    def save_instance(self, rec, tasks, events):
+    def save_instance(self, rec, tasks, events, messages=(), consumed=None):
         with self._lock:
             current = self._instances.get(rec.id)
             if current is None or current.lock_version != rec.lock_version:
                 raise Conflict(rec.id)
-            self._write(replace(rec, lock_version=rec.lock_version + 1), tasks, events)
+            log = self._events.get(rec.id, [])
+            if events and log and events[0].seq <= log[-1].seq:
+                raise Conflict(rec.id)
+            self._consume(consumed)
+            self._write(replace(rec, lock_version=rec.lock_version + 1), tasks, events, messages)
             rec.lock_version += 1
 
-    def _write(self, rec, tasks, events):
+    def _consume(self, message_id):
+        if message_id is None:
+            return
+        message = self._messages.get(message_id)
+        if message is None or message.delivered_at is not None:
+            raise Conflict(f"message {message_id}")
+        message.delivered_at = dt.datetime.now(dt.timezone.utc)
+
+    def pending_messages(self, limit=100):
+        waiting = [m for m in self._messages.values() if m.delivered_at is None]
+        return copy.deepcopy(sorted(waiting, key=lambda m: m.created_at)[:limit])
+
+    def _write(self, rec, tasks, events, messages=()):
         log = self._events.setdefault(rec.id, [])
         if events and log and events[0].seq <= log[-1].seq:
             raise Conflict(rec.id)
         self._instances[rec.id] = copy.deepcopy(rec)
+        self._messages.update({m.id: copy.deepcopy(m) for m in messages})
         for row in self._tasks.values():
             if row.instance_id == rec.id and row.status == "ready":
                 row.status = "closed"
@@ -180,12 +212,14 @@ class MemoryStore:
             self._tasks[row.task_id] = replace(copy.deepcopy(row), created_at=old.created_at if old else row.created_at)
         log.extend(copy.deepcopy(events))
 
-    def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, limit=200):
+    def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, parent_id=None,
+                       limit=200):
         if visible_to is not None:
             seen = {t.instance_id for t in self._tasks.values() if set(visible_to) & set(t.groups)}
             ids = seen if ids is None else set(ids) & seen
         found = [r for r in self._instances.values() if process_key in (None, r.process_key)
-                 and status in (None, r.status) and (ids is None or r.id in ids)]
+                 and status in (None, r.status) and (ids is None or r.id in ids)
+                 and parent_id in (None, r.parent_id)]
         return copy.deepcopy(sorted(found, key=lambda r: r.created_at, reverse=True)[:limit])
 
     def instance_groups(self, instance_id):

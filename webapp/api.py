@@ -11,7 +11,7 @@ from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, Process
 
 from .common import service
 from .errors import json_error
-from .serialize import instance_json, task_json
+from .serialize import instance_json, links_json, task_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health_bp = Blueprint("health", __name__)
@@ -123,7 +123,8 @@ def instances():
 @api_view
 def instance(instance_id):
     rec = service().instance(instance_id, g.actor)
-    return jsonify(instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor)))
+    body = instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor))
+    return jsonify({**body, "links": links_json(service().links(rec))})
 
 
 @bp.route("/instances/<instance_id>/history")

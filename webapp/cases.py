@@ -59,5 +59,5 @@ def instance(instance_id):
     hidden = service().hidden_fields(rec, actor())
     return render_template("instance.html", rec=rec, tasks=service().ready_tasks(rec.id),
                            events=events, chain_ok=chain_ok, forms=compiled.forms,
-                           data=service().case_data(rec, actor()), hidden=hidden,
+                           data=service().case_data(rec, actor()), hidden=hidden, links=service().links(rec),
                            task_names={k: t.name for k, t in compiled.user_tasks.items()})

@@ -30,7 +30,9 @@ def event_label(event, task_names: dict) -> str:
         return _("完成：%(task)s", task=task_names.get(event.task, event.task))
     if event.type == "timers_fired":
         return _("计时器触发：%(names)s", names="、".join(event.data.get("fired", [])))
-    return event.type
+    labels = {"linked_outcome": _("关联案件反馈"), "message_received": _("收到关联案件消息"),
+              "message_unrouted": _("消息未投递"), "message_failed": _("消息投递失败"), "error": _("流程出错")}
+    return labels.get(event.type, event.type)
 
 
 def calendar_warnings(data: dict) -> list[int]:

@@ -12,6 +12,13 @@ def task_json(row) -> dict:
             "case_title": row.case_title}
 
 
+def links_json(links: dict) -> dict:
+    return {"parent": links["parent"].id if links["parent"] else None,
+            "children": [{"id": c.id, "process_key": c.process_key, "status": c.status, "title": c.title}
+                         for c in links["children"]],
+            "outcomes": links["outcomes"]}
+
+
 def instance_json(rec, ready_tasks=None, data=None) -> dict:
     return {"id": rec.id, "process_key": rec.process_key, "version": rec.version,
             "bundle_hash": rec.bundle_hash, "status": rec.status, "title": rec.title,
