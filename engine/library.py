@@ -76,7 +76,8 @@ def _root_of(name: str, text: str):
     try:
         return SafeET.fromstring(text.encode(), forbid_dtd=True)
     except Exception as exc:  # defusedxml and expat raise several types
-        raise InvalidProcess([problem(name, f"not well-formed or unsafe XML: {exc}")]) from exc
+        line = (getattr(exc, "position", None) or (None,))[0]
+        raise InvalidProcess([problem(name, f"not well-formed or unsafe XML: {exc}", line)]) from exc
 
 
 def _ids(root, tag: str) -> list[str]:
@@ -173,7 +174,8 @@ def _spiff_problem(exc: ValidationException, files: dict[str, str]) -> dict:
 
 def _with_line(found: dict, files: dict[str, str]) -> dict:
     """Fill in the line of the element a problem names, so a designer can find it."""
-    if found["line"] or not found["element"] or found["file"] not in files:
+    if found["line"] or not found["element"] or not found["file"].endswith((".bpmn", ".dmn")) \
+            or found["file"] not in files:
         return found
     hits = etree.fromstring(files[found["file"]].encode()).xpath("//*[@id=$i]", i=found["element"])
     return {**found, "line": hits[0].sourceline if hits else None}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from engine.accounts import create_user, new_token, seed_demo_users
 from engine.clock import FixedClock
@@ -26,11 +27,11 @@ def _aware(value: str) -> dt.datetime:
 
 
 def register(app):
-    engine_cli = click.Group("engine", help="Timers and workers.")
-    calendar_cli = click.Group("calendar", help="The working-day calendar.")
-    users_cli = click.Group("users", help="User accounts.")
-    demo_cli = click.Group("demo", help="Demo data.")
-    processes_cli = click.Group("processes", help="Deploy the diagrams in processes/.")
+    engine_cli = AppGroup("engine", help="Timers and workers.")
+    calendar_cli = AppGroup("calendar", help="The working-day calendar.")
+    users_cli = AppGroup("users", help="User accounts.")
+    demo_cli = AppGroup("demo", help="Demo data.")
+    processes_cli = AppGroup("processes", help="Deploy the diagrams in processes/.")
 
     @engine_cli.command("tick")
     @click.option("--now", "now", default=None, help="ISO 8601 time to treat as now")
@@ -60,7 +61,10 @@ def register(app):
     @click.argument("days", type=int)
     def due(start, days):
         service = _service()
-        result = service.calendar.due(parse_day(start), days)
+        try:
+            result = service.calendar.due(parse_day(start), days)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(result.isoformat())
         for year in service.calendar.warnings(parse_day(start), result):
             click.echo(f"warning: no official holiday table for {year}; weekends only", err=True)
@@ -68,14 +72,20 @@ def register(app):
     @calendar_cli.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     def calendar_import(file):
-        year, count = _service().calendar.import_year(Path(file).read_text("utf-8"), source=f"import {file}")
+        try:
+            year, count = _service().calendar.import_year(Path(file).read_text("utf-8"), source=f"import {file}")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise click.ClickException(f"{file}: {exc}") from exc
         click.echo(f"imported {year}: {count} day(s)")
 
     @calendar_cli.command("set")
     @click.argument("day")
     @click.argument("kind", type=click.Choice(["workday", "holiday", "default"]))
     def calendar_set(day, kind):
-        _service().calendar.set_day(parse_day(day), None if kind == "default" else kind)
+        try:
+            _service().calendar.set_day(parse_day(day), None if kind == "default" else kind)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(f"{day}: {kind}")
 
     @calendar_cli.command("seed")
@@ -88,13 +98,19 @@ def register(app):
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     @click.option("--display-name", default="")
     def users_create(name, groups, password, display_name):
-        create_user(_service().store, name, password, groups, display_name)
+        try:
+            create_user(_service().store, name, password, groups, display_name)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(f"user {name} in {', '.join(groups)}")
 
     @users_cli.command("token")
     @click.argument("name")
     def users_token(name):
-        click.echo(new_token(_service().store, name))
+        try:
+            click.echo(new_token(_service().store, name))
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
 
     @processes_cli.command("load")
     def processes_load():

@@ -1,0 +1,76 @@
+"""Every diagram in processes/ deploys: it parses, its scripts compile in the sandbox, every user
+task has a valid form and a candidate group. Broken bundles are refused with a useful problem list."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.library import Bundle, InvalidProcess, bundle_from_directory, compile_bundle
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = sorted(p.stem for p in (ROOT / "processes").glob("*.bpmn"))
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_process_deploys_with_forms_for_every_user_task(key):
+    compiled = compile_bundle(bundle_from_directory(key, ROOT / "processes", ROOT / "forms"))
+    assert compiled.user_tasks, f"{key} has no user task"
+    for task in compiled.user_tasks.values():
+        assert task.form.schema["type"] == "object" and task.form.field_order(), task.bpmn_id
+        assert task.expressions.get("candidateGroups"), task.bpmn_id
+
+
+def test_every_form_file_belongs_to_a_user_task():
+    used = {name for key in KEYS for name in bundle_from_directory(key, ROOT / "processes", ROOT / "forms").files}
+    on_disk = {p.name for p in (ROOT / "forms").glob("*.json")}
+    assert on_disk - used == set()
+
+
+def hotline_with(replace_from: bytes, replace_to: bytes, files=None) -> Bundle:
+    bundle = bundle_from_directory("hotline", ROOT / "processes", ROOT / "forms")
+    bundle.files["hotline.bpmn"] = bundle.files["hotline.bpmn"].replace(replace_from.decode(), replace_to.decode())
+    bundle.files.update(files or {})
+    return bundle
+
+
+def problems(bundle):
+    with pytest.raises(InvalidProcess) as exc:
+        compile_bundle(bundle)
+    return exc.value.problems
+
+
+def test_malformed_xml_names_file_and_line():
+    found = problems(hotline_with(b'<bpmn:userTask id="register"', b'<bpmn:userTask id="register" <'))
+    assert found[0]["file"] == "hotline.bpmn" and found[0]["line"]
+
+
+def test_dangling_flow_names_the_element_and_line():
+    found = problems(hotline_with(b'targetRef="check_scope"', b'targetRef="nowhere"'))
+    assert found[0]["line"] and "nowhere" in found[0]["message"] or found[0]["element"]
+
+
+def test_script_errors_and_imports_are_refused():
+    assert "import" in problems(hotline_with(b"extension_count = 0", b"import os\nextension_count = 0"))[0]["message"]
+    assert problems(hotline_with(b"extension_count = 0", b"extension_count = = 0"))[0]["element"] == "init_case"
+    assert problems(hotline_with(b"extension_count = 0", b"x = ().__class__\nextension_count = 0"))
+
+
+def test_bad_form_file_and_missing_form():
+    bad_schema = {"hotline_register.schema.json": '{"type": "object", "properties": {"a": {"type": "nope"}}}'}
+    found = problems(hotline_with(b"", b"", bad_schema))
+    assert found[0]["file"] == "hotline_register.schema.json"
+    bundle = hotline_with(b"", b"")
+    del bundle.files["hotline_accept.uischema.json"]
+    assert "hotline_accept.uischema.json" in problems(bundle)[0]["message"]
+
+
+def test_entities_and_dtds_are_refused():
+    xxe = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    bundle = hotline_with(b'<?xml version="1.0" encoding="UTF-8"?>', xxe)
+    assert "unsafe" in problems(bundle)[0]["message"]
+
+
+def test_user_task_without_candidate_groups_is_refused():
+    found = problems(hotline_with(b'name="candidateGroups" value=\'"operators"\'', b'name="x" value="1"'))
+    assert "candidateGroups" in found[0]["message"]
