@@ -7,8 +7,14 @@ import re
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from engine.forms import Form
+
 from .common import due_soon, get_locale_code, is_overdue, local_time, service
 
+CASE_FIELDS = Form("case", {"type": "object", "properties": {
+    "case_no": {"title": "案件编号"}, "outcome": {"title": "办理结果"}, "due_date": {"title": "办理期限"},
+    "assigned_on": {"title": "交办日期"}, "parent_case_no": {"title": "发起本案的原案件"},
+    "origin_case_no": {"title": "原案件编号"}}}, {})
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 GROUPS = {"operators": "话务员", "reviewers": "热线中心", "leaders": "领导", "petition_bureau": "信访局",
           "supervisors": "督查", "designers": "流程设计", "auditors": "审计", "admins": "管理员"}
@@ -40,6 +46,16 @@ def calendar_warnings(data: dict) -> list[int]:
     return service().calendar.warnings(*days)
 
 
+def with_case_fields(forms) -> list:
+    return [CASE_FIELDS, *forms]
+
+
+def known_fields(forms, data: dict) -> dict:
+    """Only the fields some form (or the case header) names: a worker's view, without engine counters."""
+    known = {k for f in with_case_fields(forms) for k in f.field_order()}
+    return {k: v for k, v in data.items() if k in known}
+
+
 def current_user_can(task_row) -> bool:
     return bool(set(current_user.user.groups) & set(task_row.groups))
 
@@ -52,4 +68,5 @@ def register(app):
         return {"local_time": local_time, "is_overdue": is_overdue, "due_soon": due_soon,
                 "status_label": status_label, "event_label": event_label,
                 "calendar_warnings": calendar_warnings, "current_user_can": current_user_can,
-                "parse_iso": dt.datetime.fromisoformat, "lang_code": get_locale_code}
+                "parse_iso": dt.datetime.fromisoformat, "lang_code": get_locale_code,
+                "with_case_fields": with_case_fields, "known_fields": known_fields}
