@@ -1,11 +1,14 @@
 """The browser pages through the Flask test client: login, inbox, task form, errors, CSRF, access."""
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 
 import pytest
 
-from tests.conftest import login
+from engine.access import Actor
+from tests.conftest import CHINA, login
 from webapp import create_app
 from webapp.demo import EXAMPLES
 
@@ -16,7 +19,6 @@ def client(app):
 
 
 def start_and_register(app):
-    from engine.access import Actor
     service, op = app.extensions["service"], Actor.of("op1", ["operators"])
     rec = service.start("hotline", {}, op)
     service.complete(service.ready_tasks(rec.id)[0].task_id, EXAMPLES[0], op)
@@ -108,3 +110,24 @@ def test_unknown_pages_are_friendly(client):
     login(client, "op1")
     response = client.get("/tasks/does-not-exist")
     assert response.status_code == 404 and "Traceback" not in response.get_data(as_text=True)
+
+
+def test_due_date_after_the_packaged_calendar_warns_until_the_year_is_entered(app, client, clock):
+    clock.set(dt.datetime(2026, 12, 28, 10, 0, tzinfo=CHINA))
+    _, dispatch = start_and_register(app)
+    login(client, "op1")
+    client.post(f"/tasks/{dispatch.task_id}", data={"lead_unit": "住建局", "requirements": "核查",
+                                                      "deadline_class": "assigned_10wd"})
+    client.post("/logout")
+    login(client, "dept1")
+    accept = app.extensions["service"].inbox(Actor.of("dept1", ["dept:住建局"]))[0]
+    page = client.get(f"/tasks/{accept.task_id}").get_data(as_text=True)
+    assert "2027-01-11" in page                        # 10 working days, weekends only in 2027
+    assert "2027 年的法定节假日尚未录入" in page
+    client.post("/logout")
+    login(client, "admin")
+    notice = io.BytesIO(b'{"year": 2027, "holidays": ["2027-01-01"], "workdays": []}')
+    client.post("/admin/calendar/import", data={"notice": (notice, "2027.json")}, content_type="multipart/form-data")
+    client.post("/logout")
+    login(client, "dept1")
+    assert "尚未录入" not in client.get(f"/tasks/{accept.task_id}").get_data(as_text=True)
