@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
 export TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run setup install test test-deps chromium bench clean
+.PHONY: run setup install translations test test-deps chromium bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -13,6 +13,12 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pybabel -q compile -d webapp/translations
+
+# Re-extract the UI strings (babel.cfg) and merge them into webapp/translations/*/LC_MESSAGES/messages.po.
+translations: $(BIN)/python
+	$(BIN)/pybabel extract -F babel.cfg -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations
 
 setup: install
 	$(FLASK) calendar seed

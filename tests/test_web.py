@@ -131,3 +131,14 @@ def test_due_date_after_the_packaged_calendar_warns_until_the_year_is_entered(ap
     client.post("/logout")
     login(client, "dept1")
     assert "尚未录入" not in client.get(f"/tasks/{accept.task_id}").get_data(as_text=True)
+
+
+def test_auditor_replays_a_case_from_its_page(app, client):
+    instance_id, _ = start_and_register(app)
+    login(client, "op1")
+    assert "重放核验" not in client.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert client.post(f"/instances/{instance_id}/replay").status_code == 403
+    client.post("/logout")
+    login(client, "audit1")
+    page = client.post(f"/instances/{instance_id}/replay", follow_redirects=True).get_data(as_text=True)
+    assert "重放结果一致" in page

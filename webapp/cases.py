@@ -61,3 +61,19 @@ def instance(instance_id):
                            events=events, chain_ok=chain_ok, forms=compiled.forms,
                            data=service().case_data(rec, actor()), hidden=hidden, links=service().links(rec),
                            task_names={k: t.name for k, t in compiled.user_tasks.items()})
+
+
+@bp.route("/instances/<instance_id>/replay", methods=["POST"])
+@login_required
+def replay(instance_id):
+    try:
+        matches, diverged_at = service().replay(instance_id, actor())
+    except NotAllowed:
+        abort(403, _("仅审计人员可以重放"))
+    except NotFound:
+        abort(404, _("没有这个案件"))
+    if matches:
+        flash(_("重放结果一致：按固定版本的流程和记录的输入重新执行，每一步结果都与记录相同。"), "ok")
+    else:
+        flash(_("重放结果不一致：第 %(seq)s 步与记录不同。", seq=diverged_at), "error")
+    return redirect(url_for("cases.instance", instance_id=instance_id))

@@ -1,0 +1,30 @@
+"""Auditors can trust the record: a changed event breaks the hash chain, and replay finds the step."""
+from __future__ import annotations
+
+from engine.access import Actor
+from engine import history
+from tests.test_workers import ticket_in_handling
+
+AUDITOR = Actor.of("audit1", ["auditors"])
+
+
+def test_untouched_history_verifies_and_replays(service):
+    instance_id = ticket_in_handling(service)
+    events, chain_ok = service.history(instance_id, AUDITOR)
+    assert chain_ok and [e.type for e in events] == ["started"] + ["task_completed"] * 3
+    assert service.replay(instance_id, AUDITOR) == (True, None)
+
+
+def test_edited_event_breaks_the_chain_and_replay_points_at_it(service):
+    instance_id = ticket_in_handling(service)
+    log = service.store._events[instance_id]            # tamper behind the store's back
+    log[2].data = {**log[2].data, "lead_unit": "人社局"}  # the dispatch: someone rewrites the department
+    assert history.verify_chain(log) == (False, 3)
+    assert service.history(instance_id, AUDITOR)[1] is False
+    assert service.replay(instance_id, AUDITOR) == (False, 3)
+
+
+def test_removed_event_breaks_the_chain(service):
+    instance_id = ticket_in_handling(service)
+    del service.store._events[instance_id][1]
+    assert history.verify_chain(service.store._events[instance_id]) == (False, 3)
