@@ -57,7 +57,7 @@ class Service:
         self.clock = clock or SystemClock()
         ClockDatetime.source = self.clock
         self.calendar = CalendarService(store)
-        self.script_engine = make_script_engine(self.clock.now, self.calendar.current)
+        self.script_engine = make_script_engine(lambda: self.clock.now(), self.calendar.current)
         self._compiled: dict[str, CompiledBundle] = {}
 
     def now(self) -> dt.datetime:
@@ -136,6 +136,7 @@ class Service:
     def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None) -> "Step":
         """Copy the workflow's state into the record; return its task rows, result and outgoing messages."""
         now = self.now()
+        thrown = runner.take_messages()          # before dump(): a message is sent once, not stored
         rec.state, rec.data, rec.updated_at = runner.dump(), runner.data(), now
         rec.status = "completed" if runner.is_completed() else "running"
         rec.title = _title(rec.data)
@@ -146,7 +147,7 @@ class Service:
         result = {"status": rec.status, "ready": sorted(r.bpmn_id for r in rows), "data": rec.data}
         if task_index is not None:
             result["task_index"] = task_index
-        messages = [Message(str(uuid.uuid4()), rec.id, name, payload, now) for name, payload in runner.take_messages()]
+        messages = [Message(str(uuid.uuid4()), rec.id, name, payload, now) for name, payload in thrown]
         if messages:
             result["sent"] = [m.name for m in messages]
         return Step(rows, result, messages)

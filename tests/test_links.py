@@ -1,0 +1,93 @@
+"""Cross-case links end to end through the API: an overdue hotline ticket starts a supervision case,
+both pages show the link, and closing the supervision records its outcome on the ticket."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_api import DEPT1, OP, basic, complete, start_ticket, DISPATCH
+from tests.test_petition_supervision import MATERIALS, MODE_DATA, OPINION, RECTIFY, SELF_CHECK
+from webapp.demo import EXAMPLES
+
+BUREAU, SUP = basic("petition1"), basic("sup1")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def task_named(client, headers, name, instance_id):
+    tasks = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == instance_id]
+    return next(t for t in tasks if t["name"] == name)
+
+
+def do(client, headers, name, instance_id, data):
+    response = complete(client, task_named(client, headers, name, instance_id)["id"], data, headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def overdue_ticket(app, client) -> str:
+    ticket = start_ticket(client)
+    do(client, OP, "register", ticket["id"], EXAMPLES[0])
+    do(client, OP, "dispatch", ticket["id"], DISPATCH)
+    do(client, DEPT1, "accept", ticket["id"], {"decision": "accept"})
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["engine", "tick", "--now", "2026-12-01T09:00:00+08:00"]).output
+    assert f"{ticket['id']}: 催办提醒, 超期" in out
+    return ticket["id"]
+
+
+def test_overdue_ticket_starts_supervision_and_gets_its_outcome_back(app, client):
+    ticket_id = overdue_ticket(app, client)
+    ticket = client.get(f"/api/v1/instances/{ticket_id}", headers=OP).get_json()
+    [child] = ticket["links"]["children"]
+    assert child["process_key"] == "petition_supervision" and child["status"] == "running"
+    sup_id = child["id"]
+    supervision = client.get(f"/api/v1/instances/{sup_id}", headers=SUP).get_json()
+    assert supervision["parent_id"] == ticket_id and supervision["links"]["parent"] == ticket_id
+    register = task_named(client, BUREAU, "register", sup_id)
+    shown = client.get(f"/api/v1/tasks/{register['id']}", headers=BUREAU).get_json()["data"]
+    assert shown["trigger"] == "(四)" and shown["target_units"] == ["住建局"]
+    assert shown["origin_case_no"] == ticket["data"]["case_no"] and shown["parent_process"] == "hotline"
+
+    do(client, BUREAU, "register", sup_id, {k: shown[k] for k in
+                                            ("trigger", "target_units", "description", "origin_case_no")})
+    do(client, BUREAU, "plan", sup_id, {"supervisor": "李督查", "planned_at": "2026-12-02", "modes": ["phone"]})
+    do(client, DEPT1, "self_check", sup_id, SELF_CHECK)
+    do(client, SUP, "phone_record", sup_id, MODE_DATA["phone_record"])
+    do(client, DEPT1, "provide_materials", sup_id, MATERIALS)
+    do(client, SUP, "opinion", sup_id, OPINION)
+    do(client, DEPT1, "rectification", sup_id, RECTIFY)
+    do(client, SUP, "evaluation", sup_id, {"evaluation_outcome": "resolved", "evaluation_note": "已办结"})
+    closed = do(client, BUREAU, "archive", sup_id, {"archive_no": "DC-1", "closing_summary": "超期问题已督办解决"})
+    assert closed["status"] == "completed", [(t["name"], t["title"]) for t in closed["ready_tasks"]]
+    assert closed["data"]["outcome"] == "resolved"
+
+    ticket = client.get(f"/api/v1/instances/{ticket_id}", headers=OP).get_json()
+    [outcome] = ticket["links"]["outcomes"]
+    assert outcome["from_instance"] == sup_id and outcome["payload"]["outcome"] == "resolved"
+    assert outcome["payload"]["summary"] == "超期问题已督办解决"
+    history = client.get(f"/api/v1/instances/{ticket_id}/history", headers=basic("audit1")).get_json()
+    assert history["chain_ok"] and history["events"][-1]["type"] == "linked_outcome"
+    assert client.post(f"/api/v1/instances/{ticket_id}/replay", headers=basic("audit1")).get_json()["matches"]
+
+
+def test_both_case_pages_show_the_link(app, client):
+    from tests.conftest import login
+    ticket_id = overdue_ticket(app, client)
+    login(client, "sup1")
+    page = client.get(f"/instances/{ticket_id}").get_data(as_text=True)
+    assert "已发起" in page and "petition_supervision" in page
+    sup_id = client.get(f"/api/v1/instances/{ticket_id}", headers=SUP).get_json()["links"]["children"][0]["id"]
+    assert "由此案件发起" in client.get(f"/instances/{sup_id}").get_data(as_text=True)
+
+
+def test_a_thrown_message_is_sent_once_not_again_on_later_steps(app, client):
+    ticket_id = overdue_ticket(app, client)
+    overdue_supervise = task_named(client, basic("review1"), "overdue_supervise", ticket_id)
+    assert complete(client, overdue_supervise["id"], {"supervision_note": "已电话督办"}, basic("review1")).status_code == 200
+    do(client, DEPT1, "handle", ticket_id, {"action": "reply", "result_text": "已处理", "measures_taken": "停工整改",
+                                            "caller_feedback_done": False, "completed_at": "2026-12-02"})
+    ticket = client.get(f"/api/v1/instances/{ticket_id}", headers=OP).get_json()
+    assert len(ticket["links"]["children"]) == 1

@@ -1,0 +1,413 @@
+"""Leader reception day (reception_day) and its per-visitor cases (reception_case), walked through the service."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from engine.access import Actor
+from engine.clock import FixedClock
+from engine.library import bundle_from_directory
+from engine.service import InvalidData, NotAllowed, Service
+from engine.store import MemoryStore
+
+ROOT = Path(__file__).resolve().parent.parent
+CHINA = dt.timezone(dt.timedelta(hours=8))
+BUREAU = Actor.of("liaison", ["petition_bureau"])
+LEADER = Actor.of("leader", ["leaders"])
+DEPT1 = Actor.of("dept1", ["dept:住建局"])
+DEPT2 = Actor.of("dept2", ["dept:人社局"])
+AUDITOR = Actor.of("auditor", ["auditors"])
+
+
+@pytest.fixture
+def service():
+    svc = Service(MemoryStore(), FixedClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=CHINA)))
+    svc.calendar.seed_from_package()
+    for key in ("reception_day", "reception_case"):
+        svc.deploy(bundle_from_directory(key, ROOT / "processes", ROOT / "forms"))
+    return svc
+
+
+def china(month, day, hour=9, minute=0, second=0):
+    return dt.datetime(2026, month, day, hour, minute, second, tzinfo=CHINA)
+
+
+def end_of(month, day):
+    return china(month, day, 23, 59, 59)
+
+
+def ready(service, iid) -> dict:
+    return {row.bpmn_id: row for row in service.ready_tasks(iid)}
+
+
+def do(service, iid, bpmn_id, actor, data):
+    """Complete the ready task `bpmn_id` as `actor`, who must find it in their inbox."""
+    rows = [row for row in service.ready_tasks(iid) if row.bpmn_id == bpmn_id]
+    assert rows, f"{bpmn_id} not ready; ready: {sorted(ready(service, iid))}"
+    assert rows[0].task_id in {row.task_id for row in service.inbox(actor)}, f"{bpmn_id} not in {actor.name}'s inbox"
+    return service.complete(rows[0].task_id, data, actor)
+
+
+# reception_day --------------------------------------------------------------------------------
+CANDIDATE = {"petitioner_name": "李四", "phone": "13800000002", "issue_summary": "低保待遇停发", "township": "兰山区"}
+VISITOR = {"visitor_name": "李四", "phone": "13800000002", "address": "兰山区", "persons_count": 1,
+           "issue_summary": "低保待遇停发", "appointment": True, "more_visitors": True}
+
+
+def planned(service, variant="linyi_bureau", month="2026-12") -> str:
+    """A day whose variant and date were proposed and confirmed: `announce` is ready."""
+    iid = service.start("reception_day", {}, BUREAU).id
+    proposal = do(service, iid, "choose_variant", BUREAU, {"variant": variant, "target_month": month}).data
+    do(service, iid, "plan_day", BUREAU, {
+        **{k: proposal[k] for k in ("reception_date", "start_time", "end_time", "location")},
+        "leader_name": "张明", "leader_title": "局长", "consultation_phone": "0539-7200939"})
+    return iid
+
+
+def prepared(service, variant="linyi_bureau", candidates=()) -> str:
+    """Announced, appointments screened (and consented, invitations sent): `open_session` is ready."""
+    iid = planned(service, variant)
+    do(service, iid, "announce", BUREAU, {"channels": ["poster", "leaflet"], "published_at": "2026-11-24T10:00:00+08:00"})
+    do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": list(candidates)})
+    if candidates:
+        do(service, iid, "leader_consent", LEADER, {"consent": "agree"})
+        do(service, iid, "send_invitations", BUREAU, {"petitioners_invited": True,
+                                                      "invited_at": "2026-11-25T10:00:00+08:00",
+                                                      "co_reception_units": ["民政局"]})
+    assert set(ready(service, iid)) == {"open_session"}
+    return iid
+
+
+@pytest.mark.parametrize("variant, month, day, start, location", [
+    ("linyi_bureau", "2026-12", "2026-12-25", "09:00", "局接访室"),              # last Friday
+    ("ankang_mayor", "2026-12", "2026-12-01", "08:30", "市人民政府信访接待室"),     # first Tuesday
+    ("ankang_mayor", "2026-10", "2026-10-08", "08:30", "市人民政府信访接待室"),     # 10-06 is a holiday
+    ("dongan_county", "2026-12", "2026-12-01", "08:30", "县信访接待中心二楼视频接访室"),
+    ("dongan_township", "2026-12", "2026-12-01", "08:30", "乡镇信访接待场所"),
+    ("school", "2026-12", "2026-12-07", "08:00", "科教楼二楼行政会议室"),          # every Monday
+    ("township_centre", "2026-12", "2026-12-01", "08:00", "镇信访办"),
+    ("union", "2026-12", "2026-12-02", "14:30", "工会主席办公室"),                 # every Wednesday
+])
+def test_each_variant_proposes_its_date(service, variant, month, day, start, location):
+    iid = service.start("reception_day", {}, BUREAU).id
+    assert set(ready(service, iid)) == {"choose_variant"}
+    rec = do(service, iid, "choose_variant", BUREAU, {"variant": variant, "target_month": month})
+    assert set(ready(service, iid)) == {"plan_day"} and ready(service, iid)["plan_day"].groups == ["petition_bureau"]
+    assert (rec.data["reception_date"], rec.data["start_time"], rec.data["location"]) == (day, start, location)
+
+
+@pytest.mark.parametrize("special_protection, day", [(False, "2026-11-30"), (True, "2026-11-28")])
+def test_special_protection_period_makes_the_county_rota_daily(service, special_protection, day):
+    service.clock.set(china(11, 28))                         # a Saturday
+    iid = service.start("reception_day", {}, BUREAU).id
+    rec = do(service, iid, "choose_variant", BUREAU, {"variant": "dongan_county", "target_month": "2026-11",
+                                                      "special_protection_period": special_protection})
+    assert rec.data["reception_date"] == day
+
+
+def test_reception_day_main_path(service):
+    iid = planned(service)
+    assert ready(service, iid)["announce"].due_at == end_of(12, 18)          # 7 days ahead of 12-25
+    do(service, iid, "announce", BUREAU, {"channels": ["poster", "lobby_led_screen"],
+                                          "published_at": "2026-11-24T10:00:00+08:00"})
+    assert ready(service, iid)["appointment_intake"].due_at == end_of(12, 24)
+    do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": [CANDIDATE], "special_mode": "重点约访"})
+    consent = ready(service, iid)["leader_consent"]
+    assert consent.groups == ["leaders"] and consent.due_at == end_of(12, 24)
+    do(service, iid, "leader_consent", LEADER, {"consent": "replace", "consent_note": "该事项已在县区办理，请更换"})
+    assert set(ready(service, iid)) == {"appointment_intake"}                # the leader refused: screen again
+    rec = do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": [CANDIDATE, {**CANDIDATE,
+                                                                                          "petitioner_name": "赵六"}]})
+    assert (rec.data["appointment_rounds"], rec.data["appointment_count"]) == (1, 2)
+    do(service, iid, "leader_consent", LEADER, {"consent": "agree"})
+    do(service, iid, "send_invitations", BUREAU, {"petitioners_invited": True, "invited_at": "2026-11-25T10:00:00+08:00",
+                                                  "co_reception_units": ["民政局", "人社局"], "township_notified": True})
+    session = ready(service, iid)["open_session"]
+    assert session.groups == ["leaders"] and session.due_at == china(12, 25, 9)
+
+    service.clock.set(china(12, 24, 8, 59))                 # reminder: the working day before, 09:00
+    assert service.fire_due_timers() == []
+    service.clock.set(china(12, 24, 9, 1))
+    assert service.fire_due_timers() == [(iid, ["接访前提醒"])]
+    remind = ready(service, iid)["remind_leader"]
+    assert remind.groups == ["petition_bureau"] and remind.due_at == china(12, 25, 9)
+    do(service, iid, "remind_leader", BUREAU, {"reminded_at": "2026-12-24T09:10:00+08:00", "remind_method": "phone",
+                                               "leader_confirmed": True})
+
+    service.clock.set(china(12, 25, 9))
+    do(service, iid, "open_session", LEADER, {"session_action": "start", "visitors_waiting": True})
+    assert ready(service, iid)["register_visitor"].due_at == china(12, 25, 11)
+    do(service, iid, "register_visitor", BUREAU, VISITOR)                                   # appointment
+    assert set(ready(service, iid)) == {"register_visitor"}
+    rec = do(service, iid, "register_visitor", BUREAU, {**VISITOR, "visitor_name": "王五", "appointment": False,
+                                                        "is_group": True, "persons_count": 8,
+                                                        "representatives": ["王五", "钱七"], "more_visitors": False})
+    assert set(ready(service, iid)) == {"close_day"}
+    assert (rec.data["visitor_count"], rec.data["appointment_visitor_count"]) == (2, 1)
+    sent = [e.result.get("sent") for e in service.store.events(iid) if e.task == "register_visitor"]
+    assert sent[0] == ["reception_case"] and "reception_case" in sent[1]
+
+    cases = service.instances(AUDITOR, "reception_case")                    # each visitor got a case
+    assert {c.data["visitor_name"] for c in cases} == {"李四", "王五"}
+    wang = next(c for c in cases if c.data["visitor_name"] == "王五")
+    assert wang.data["case_no"].startswith("JA") and wang.data["parent_case_no"] == rec.data["case_no"]
+    assert (wang.data["day_case_no"], wang.data["leader_name"], wang.data["variant"]) == (
+        rec.data["case_no"], "张明", "linyi_bureau")
+    assert (wang.data["representatives"], wang.data["appointment"]) == (["王五", "钱七"], False)
+    register = ready(service, wang.id)["register"]
+    assert register.groups == ["petition_bureau"] and register.due_at == end_of(12, 25)   # reception_date kept
+
+    rec = do(service, iid, "close_day", BUREAU, {"coordination_minutes": "民政局、人社局到场，约定12月底前答复",
+                                                 "attending_units": ["民政局", "人社局"], "materials_collected": True})
+    assert (rec.status, rec.data["outcome"], rec.data["case_count"]) == ("completed", "day_closed", 2)
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+@pytest.mark.parametrize("variant, approver, required_notice", [
+    ("linyi_bureau", LEADER, "联络人"),
+    ("dongan_county", LEADER, "县信访工作联席会议第一召集人"),
+    ("school", BUREAU, "学校办公室"),
+])
+def test_absent_leader_is_replaced_by_a_substitute(service, variant, approver, required_notice):
+    iid = prepared(service, variant, [CANDIDATE] if variant == "dongan_county" else [])
+    do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "上级开会"})
+    arrange = ready(service, iid)["arrange_substitute"]
+    assert set(ready(service, iid)) == {"arrange_substitute"} and arrange.groups == sorted(approver.groups)
+    approval = {"absence_decision": "approve", "substitute_leader": "李强", "substitute_title": "副局长",
+                "approved_by": "局主要领导", "notified": ["市信访局"], "notified_at": "2026-11-30T09:00:00+08:00"}
+    rec = do(service, iid, "arrange_substitute", approver, approval)      # the required party was not told
+    assert set(ready(service, iid)) == {"arrange_substitute"} and rec.data["notify_missing"] == [required_notice]
+    rec = do(service, iid, "arrange_substitute", approver, {**approval, "notified": [required_notice]})
+    assert set(ready(service, iid)) == {"open_session"}
+    assert (rec.data["leader_name"], rec.data["absence_count"]) == ("李强", 1)
+    assert rec.data["absent_leaders"][0]["leader_name"] == "张明"
+    do(service, iid, "open_session", LEADER, {"session_action": "start", "visitors_waiting": False})
+    assert set(ready(service, iid)) == {"close_day"}                      # nobody came: close the day
+    rec = do(service, iid, "close_day", BUREAU, {"coordination_minutes": "无来访"})
+    assert (rec.status, rec.data["case_count"]) == ("completed", 0)
+
+
+def test_absence_refused_or_not_allowed_keeps_the_leader(service):
+    iid = prepared(service)
+    do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "外出"})
+    rec = do(service, iid, "arrange_substitute", LEADER, {"absence_decision": "refuse", "approved_by": "局主要领导"})
+    assert set(ready(service, iid)) == {"open_session"} and rec.data["leader_name"] == "张明"
+    iid = prepared(service, "township_centre")                            # 不准缺席: no approval task at all
+    rec = do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "家中有事"})
+    assert set(ready(service, iid)) == {"open_session"}
+    assert (rec.data["absence_allowed"], rec.data["absence_refused_count"]) == (False, 1)
+
+
+def test_appointment_count_follows_the_variant(service):
+    iid = planned(service, "dongan_county")
+    do(service, iid, "announce", BUREAU, {"channels": ["gov_extranet"], "published_at": "2026-11-24T10:00:00+08:00"})
+    rec = do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": []})       # Dong'an: 1–3
+    assert set(ready(service, iid)) == {"appointment_intake"}
+    assert rec.data["appointment_error"] == "约访事项应为1—3件，本次0件"
+    with pytest.raises(InvalidData) as too_many:
+        service.complete(ready(service, iid)["appointment_intake"].task_id, {"candidate_cases": [CANDIDATE] * 4}, BUREAU)
+    assert "candidate_cases" in too_many.value.fields
+    do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": [CANDIDATE]})
+    assert set(ready(service, iid)) == {"leader_consent"}
+
+
+def test_school_walk_ins_are_asked_to_register_first(service):
+    iid = prepared(service, "school")
+    do(service, iid, "open_session", LEADER, {"session_action": "start", "visitors_waiting": True})
+    rec = do(service, iid, "register_visitor", BUREAU, {**VISITOR, "appointment": False})
+    assert rec.data["redirected_visitors"] == ["李四"] and rec.data["visitor_count"] == 0
+    assert service.instances(AUDITOR, "reception_case") == []
+    do(service, iid, "register_visitor", BUREAU, {**VISITOR, "visitor_name": "周八", "more_visitors": False})
+    assert {c.data["visitor_name"] for c in service.instances(AUDITOR, "reception_case")} == {"周八"}
+
+
+def test_day_bad_input(service):
+    iid = service.start("reception_day", {}, BUREAU).id
+    task = ready(service, iid)["choose_variant"]
+    with pytest.raises(InvalidData) as missing:
+        service.complete(task.task_id, {"variant": "linyi_bureau"}, BUREAU)
+    assert "target_month" in missing.value.fields
+    with pytest.raises(InvalidData) as bad_month:
+        service.complete(task.task_id, {"variant": "linyi_bureau", "target_month": "2026-13"}, BUREAU)
+    assert "target_month" in bad_month.value.fields
+    with pytest.raises(NotAllowed):
+        service.complete(task.task_id, {"variant": "linyi_bureau", "target_month": "2026-12"}, LEADER)
+    with pytest.raises(NotAllowed):
+        service.start("reception_day", {}, LEADER)
+    iid = prepared(service)
+    with pytest.raises(InvalidData) as no_reason:
+        service.complete(ready(service, iid)["open_session"].task_id, {"session_action": "report_absence"}, LEADER)
+    assert "absence_reason" in no_reason.value.fields
+    do(service, iid, "open_session", LEADER, {"session_action": "start", "visitors_waiting": True})
+    with pytest.raises(InvalidData) as six:
+        service.complete(ready(service, iid)["register_visitor"].task_id,
+                         {**VISITOR, "is_group": True, "persons_count": 30, "representatives": list("甲乙丙丁戊己")}, BUREAU)
+    assert "representatives" in six.value.fields
+
+
+# reception_case -------------------------------------------------------------------------------
+CASE = {"visitor_name": "李四", "phone": "13800000002", "address": "兰山区", "persons_count": 1, "is_group": False,
+        "representatives": [], "issue_summary": "低保待遇停发", "appointment": True, "reception_date": "2026-11-23",
+        "leader_name": "张明", "variant": "linyi_bureau"}
+ASSIGN = {"leader_opinion": "assign_with_deadline", "instruction_text": "请住建局核实，人社局配合，限期答复",
+          "lead_unit": "住建局", "co_units": ["人社局"], "deadline": "2026-12-04"}
+NOTICE = {"notice_no": "JBTZ-2026-01", "liaison": "办公室王科长"}
+HANDLE = {"handler_name": "刘工", "investigation": "已入户核实", "face_to_face_done": True, "measures": "恢复发放"}
+FEEDBACK = {"feedback_at": "2026-12-02T10:00:00+08:00", "method": "phone", "feedback_content": "已恢复发放"}
+SLIP = {"findings": "停发系信息错误", "result": "已恢复并补发", "petitioner_feedback_done": True,
+        "unit_head_signoff": "陈局长", "signed_at": "2026-12-02"}
+
+
+def received(service, **changes) -> str:
+    """A case started with the day's payload and registered: `leader_reception` is ready."""
+    iid = service.start("reception_case", {**CASE, "day_case_no": "JF20261123-000001", **changes}, BUREAU).id
+    detail = service.task(ready(service, iid)["register"].task_id, BUREAU)
+    assert detail.data["visitor_name"] == "李四" and detail.data["case_no"].startswith("JA")
+    do(service, iid, "register", BUREAU, {**CASE, **changes})
+    assert set(ready(service, iid)) == {"leader_reception"}
+    return iid
+
+
+def noticed(service, opinion=ASSIGN, **changes) -> str:
+    iid = received(service, **changes)
+    do(service, iid, "leader_reception", LEADER, opinion)
+    rec = do(service, iid, "assignment_notice", BUREAU, {**NOTICE, **{k: service.instance(iid, BUREAU).data[k] for k in (
+        "assigned_units", "lead_unit", "deadline", "leader_instruction")}})
+    assert rec.data["co_units"] == [u for u in rec.data["assigned_units"] if u != rec.data["lead_unit"]]
+    return iid
+
+
+@pytest.mark.parametrize("opinion, outcome", [("resolved_on_spot", "resolved_on_spot"),
+                                              ("answered_explained", "answered_explained")])
+def test_on_the_spot_outcomes_are_recorded_and_closed(service, opinion, outcome):
+    iid = received(service)
+    assert ready(service, iid)["leader_reception"].due_at == end_of(11, 23)
+    do(service, iid, "leader_reception", LEADER, {"leader_opinion": opinion, "instruction_text": "当场答复",
+                                                  "written_answer_given": True})
+    assert set(ready(service, iid)) == {"archive_on_spot"} and ready(service, iid)["archive_on_spot"].groups == ["petition_bureau"]
+    rec = do(service, iid, "archive_on_spot", BUREAU, {"answer_summary": "当场解释政策", "archive_no": "JA-2026-001",
+                                                       "closed_at": "2026-11-23T11:00:00+08:00"})
+    assert (rec.status, rec.data["outcome"]) == ("completed", outcome)
+
+
+def test_legal_route_ends_the_case(service):
+    iid = received(service, in_legal_proceedings=True)
+    rec = do(service, iid, "leader_reception", LEADER, {"leader_opinion": "advise_legal_route",
+                                                        "instruction_text": "已起诉，引导通过诉讼解决"})
+    assert (rec.status, rec.data["outcome"], service.ready_tasks(iid)) == ("completed", "redirected_legal", [])
+
+
+def test_assigned_case_is_handled_answered_and_closed(service):
+    iid = received(service)
+    do(service, iid, "leader_reception", LEADER, ASSIGN)
+    notice = ready(service, iid)["assignment_notice"]
+    assert notice.groups == ["petition_bureau"] and notice.due_at == end_of(11, 24)
+    data = service.task(notice.task_id, BUREAU).data                      # pre-filled from the instruction
+    assert (data["assigned_units"], data["lead_unit"], data["deadline"]) == (["住建局", "人社局"], "住建局", "2026-12-04")
+    do(service, iid, "assignment_notice", BUREAU, {**NOTICE, "assigned_units": ["住建局", "人社局"], "lead_unit": "住建局",
+                                                   "deadline": "2026-12-04", "leader_instruction": data["leader_instruction"]})
+    assert set(ready(service, iid)) == {"co_opinion"} and ready(service, iid)["co_opinion"].groups == ["dept:人社局"]
+    rec = do(service, iid, "co_opinion", DEPT2, {"co_opinion": "人社局配合核查社保记录"})
+    assert rec.data["co_opinions"] == ["人社局配合核查社保记录"]
+    handle = ready(service, iid)["handle"]
+    assert (handle.groups, handle.due_at) == (["dept:住建局"], end_of(12, 4))
+    assert {t["task"] for t in service.instance(iid, BUREAU).timers} == {"催办提醒", "超期"}
+    with pytest.raises(NotAllowed):
+        service.complete(handle.task_id, HANDLE, DEPT2)
+    do(service, iid, "handle", DEPT1, HANDLE)
+    assert service.instance(iid, BUREAU).timers == []
+    do(service, iid, "feedback", DEPT1, FEEDBACK)                         # Linyi: a phone answer is enough
+    slip = ready(service, iid)["reply_slip"]
+    with pytest.raises(InvalidData) as not_told:
+        service.complete(slip.task_id, {**SLIP, "petitioner_feedback_done": False}, DEPT1)
+    assert "petitioner_feedback_done" in not_told.value.fields
+    do(service, iid, "reply_slip", DEPT1, SLIP)
+    assert set(ready(service, iid)) == {"archive"}                        # 销号 only after the reply slip
+    rec = do(service, iid, "archive", BUREAU, {"archive_no": "JA-2026-002", "closed_at": "2026-12-03T09:00:00+08:00"})
+    assert (rec.status, rec.data["outcome"]) == ("completed", "handled_and_closed")
+    assert [e.task for e in service.store.events(iid) if e.type == "task_completed"] == [
+        "register", "leader_reception", "assignment_notice", "co_opinion", "handle", "feedback", "reply_slip", "archive"]
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+@pytest.mark.parametrize("opinion, extra", [
+    ("study_after_session", {}),
+    ("leader_takes_charge_包案", {"responsible_leader": "张明"}),
+    ("submit_to_party_committee_government", {}),
+])
+def test_other_opinions_are_assigned_with_the_default_deadline(service, opinion, extra):
+    iid = received(service)
+    do(service, iid, "leader_reception", LEADER, {"leader_opinion": opinion, "instruction_text": "研究后答复",
+                                                  "lead_unit": "住建局", **extra})
+    if opinion == "submit_to_party_committee_government":
+        assert set(ready(service, iid)) == {"escalation_record"}
+        do(service, iid, "escalation_record", BUREAU, {"submitted_to": "county_government", "submitted_at": "2026-11-24",
+                                                       "escalation_result": "由住建局牵头解决",
+                                                       "result_received_at": "2026-11-30"})
+    notice = ready(service, iid)["assignment_notice"]
+    data = service.task(notice.task_id, BUREAU).data
+    assert data["deadline"] == "2027-01-22"                               # 60 calendar days after 2026-11-23
+    assert ("由住建局牵头解决" in data["leader_instruction"]) == (opinion == "submit_to_party_committee_government")
+
+
+def test_reminder_then_overdue_starts_supervision(service):
+    iid = noticed(service, {**ASSIGN, "co_units": []})
+    assert set(ready(service, iid)) == {"handle"}
+    service.clock.set(china(12, 1, 8, 59))                               # 3 working days before 12-04, 09:00
+    assert service.fire_due_timers() == []
+    service.clock.set(china(12, 1, 9, 1))
+    assert service.fire_due_timers() == [(iid, ["催办提醒"])]
+    assert [t["task"] for t in service.instance(iid, BUREAU).timers] == ["超期"]
+
+    service.clock.set(china(12, 5))
+    assert service.fire_due_timers() == [(iid, ["超期"])]
+    assert set(ready(service, iid)) == {"handle"}                        # handling continues
+    fired = [e for e in service.store.events(iid) if e.type == "timers_fired"][-1]
+    assert fired.result["sent"] == ["petition_supervision"]
+    payload = next(m.payload for m in service.store._messages.values() if m.name == "petition_supervision")
+    case_no = service.instance(iid, BUREAU).data["case_no"]
+    assert payload == {"trigger": "(四)", "description": "接访交办事项超期未办结：" + case_no,
+                       "target_units": ["住建局"], "origin_case_no": case_no}
+    do(service, iid, "handle", DEPT1, HANDLE)
+    assert set(ready(service, iid)) == {"feedback"}
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+def test_dongan_requires_a_written_reply(service):
+    iid = noticed(service, {**ASSIGN, "co_units": []}, variant="dongan_county")
+    do(service, iid, "handle", DEPT1, HANDLE)
+    rec = do(service, iid, "feedback", DEPT1, FEEDBACK)
+    assert set(ready(service, iid)) == {"feedback"} and rec.data["feedback_rounds"] == 1
+    with pytest.raises(InvalidData) as no_doc:
+        service.complete(ready(service, iid)["feedback"].task_id, {**FEEDBACK, "method": "written"}, DEPT1)
+    assert "reply_document" in no_doc.value.fields
+    do(service, iid, "feedback", DEPT1, {**FEEDBACK, "method": "written", "reply_document": "东信复〔2026〕12号"})
+    assert set(ready(service, iid)) == {"reply_slip"}
+
+
+def test_case_bad_input(service):
+    iid = service.start("reception_case", {}, BUREAU).id                  # by hand: defaults filled in
+    register = ready(service, iid)["register"]
+    assert register.due_at == end_of(11, 23)
+    with pytest.raises(InvalidData) as six:
+        service.complete(register.task_id, {**CASE, "is_group": True, "persons_count": 30,
+                                            "representatives": ["甲", "乙", "丙", "丁", "戊", "己"]}, BUREAU)
+    assert "representatives" in six.value.fields
+    with pytest.raises(InvalidData) as none_chosen:
+        service.complete(register.task_id, {**CASE, "is_group": True, "persons_count": 30}, BUREAU)
+    assert "representatives" in none_chosen.value.fields
+    with pytest.raises(NotAllowed):
+        service.complete(register.task_id, CASE, LEADER)
+    do(service, iid, "register", BUREAU, {**CASE, "is_group": True, "persons_count": 30,
+                                          "representatives": ["甲", "乙", "丙", "丁", "戊"]})
+    task = ready(service, iid)["leader_reception"]
+    with pytest.raises(InvalidData) as no_deadline:
+        service.complete(task.task_id, {k: v for k, v in ASSIGN.items() if k != "deadline"}, LEADER)
+    assert "deadline" in no_deadline.value.fields
+    with pytest.raises(InvalidData) as bad_opinion:
+        service.complete(task.task_id, {**ASSIGN, "leader_opinion": "ignore"}, LEADER)
+    assert "leader_opinion" in bad_opinion.value.fields
+    with pytest.raises(NotAllowed):
+        service.complete(task.task_id, ASSIGN, BUREAU)
