@@ -1,0 +1,357 @@
+"""The petition case (信访事项办理) diagram walked through the service layer, as its users would see it."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from engine.access import Actor
+from engine.clock import FixedClock
+from engine.library import Bundle, bundle_from_directory
+from engine.service import InvalidData, NotAllowed, Service
+from engine.store import MemoryStore
+
+ROOT = Path(__file__).resolve().parent.parent
+CHINA = dt.timezone(dt.timedelta(hours=8))
+KEY = "petition_case"
+
+BUREAU = Actor.of("xf1", ["petition_bureau"])
+LEADER = Actor.of("leader1", ["leaders"])
+DEPT = Actor.of("zj1", ["dept:住建局"])
+OTHER_DEPT = Actor.of("rs1", ["dept:人社局"])
+REVIEWER = Actor.of("fc1", ["review_organ"])
+REREVIEWER = Actor.of("fh1", ["rereview_organ"])
+AUDITOR = Actor.of("audit1", ["auditors"])
+
+REGISTER = {"channel": "visit", "received_on": "2026-11-23", "petitioner_name": "张三", "phone": "13800000001",
+            "address": "兰山区某街道", "summary": "申请低保一年未获答复", "category": "livelihood_support",
+            "persons_count": 1}
+ACCEPT = {"within_competence": True, "notice_no": "XF告〔2026〕1号", "notice_date": "2026-11-24",
+          "notice_method": "mail", "notice_content": "你反映的事项已予受理"}
+ASSIGN = {"assign_mode": "assign", "lead_unit": "住建局", "instruction": "请调查核实并书面答复"}
+REPLY = {"handle_action": "reply", "investigation": "经查，材料已补齐", "met_petitioner": True,
+         "reply_outcome": "解释说明", "reasoning": "依政策解释", "reply_doc_no": "住建答〔2026〕1号",
+         "served_at": "2026-12-01T10:00:00+08:00", "service_method": "in_person", "appeal_info_given": True}
+CALLBACK = {"callback_at": "2026-12-02T10:00:00+08:00", "callback_method": "phone", "reached": True,
+            "petitioner_satisfied": "unsatisfied"}
+ARCHIVE = {"archive_no": "XF-2026-0001", "closed_on": "2027-02-10", "number_closed": True, "reply_slip_received": True}
+REVIEW_REQUEST = {"review_requested_on": "2026-12-10", "review_organ_name": "市住房和城乡建设局"}
+REVIEW = {"review_outcome": "upheld", "review_opinion": "维持原处理意见", "review_doc_no": "复查〔2026〕1号",
+          "review_served_at": "2026-12-20T10:00:00+08:00", "review_appeal_info_given": True}
+REREVIEW_REQUEST = {"rereview_requested_on": "2026-12-25", "rereview_organ_name": "市人民政府"}
+DECIDE = {"rereview_action": "decide", "rereview_outcome": "upheld", "rereview_opinion": "维持复查意见",
+          "rereview_doc_no": "复核〔2027〕1号", "rereview_served_at": "2027-02-05T10:00:00+08:00"}
+
+
+def china(year, month, day, hour=9, minute=0):
+    return dt.datetime(year, month, day, hour, minute, tzinfo=CHINA)
+
+
+def end_of(year, month, day):
+    return dt.datetime(year, month, day, 23, 59, 59, tzinfo=CHINA)
+
+
+@pytest.fixture
+def service():
+    svc = Service(MemoryStore(), FixedClock(china(2026, 11, 23)))
+    svc.calendar.seed_from_package()
+    svc.deploy(bundle_from_directory(KEY, ROOT / "processes", ROOT / "forms"))
+    return svc
+
+
+def ready(service, iid) -> dict:
+    return {row.bpmn_id: row for row in service.ready_tasks(iid)}
+
+
+def inbox(service, actor, iid) -> set[str]:
+    return {row.bpmn_id for row in service.inbox(actor) if row.instance_id == iid}
+
+
+def do(service, iid, bpmn_id, actor, data):
+    """Complete the ready task `bpmn_id` as `actor`, who must find it in their inbox."""
+    rows = [row for row in service.ready_tasks(iid) if row.bpmn_id == bpmn_id]
+    assert rows, f"{bpmn_id} not ready; ready: {sorted(ready(service, iid))}"
+    assert rows[0].task_id in {row.task_id for row in service.inbox(actor)}, f"{bpmn_id} not in {actor.name}'s inbox"
+    return service.complete(rows[0].task_id, data, actor)
+
+
+def registered(service, **changes) -> str:
+    rec = service.start(KEY, {}, BUREAU)
+    assert rec.data["case_no"].startswith("XF20261123-") and inbox(service, BUREAU, rec.id) == {"register"}
+    do(service, rec.id, "register", BUREAU, {**REGISTER, **changes})
+    return rec.id
+
+
+def at_handle(service, **changes) -> str:
+    """A visit accepted on Monday 2026-11-23 and assigned to 住建局: due 60 CD later, 2027-01-22."""
+    iid = registered(service, **changes)
+    do(service, iid, "accept_decision", BUREAU, ACCEPT)
+    do(service, iid, "assign", BUREAU, ASSIGN)
+    assert set(ready(service, iid)) == {"handle"} and ready(service, iid)["handle"].due_at == end_of(2027, 1, 22)
+    return iid
+
+
+def at_review_wait(service) -> str:
+    """Reply served 2026-12-01: the petitioner may ask for review until 2026-12-31."""
+    iid = at_handle(service)
+    do(service, iid, "handle", DEPT, REPLY)
+    do(service, iid, "callback", BUREAU, CALLBACK)
+    wait = ready(service, iid)["record_review_request"]
+    assert wait.due_at == end_of(2026, 12, 31) and wait.groups == ["petition_bureau"]
+    return iid
+
+
+def sent(service, iid) -> list[str]:
+    return [name for e in service.store.events(iid) for name in e.result.get("sent", [])]
+
+
+def payloads(service, trigger) -> list[dict]:
+    # the memory store keeps every thrown message (petition_supervision is not deployed here: unrouted)
+    return [m.payload for m in service.store._messages.values()
+            if m.name == "petition_supervision" and m.payload["trigger"] == trigger]
+
+
+# 1 ---------------------------------------------------------------------------------------------
+def test_letter_endorsed_handled_and_closed_when_no_review_is_requested(service):
+    iid = registered(service, channel="letter")
+    endorse = ready(service, iid)["leader_endorse"]
+    assert (endorse.groups, endorse.due_at) == (["leaders"], end_of(2026, 11, 23))   # 当日批复
+    assert inbox(service, LEADER, iid) == {"leader_endorse"} and inbox(service, BUREAU, iid) == set()
+    service.clock.set(china(2026, 11, 24, 8))
+    assert service.fire_due_timers() == [(iid, ["当日未批复催办"])]
+    assert set(ready(service, iid)) == {"leader_endorse"}
+    do(service, iid, "leader_endorse", LEADER, {"endorsement": "请信访局依法受理", "endorsed_by": "王局长"})
+
+    accept = ready(service, iid)["accept_decision"]
+    assert (accept.groups, accept.due_at) == (["petition_bureau"], end_of(2026, 12, 8))   # 15 CD from receipt
+    rec = do(service, iid, "accept_decision", BUREAU, ACCEPT)
+    assert (rec.data["routing"], rec.data["accepted_on"]) == ("accept_here", "2026-11-24")
+    assert ready(service, iid)["assign"].due_at == end_of(2027, 1, 23)             # 60 CD from acceptance
+    do(service, iid, "assign", BUREAU, {**ASSIGN, "co_units": ["人社局"], "responsible_leader": "李副市长"})
+    handle = ready(service, iid)["handle"]
+    assert (handle.groups, handle.due_at) == (["dept:住建局"], end_of(2027, 1, 23))
+    assert inbox(service, DEPT, iid) == {"handle"} and inbox(service, OTHER_DEPT, iid) == set()
+    assert "petition_supervision" not in sent(service, iid)                      # not a group visit
+
+    rec = do(service, iid, "handle", DEPT, REPLY)
+    assert rec.data["reply_outcome"] == "解释说明" and inbox(service, BUREAU, iid) == {"callback"}
+    do(service, iid, "callback", BUREAU, CALLBACK)
+    assert ready(service, iid)["record_review_request"].due_at == end_of(2026, 12, 31)
+
+    service.clock.set(china(2026, 12, 31, 23, 0))
+    assert service.fire_due_timers() == []
+    service.clock.set(china(2027, 1, 1))
+    assert service.fire_due_timers() == [(iid, ["复查申请期限届满"])]
+    assert set(ready(service, iid)) == {"archive"} and inbox(service, BUREAU, iid) == {"archive"}
+
+    rec = do(service, iid, "archive", BUREAU, {**ARCHIVE, "reply_slip_received": False})   # no 回复单, no 销号
+    assert set(ready(service, iid)) == {"archive"} and "办理结果回复单" in rec.data["archive_return_note"]
+    rec = do(service, iid, "archive", BUREAU, ARCHIVE)
+    assert (rec.status, rec.data["outcome"], rec.data["finalised_by_rereview"]) == (
+        "completed", "final_no_review", False)
+    history, chain_ok = service.history(iid, AUDITOR)
+    assert chain_ok and [e.task for e in history if e.type == "task_completed"] == [
+        "register", "leader_endorse", "accept_decision", "assign", "handle", "callback", "archive", "archive"]
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# 2 ---------------------------------------------------------------------------------------------
+def test_review_then_rereview_with_hearing_finalises_the_matter(service):
+    iid = at_review_wait(service)
+    rec = do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
+    review = ready(service, iid)["review"]
+    assert (review.groups, review.due_at, rec.data["review_requested"]) == (
+        ["review_organ"], end_of(2027, 1, 9), True)                              # 30 CD from the request
+    assert inbox(service, REVIEWER, iid) == {"review"} and inbox(service, BUREAU, iid) == set()
+    service.clock.set(china(2027, 1, 10))
+    assert service.fire_due_timers() == [(iid, ["复查催办", "复查超期"])]
+    assert set(ready(service, iid)) == {"review"}
+    do(service, iid, "review", REVIEWER, REVIEW)
+    assert ready(service, iid)["record_rereview_request"].due_at == end_of(2027, 1, 19)
+
+    do(service, iid, "record_rereview_request", BUREAU, REREVIEW_REQUEST)
+    rereview = ready(service, iid)["rereview"]
+    assert (rereview.groups, rereview.due_at) == (["rereview_organ"], end_of(2027, 1, 24))
+    rec = do(service, iid, "rereview", REREVIEWER, {"rereview_action": "hearing", "hearing_date": "2027-01-12",
+                                                    "hearing_days": 10})
+    assert (rec.data["hearing_days_total"], rec.data["rereview_due"]) == (10, "2027-02-03")   # hearing not counted
+    assert ready(service, iid)["rereview"].due_at == end_of(2027, 2, 3)
+    assert {t["task"]: t["due_at"] for t in rec.timers} == {
+        "复核催办": "2027-01-29T01:00:00+00:00", "复核超期": "2027-02-03T15:59:59+00:00"}
+    service.clock.set(china(2027, 2, 4))
+    assert service.fire_due_timers() == [(iid, ["复核催办", "复核超期"])]
+
+    do(service, iid, "rereview", REREVIEWER, DECIDE)
+    rec = do(service, iid, "archive", BUREAU, ARCHIVE)
+    assert (rec.status, rec.data["outcome"], rec.data["finalised_by_rereview"]) == (
+        "completed", "final_after_rereview", True)
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# 3 ---------------------------------------------------------------------------------------------
+def test_no_rereview_request_closes_after_review(service):
+    iid = at_review_wait(service)
+    do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
+    do(service, iid, "review", REVIEWER, {**REVIEW, "review_outcome": "redo_ordered"})
+    service.clock.set(china(2027, 1, 19, 23))
+    assert service.fire_due_timers() == []
+    service.clock.set(china(2027, 1, 20))
+    assert service.fire_due_timers() == [(iid, ["复核申请期限届满"])]
+    rec = do(service, iid, "archive", BUREAU, ARCHIVE)
+    assert (rec.status, rec.data["outcome"], rec.data["review_outcome"]) == (
+        "completed", "final_after_review", "redo_ordered")
+
+
+# 4 ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("register, accept, routing, outcome, reason", [
+    ({}, {"within_competence": False, "competent_organ": "市人力资源和社会保障局"},
+     "forward_to_competent_organ", "forwarded", "转送"),
+    ({"in_legal_proceedings": True}, {}, "not_accepted", "not_accepted", "法定途径"),
+    ({"prior_case_no": "XF20250101-ABCDEF", "prior_finalised_by_rereview": True}, {},
+     "not_accepted", "not_accepted", "复核终结"),
+])
+def test_routing_forwards_or_refuses(service, register, accept, routing, outcome, reason):
+    iid = registered(service, **register)
+    rec = do(service, iid, "accept_decision", BUREAU, {**ACCEPT, **accept})
+    assert (rec.data["routing"], reason in rec.data["routing_reason"]) == (routing, True)
+    assert set(ready(service, iid)) == {"archive"}                               # no handling unit involved
+    rec = do(service, iid, "archive", BUREAU, {**ARCHIVE, "reply_slip_received": False})
+    assert (rec.status, rec.data["outcome"]) == ("completed", outcome)
+
+
+def test_acceptance_reminder_and_overdue(service):
+    iid = registered(service)
+    service.clock.set(china(2026, 12, 5, 8, 59))
+    assert service.fire_due_timers() == []
+    service.clock.set(china(2026, 12, 5, 9, 1))                                  # 3 days before the deadline
+    assert service.fire_due_timers() == [(iid, ["受理告知催办"])]
+    service.clock.set(china(2026, 12, 9))
+    assert service.fire_due_timers() == [(iid, ["受理期限届满"])]
+    assert inbox(service, BUREAU, iid) == {"accept_decision"}
+    with pytest.raises(InvalidData) as no_organ:                                 # forwarding names the organ
+        service.complete(ready(service, iid)["accept_decision"].task_id, {**ACCEPT, "within_competence": False},
+                         BUREAU)
+    assert "competent_organ" in no_organ.value.fields
+
+
+# 5 ---------------------------------------------------------------------------------------------
+def test_one_extension_approved_a_second_is_refused(service):
+    iid = at_handle(service)
+    request = {"handle_action": "request_extension", "extension_reason": "需现场测绘", "extension_days": 20}
+    with pytest.raises(InvalidData) as too_long:
+        service.complete(ready(service, iid)["handle"].task_id, {**request, "extension_days": 31}, DEPT)
+    assert "extension_days" in too_long.value.fields
+    do(service, iid, "handle", DEPT, request)
+    approval = ready(service, iid)["extension_approval"]
+    assert (approval.groups, approval.due_at) == (["leaders"], end_of(2027, 1, 22))
+    rec = do(service, iid, "extension_approval", LEADER, {"extension_approved": True, "approver": "市住建局局长"})
+    assert (rec.data["handle_due"], rec.data["extension_count"]) == ("2027-02-11", 1)
+    assert inbox(service, DEPT, iid) == {"notify_extension"}
+    with pytest.raises(InvalidData) as not_told:
+        service.complete(ready(service, iid)["notify_extension"].task_id,
+                         {"petitioner_notified": False, "notified_on": "2026-11-25", "notify_method": "phone",
+                          "notified_reason": "需现场测绘"}, DEPT)
+    assert "petitioner_notified" in not_told.value.fields
+    do(service, iid, "notify_extension", DEPT, {"petitioner_notified": True, "notified_on": "2026-11-25",
+                                                "notify_method": "phone", "notified_reason": "需现场测绘"})
+    assert ready(service, iid)["handle"].due_at == end_of(2027, 2, 11)
+
+    rec = do(service, iid, "handle", DEPT, {**request, "extension_days": 5})   # a second extension
+    assert set(ready(service, iid)) == {"handle"} and rec.data["extension_refused_note"] == "已延期一次，不得再次延期"
+    assert (rec.data["handle_due"], rec.data["extension_count"]) == ("2027-02-11", 1)
+    assert ready(service, iid)["handle"].due_at == end_of(2027, 2, 11)
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+def test_head_refuses_extension(service):
+    iid = at_handle(service)
+    do(service, iid, "handle", DEPT, {"handle_action": "request_extension", "extension_reason": "复杂",
+                                      "extension_days": 30})
+    with pytest.raises(InvalidData) as no_reason:
+        service.complete(ready(service, iid)["extension_approval"].task_id,
+                         {"extension_approved": False, "approver": "局长"}, LEADER)
+    assert "approval_opinion" in no_reason.value.fields
+    rec = do(service, iid, "extension_approval", LEADER, {"extension_approved": False, "approver": "局长",
+                                                          "approval_opinion": "应按期办结"})
+    assert set(ready(service, iid)) == {"handle"} and inbox(service, DEPT, iid) == {"handle"}
+    assert (rec.data["handle_due"], rec.data["extension_count"]) == ("2027-01-22", 0)
+
+
+# 6 ---------------------------------------------------------------------------------------------
+def test_handling_reminder_then_overdue_starts_supervision_and_handling_goes_on(service):
+    iid = at_handle(service)
+    service.clock.set(china(2027, 1, 15, 8, 59))
+    assert service.fire_due_timers() == []
+    service.clock.set(china(2027, 1, 15, 9, 1))                                  # 7 days before the deadline
+    assert service.fire_due_timers() == [(iid, ["办理催办"])]
+    assert "petition_supervision" not in sent(service, iid)
+    service.clock.set(china(2027, 1, 23))
+    assert service.fire_due_timers() == [(iid, ["办理超期"])]
+    assert "petition_supervision" in sent(service, iid)
+    case_no = service.instance(iid, BUREAU).data["case_no"]
+    [payload] = payloads(service, "(四)")
+    assert (payload["target_units"], payload["origin_case_no"]) == (["住建局"], case_no)
+    assert "超过办理期限" in payload["description"] and "2027-01-22" in payload["description"]
+    rec = service.instance(iid, BUREAU)
+    assert rec.status == "running" and inbox(service, DEPT, iid) == {"handle"}
+    do(service, iid, "handle", DEPT, REPLY)
+    assert set(ready(service, iid)) == {"callback"}
+
+
+# 7 ---------------------------------------------------------------------------------------------
+def test_group_visit_sends_at_most_five_representatives(service):
+    rec = service.start(KEY, {}, BUREAU)
+    task_id = ready(service, rec.id)["register"].task_id
+    group = {**REGISTER, "persons_count": 30, "is_group": True}
+    people = [{"name": f"代表{i}", "phone": "1380000000" + str(i)} for i in range(1, 7)]
+    with pytest.raises(InvalidData) as six:
+        service.complete(task_id, {**group, "representatives": people}, BUREAU)
+    assert "representatives" in six.value.fields
+    with pytest.raises(InvalidData) as none:
+        service.complete(task_id, group, BUREAU)
+    assert "representatives" in none.value.fields
+    do(service, rec.id, "register", BUREAU, {**group, "representatives": people[:5]})
+    do(service, rec.id, "accept_decision", BUREAU, ACCEPT)
+    assert payloads(service, "(三)") == []
+    do(service, rec.id, "assign", BUREAU, ASSIGN)
+    [payload] = payloads(service, "(三)")
+    assert payload["target_units"] == ["住建局"] and payload["description"].startswith("集体访")
+    assert set(ready(service, rec.id)) == {"handle"}
+
+
+# 8 ---------------------------------------------------------------------------------------------
+def test_a_locality_may_count_the_acceptance_deadline_in_working_days(service):
+    files = dict(bundle_from_directory(KEY, ROOT / "processes", ROOT / "forms").files)
+    table = files["petition_deadlines.dmn"]
+    row = table.index('<inputEntry id="petition_deadlines_r1_i1"><text>"accept_decision"</text>')
+    files["petition_deadlines.dmn"] = table[:row] + table[row:].replace('"CD"', '"WD"', 1)
+    assert service.deploy(Bundle(KEY, files)).version == 2
+    iid = registered(service)
+    assert ready(service, iid)["accept_decision"].due_at == end_of(2026, 12, 14)   # 15 working days
+
+
+# 9 ---------------------------------------------------------------------------------------------
+def test_bad_input_and_wrong_group_change_nothing(service):
+    with pytest.raises(NotAllowed):
+        service.start(KEY, {}, DEPT)
+    rec = service.start(KEY, {}, BUREAU)
+    task_id = ready(service, rec.id)["register"].task_id
+    with pytest.raises(InvalidData) as missing:
+        service.complete(task_id, {k: v for k, v in REGISTER.items() if k != "petitioner_name"}, BUREAU)
+    assert "petitioner_name" in missing.value.fields
+    with pytest.raises(InvalidData) as no_prior:                                 # a finalised matter needs its number
+        service.complete(task_id, {**REGISTER, "prior_finalised_by_rereview": True}, BUREAU)
+    assert "prior_case_no" in no_prior.value.fields
+    assert [r.task_id for r in service.ready_tasks(rec.id)] == [task_id]
+
+    iid = at_handle(service)
+    handle = ready(service, iid)["handle"]
+    with pytest.raises(NotAllowed):
+        service.complete(handle.task_id, REPLY, OTHER_DEPT)
+    with pytest.raises(NotAllowed):
+        service.complete(handle.task_id, REPLY, BUREAU)
+    with pytest.raises(InvalidData) as no_appeal_info:                           # 告知复查权利 is compulsory
+        service.complete(handle.task_id, {**REPLY, "appeal_info_given": False}, DEPT)
+    assert "appeal_info_given" in no_appeal_info.value.fields
+    assert [r.task_id for r in service.ready_tasks(iid)] == [handle.task_id]
