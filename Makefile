@@ -17,7 +17,7 @@ install: $(BIN)/python
 
 # Re-extract the UI strings (babel.cfg) and merge them into webapp/translations/*/LC_MESSAGES/messages.po.
 translations: $(BIN)/python
-	$(BIN)/pybabel extract -F babel.cfg -o webapp/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations
 
 setup: install

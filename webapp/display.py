@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from engine.forms import Form
@@ -16,8 +17,9 @@ CASE_FIELDS = Form("case", {"type": "object", "properties": {
     "assigned_on": {"title": "交办日期"}, "parent_case_no": {"title": "发起本案的原案件"},
     "origin_case_no": {"title": "原案件编号"}}}, {})
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-GROUPS = {"operators": "话务员", "reviewers": "热线中心", "leaders": "领导", "petition_bureau": "信访局",
-          "supervisors": "督查", "designers": "流程设计", "auditors": "审计", "admins": "管理员"}
+GROUPS = {"operators": _l("话务员"), "reviewers": _l("热线中心"), "leaders": _l("领导"),
+          "petition_bureau": _l("信访局"), "supervisors": _l("督查"), "review_organ": _l("复查机关"),
+          "rereview_organ": _l("复核机关"), "designers": _l("流程设计"), "auditors": _l("审计"), "admins": _l("管理员")}
 
 
 def status_label(status: str) -> str:
@@ -26,7 +28,7 @@ def status_label(status: str) -> str:
 
 
 def group_label(group: str) -> str:
-    return group.removeprefix("dept:") if group.startswith("dept:") else _(GROUPS.get(group, group))
+    return group.removeprefix("dept:") if group.startswith("dept:") else str(GROUPS.get(group, group))
 
 
 def event_label(event, task_names: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -23,7 +24,7 @@ def _wants_json() -> bool:
 def register(app):
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
-        return render_template("error.html", status=400, message="表单已过期，请返回刷新后重试。"), 400
+        return render_template("error.html", status=400, message=_("表单已过期，请返回刷新后重试。")), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
@@ -36,4 +37,4 @@ def register(app):
         log.exception("unhandled error on %s", request.path)
         if _wants_json():
             return json_error(500, "internal", "internal error; it has been logged")
-        return render_template("error.html", status=500, message="系统内部错误，已记录。"), 500
+        return render_template("error.html", status=500, message=_("系统内部错误，已记录。")), 500
