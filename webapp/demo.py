@@ -1,4 +1,4 @@
-"""Demo data: a few example hotline tickets at different steps, for `demo seed` and `make run`."""
+"""Demo data: example cases of every procedure at an early step, for `demo seed` and `make run`."""
 from __future__ import annotations
 
 from engine.access import Actor
@@ -18,20 +18,34 @@ EXAMPLES = [
 ]
 
 
+FIRST_STEPS = [  # (process, number, starter, group, data of the first task; None = today)
+    ("hotline", 1, "op1", "operators", EXAMPLES[0]),
+    ("hotline", 2, "op1", "operators", EXAMPLES[1]),
+    ("petition_case", 1, "petition1", "petition_bureau",
+     {"channel": "visit", "petitioner_name": "张三", "phone": "13800000003", "address": "兰山区某街道",
+      "summary": "申请低保一年未获答复", "category": "livelihood_support", "persons_count": 1,
+      "received_on": None}),
+    ("reception_day", 1, "petition1", "petition_bureau", {"variant": "linyi_bureau", "target_month": "2026-12"}),
+    ("petition_supervision", 1, "sup1", "supervisors",
+     {"trigger": "(二)", "target_units": ["住建局"], "description": "某小区物业纠纷集中信访，多次反映未果"}),
+]
+
+
 def seed_demo_cases(service) -> int:
-    """Start the examples once (an existing demo case is not duplicated); returns cases started."""
-    try:
-        service.current("hotline")
-    except NotFound:
-        return 0
-    operator = Actor.of("op1", ["operators"])
-    existing = {r.data.get("demo_example") for r in service.instances(Actor.of("admin", ["admins"]), "hotline")}
+    """Start each example once (an existing demo case is not duplicated); returns cases started."""
+    overseer = Actor.of("admin", ["admins"])
     started = 0
-    for number, example in enumerate(EXAMPLES, start=1):
-        if number in existing:
+    for key, number, starter, group, data in FIRST_STEPS:
+        try:
+            service.current(key)
+        except NotFound:
             continue
-        rec = service.start("hotline", {"demo_example": number}, operator)
+        if number in {r.data.get("demo_example") for r in service.instances(overseer, key)}:
+            continue
+        actor = Actor.of(starter, [group])
+        rec = service.start(key, {"demo_example": number}, actor)
         first = service.ready_tasks(rec.id)[0]
-        service.complete(first.task_id, example, operator)
+        today = service.now().date().isoformat()
+        service.complete(first.task_id, {k: today if v is None else v for k, v in data.items()}, actor)
         started += 1
     return started
