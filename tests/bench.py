@@ -20,7 +20,6 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.util.task import TaskState
-from engine.store import MemoryStore
 from tests.conftest import CHINA, PgSchema, make_service, sqlite_store
 from webapp.demo import EXAMPLES
 

@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 
 from engine.access import Actor
+from tests.walk import china, do, end_of, inbox, ready
 from engine.service import InvalidData, NotAllowed, NotFound, TaskClosed
 from engine.tasks import HIDDEN
-from tests.conftest import CHINA, make_service
+from tests.conftest import make_service
 from webapp.demo import EXAMPLES
 
 OP = Actor.of("op1", ["operators"])
@@ -26,29 +27,14 @@ REPLY = {"action": "reply", "result_text": "已责令工地22点后停工", "mea
 SATISFIED = {"reached": True, "caller_satisfied": "satisfied", "result_verified": "true"}
 
 
-def china(month, day, hour=9, minute=0, second=0):
-    return dt.datetime(2026, month, day, hour, minute, second, tzinfo=CHINA)
 
 
-def end_of(month, day):
-    return china(month, day, 23, 59, 59)
 
 
-def ready(service, iid) -> dict:
-    """{bpmn_id: TaskRow} of the case's ready tasks."""
-    return {row.bpmn_id: row for row in service.ready_tasks(iid)}
 
 
-def inbox(service, actor, iid) -> set[str]:
-    return {row.bpmn_id for row in service.inbox(actor) if row.instance_id == iid}
 
 
-def do(service, iid, bpmn_id, actor, data):
-    """Complete the ready task `bpmn_id` as `actor`, who must find it in their inbox."""
-    rows = [row for row in service.ready_tasks(iid) if row.bpmn_id == bpmn_id]
-    assert rows, f"{bpmn_id} not ready; ready: {sorted(ready(service, iid))}"
-    assert rows[0].task_id in {row.task_id for row in service.inbox(actor)}, f"{bpmn_id} not in {actor.name}'s inbox"
-    return service.complete(rows[0].task_id, data, actor)
 
 
 def register(service, **changes) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from pathlib import Path
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine.access import Actor
-from engine.clock import FixedClock
+from tests.walk import do, inbox, ready, service_with
 from engine.library import Bundle, bundle_from_directory
-from engine.service import InvalidData, NotAllowed, Service
-from engine.store import MemoryStore
+from engine.service import InvalidData, NotAllowed
 
 ROOT = Path(__file__).resolve().parent.parent
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -54,26 +53,13 @@ def end_of(year, month, day):
 
 @pytest.fixture
 def service():
-    svc = Service(MemoryStore(), FixedClock(china(2026, 11, 23)))
-    svc.calendar.seed_from_package()
-    svc.deploy(bundle_from_directory(KEY, ROOT / "processes", ROOT / "forms"))
-    return svc
+    return service_with(KEY)
 
 
-def ready(service, iid) -> dict:
-    return {row.bpmn_id: row for row in service.ready_tasks(iid)}
 
 
-def inbox(service, actor, iid) -> set[str]:
-    return {row.bpmn_id for row in service.inbox(actor) if row.instance_id == iid}
 
 
-def do(service, iid, bpmn_id, actor, data):
-    """Complete the ready task `bpmn_id` as `actor`, who must find it in their inbox."""
-    rows = [row for row in service.ready_tasks(iid) if row.bpmn_id == bpmn_id]
-    assert rows, f"{bpmn_id} not ready; ready: {sorted(ready(service, iid))}"
-    assert rows[0].task_id in {row.task_id for row in service.inbox(actor)}, f"{bpmn_id} not in {actor.name}'s inbox"
-    return service.complete(rows[0].task_id, data, actor)
 
 
 def registered(service, **changes) -> str:

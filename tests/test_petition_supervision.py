@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from engine.access import Actor
-from engine.clock import FixedClock
-from engine.library import Bundle, bundle_from_directory
-from engine.service import InvalidData, NotAllowed, Service
-from engine.store import MemoryStore
+from tests.walk import do, service_with
+from engine.library import Bundle
+from engine.service import InvalidData, NotAllowed
 
 ROOT = Path(__file__).resolve().parent.parent
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -79,10 +78,7 @@ def end_of(month, day):
 
 @pytest.fixture
 def service():
-    svc = Service(MemoryStore(), FixedClock(china(11, 23)))
-    svc.calendar.seed_from_package()
-    svc.deploy(bundle_from_directory(KEY, ROOT / "processes", ROOT / "forms"))
-    return svc
+    return service_with(KEY)
 
 
 def ready(service, iid) -> dict:
@@ -97,12 +93,6 @@ def inbox(service, actor, iid) -> list[str]:
     return sorted(row.bpmn_id for row in service.inbox(actor) if row.instance_id == iid)
 
 
-def do(service, iid, bpmn_id, actor, data):
-    """Complete the ready task `bpmn_id` that sits in `actor`'s inbox."""
-    mine = {row.task_id for row in service.inbox(actor)}
-    rows = [row for row in ready(service, iid).get(bpmn_id, []) if row.task_id in mine]
-    assert rows, f"{bpmn_id} not ready for {actor.name}; ready: {sorted(ready(service, iid))}"
-    return service.complete(rows[0].task_id, data, actor)
 
 
 def registered(service, **changes) -> str:

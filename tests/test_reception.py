@@ -7,10 +7,8 @@ from pathlib import Path
 import pytest
 
 from engine.access import Actor
-from engine.clock import FixedClock
-from engine.library import bundle_from_directory
-from engine.service import InvalidData, NotAllowed, Service
-from engine.store import MemoryStore
+from tests.walk import china, do, end_of, ready, service_with
+from engine.service import InvalidData, NotAllowed
 
 ROOT = Path(__file__).resolve().parent.parent
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -23,31 +21,15 @@ AUDITOR = Actor.of("auditor", ["auditors"])
 
 @pytest.fixture
 def service():
-    svc = Service(MemoryStore(), FixedClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=CHINA)))
-    svc.calendar.seed_from_package()
-    for key in ("reception_day", "reception_case"):
-        svc.deploy(bundle_from_directory(key, ROOT / "processes", ROOT / "forms"))
-    return svc
+    return service_with("reception_day", "reception_case")
 
 
-def china(month, day, hour=9, minute=0, second=0):
-    return dt.datetime(2026, month, day, hour, minute, second, tzinfo=CHINA)
 
 
-def end_of(month, day):
-    return china(month, day, 23, 59, 59)
 
 
-def ready(service, iid) -> dict:
-    return {row.bpmn_id: row for row in service.ready_tasks(iid)}
 
 
-def do(service, iid, bpmn_id, actor, data):
-    """Complete the ready task `bpmn_id` as `actor`, who must find it in their inbox."""
-    rows = [row for row in service.ready_tasks(iid) if row.bpmn_id == bpmn_id]
-    assert rows, f"{bpmn_id} not ready; ready: {sorted(ready(service, iid))}"
-    assert rows[0].task_id in {row.task_id for row in service.inbox(actor)}, f"{bpmn_id} not in {actor.name}'s inbox"
-    return service.complete(rows[0].task_id, data, actor)
 
 
 # reception_day --------------------------------------------------------------------------------
