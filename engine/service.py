@@ -4,19 +4,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import history
 from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
 from .calendar_service import CalendarService
 from .clock import SystemClock
-from .forms import Form, blanks, coerce, validate
-from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directory, compile_bundle
+from .form_validation import validate
+from .forms import Form, blanks, coerce
+from .catalog import ProcessCatalog
+from .library import InvalidProcess
 from .replay import replay_events
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
 from .scripting import CHINA, make_script_engine
 from .links import deliver_pending, linked_outcomes
-from .store import Conflict, Deployment, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
+from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
 from .tasks import fields_masked_for, mask, task_rows
 
 __all__ = ["Service", "Actor", "NotAllowed", "NotFound", "Conflict", "InvalidData", "TaskClosed",
@@ -51,65 +52,20 @@ class TaskDetail:
     forms: list[Form]
 
 
-class Service:
+class Service(ProcessCatalog):
+    """Cases and tasks on top of the catalog of deployed processes; every public call checks access."""
+
     def __init__(self, store: InstanceStore, clock=None):
         self.store = store
         self.clock = clock or SystemClock()
         ClockDatetime.source = self.clock
         self.calendar = CalendarService(store)
         self.script_engine = make_script_engine(lambda: self.clock.now(), self.calendar.current)
-        self._compiled: dict[str, CompiledBundle] = {}
+        self._compiled = {}
 
     def now(self) -> dt.datetime:
         ClockDatetime.source = self.clock
         return self.clock.now()
-
-    # processes -------------------------------------------------------------------------------
-    def deploy(self, bundle: Bundle, actor: str = "system") -> Deployment:
-        """Validate and store a new version; an unchanged bundle keeps its current version."""
-        compiled = compile_bundle(bundle)
-        current = self.store.deployments(bundle.key)
-        if current and current[-1].bundle_hash == bundle.hash:
-            return current[-1]
-        self.store.put_bundle(bundle.hash, bundle.key, bundle.files)
-        self._compiled[bundle.hash] = compiled
-        return self.store.add_deployment(Deployment(bundle.key, 0, bundle.hash, compiled.name,
-                                                    self.now(), actor))
-
-    def deploy_files(self, key: str, files: dict[str, str], actor: str) -> Deployment:
-        """A new version from changed files; files not sent are taken from the current version."""
-        base = {}
-        if self.latest().get(key):
-            base = dict(self.current(key)[1].bundle.files)
-        return self.deploy(Bundle(key, {**base, **files}), actor)
-
-    def deploy_directory(self, processes_dir: Path, forms_dir: Path, actor="system") -> list[Deployment]:
-        keys = sorted(p.stem for p in Path(processes_dir).glob("*.bpmn"))
-        return [self.deploy(bundle_from_directory(k, processes_dir, forms_dir), actor) for k in keys]
-
-    def compiled(self, bundle_hash: str) -> CompiledBundle:
-        if bundle_hash not in self._compiled:
-            files = self.store.get_bundle_files(bundle_hash)
-            key = next(n for n in files if n.endswith(".bpmn")).removesuffix(".bpmn")
-            dep = next((d for d in self.store.deployments() if d.bundle_hash == bundle_hash), None)
-            self._compiled[bundle_hash] = compile_bundle(Bundle(dep.process_key if dep else key, files))
-        return self._compiled[bundle_hash]
-
-    def latest(self) -> dict[str, Deployment]:
-        return {d.process_key: d for d in self.store.deployments()}
-
-    def current(self, key: str) -> tuple[Deployment, CompiledBundle]:
-        dep = self.latest().get(key)
-        if dep is None:
-            raise NotFound(f"process {key}")
-        return dep, self.compiled(dep.bundle_hash)
-
-    def processes(self, actor: Actor) -> list[tuple[Deployment, bool]]:
-        found = []
-        for dep in self.latest().values():
-            groups = start_groups_of(self.compiled(dep.bundle_hash), self.script_engine)
-            found.append((dep, bool(actor.groups & groups)))
-        return found
 
     # cases -------------------------------------------------------------------------------------
     def start(self, key: str, data: dict | None, actor: Actor) -> InstanceRecord:

@@ -4,87 +4,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, replace
 
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, TypeDecorator, UniqueConstraint, create_engine, event,
-                        func, insert, select, update)
+from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .sql_tables import (bundles, calendar_days, calendar_years, deployments, events, instances, outbox,
+                         task_groups, tasks, tokens, users)
 from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, User,
                     task_order)
 
 
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes on every backend (SQLite keeps no zone)."""
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return value.astimezone(dt.timezone.utc) if value is not None else None
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
-
-
-metadata = MetaData()
-bundles = Table("bundles", metadata,
-                Column("hash", String(64), primary_key=True), Column("process_key", String(100)),
-                Column("files", JSON, nullable=False))
-deployments = Table("deployments", metadata,
-                    Column("id", Integer, primary_key=True, autoincrement=True),
-                    Column("process_key", String(100), nullable=False), Column("version", Integer, nullable=False),
-                    Column("bundle_hash", String(64), ForeignKey("bundles.hash"), nullable=False),
-                    Column("name", String(200)), Column("deployed_at", UTCDateTime),
-                    Column("deployed_by", String(100)), UniqueConstraint("process_key", "version"))
-instances = Table("instances", metadata,
-                  Column("id", String(36), primary_key=True), Column("process_key", String(100), index=True),
-                  Column("version", Integer), Column("bundle_hash", String(64)),
-                  Column("status", String(20), index=True), Column("state", Text),
-                  Column("data", JSON), Column("title", String(300)), Column("parent_id", String(36), index=True),
-                  Column("created_at", UTCDateTime), Column("updated_at", UTCDateTime),
-                  Column("next_timer_at", UTCDateTime, index=True), Column("timers", JSON),
-                  Column("lock_version", Integer, nullable=False), Column("last_seq", Integer),
-                  Column("last_hash", String(64)), Column("error", Text))
-tasks = Table("tasks", metadata,
-              Column("task_id", String(36), primary_key=True),
-              Column("instance_id", String(36), ForeignKey("instances.id"), index=True),
-              Column("process_key", String(100)), Column("bpmn_id", String(100)), Column("title", String(200)),
-              Column("lane", String(100)), Column("case_title", String(300)), Column("due_at", UTCDateTime),
-              Column("status", String(20), nullable=False), Column("created_at", UTCDateTime),
-              Column("assignee", String(100)))
-task_groups = Table("task_groups", metadata,
-                    Column("task_id", String(36), ForeignKey("tasks.task_id"), primary_key=True),
-                    Column("group_name", String(100), primary_key=True),
-                    Column("ready", Boolean, nullable=False),
-                    Index("ix_task_groups_ready_group", "ready", "group_name"))
-events = Table("events", metadata,
-               Column("id", Integer, primary_key=True, autoincrement=True),
-               Column("instance_id", String(36), ForeignKey("instances.id"), nullable=False),
-               Column("seq", Integer, nullable=False), Column("at", UTCDateTime), Column("type", String(40)),
-               Column("actor", String(100)), Column("task", String(100)), Column("task_id", String(36)),
-               Column("data", JSON), Column("result", JSON), Column("prev_hash", String(64)),
-               Column("hash", String(64)), UniqueConstraint("instance_id", "seq"))
-users = Table("users", metadata,
-              Column("name", String(100), primary_key=True), Column("password_hash", String(200)),
-              Column("groups", JSON), Column("display_name", String(200)), Column("active", Boolean))
-tokens = Table("tokens", metadata,
-               Column("token_hash", String(64), primary_key=True),
-               Column("user_name", String(100), ForeignKey("users.name")))
-calendar_days = Table("calendar_days", metadata,
-                      Column("day", Date, primary_key=True), Column("kind", String(10), nullable=False))
-outbox = Table("messages", metadata,
-                 Column("id", String(36), primary_key=True),
-                 Column("sender_id", String(36), ForeignKey("instances.id"), nullable=False),
-                 Column("name", String(100), nullable=False), Column("payload", JSON),
-                 Column("created_at", UTCDateTime), Column("delivered_at", UTCDateTime, index=True))
-calendar_years = Table("calendar_years", metadata,
-                       Column("year", Integer, primary_key=True), Column("source", String(200)))
-
-_INSTANCE_COLS = [c.name for c in instances.columns]
-_TASK_COLS = [c.name for c in tasks.columns]
-_FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}
+INSTANCE_COLS = [c.name for c in instances.columns]
+TASK_COLS = [c.name for c in tasks.columns]
+FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
 
 
 def make_engine(url: str):
@@ -162,7 +94,7 @@ class SqlStore:
         new = replace(rec, lock_version=rec.lock_version + 1)
         try:
             with self.engine.begin() as conn:
-                changes = {k: v for k, v in _instance_row(new).items() if k not in _FIXED_COLS}
+                changes = {k: v for k, v in _instance_row(new).items() if k not in FIXED_COLS}
                 done = conn.execute(update(instances).where(instances.c.id == rec.id)
                                     .where(instances.c.lock_version == rec.lock_version).values(**changes))
                 if done.rowcount != 1:
@@ -214,7 +146,7 @@ class SqlStore:
         """INSERT .. ON CONFLICT DO UPDATE for task rows (PostgreSQL and SQLite share the syntax)."""
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         base = dialect.insert(tasks)
-        return base, {k: base.excluded[k] for k in _TASK_COLS if k not in ("task_id", "created_at")}
+        return base, {k: base.excluded[k] for k in TASK_COLS if k not in ("task_id", "created_at")}
 
     def _close_ready_tasks(self, conn, instance_id):
         closing = update(tasks).where(tasks.c.instance_id == instance_id).where(tasks.c.status == "ready") \
@@ -340,7 +272,7 @@ class SqlStore:
 
 
 def _task_values(row: TaskRow) -> dict:
-    return {k: getattr(row, k) for k in _TASK_COLS}
+    return {k: getattr(row, k) for k in TASK_COLS}
 
 
 def _plain(obj) -> dict:
@@ -349,4 +281,4 @@ def _plain(obj) -> dict:
 
 
 def _instance_row(rec: InstanceRecord) -> dict:
-    return {k: getattr(rec, k) for k in _INSTANCE_COLS}
+    return {k: getattr(rec, k) for k in INSTANCE_COLS}

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.test_browser import base_url, log_in, page  # noqa: F401  (pytest fixtures and the log-in helper)
+from tests.test_browser import base_url, log_in, page  # noqa: F401,F811  (pytest fixtures and the log-in helper)
 
 pytestmark = pytest.mark.browser
 ISSUE = "低保待遇停发"
@@ -37,6 +37,9 @@ def submit_task(page, base_url, title_text, fill, case_text=""):
 def submit(page):
     """Click 提交 and wait for the redirect to the inbox or, when the case finished, to its page."""
     page.click("button:has-text('提交')")
+    page.wait_for_load_state("domcontentloaded")
+    rejected = page.locator(".has-error, .form-error").all_inner_texts()       # the form came back: say why
+    assert not rejected, f"{page.inner_text('h1')}: {rejected}"
     page.wait_for_url(re.compile(r"/($|instances/)"))
 
 

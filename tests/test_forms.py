@@ -7,7 +7,8 @@ import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from werkzeug.datastructures import MultiDict
 
-from engine.forms import Form, FormError, coerce, defaults, load_form, validate
+from engine.form_validation import validate
+from engine.forms import Form, FormError, coerce, defaults, load_form
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "webapp" / "templates"
 

@@ -1,4 +1,5 @@
-"""Layering: engine/ never imports Flask; SpiffWorkflow only in the engine's adapters; SQLAlchemy only in the SQL store."""
+"""Layering: engine/ never imports Flask; SpiffWorkflow only in the engine's adapters; SQLAlchemy only in the
+SQL store (sql_store, sql_tables) and its migrations."""
 from __future__ import annotations
 
 import ast
@@ -6,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SPIFF_ADAPTERS = {"engine/library.py", "engine/runtime.py", "engine/scripting.py"}
-SQL_MODULES = {"engine/sql_store.py"}
+SQL_MODULES = {"engine/sql_store.py", "engine/sql_tables.py"}
 
 
 def imports(path: Path) -> set[str]:
