@@ -124,8 +124,20 @@ def _form_files(files: dict[str, str]) -> list[str]:
     return sorted(set(names))
 
 
+_COMPILED: dict[str, CompiledBundle] = {}   # by bundle hash: the same files always compile the same
+
+
 def compile_bundle(bundle: Bundle) -> CompiledBundle:
-    """Parse and check every file; raise InvalidProcess listing every problem found."""
+    """Parse and check every file (once per content hash); raise InvalidProcess listing every problem."""
+    key = f"{bundle.key}:{bundle.hash}"
+    if key not in _COMPILED:
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        _COMPILED[key] = _compile(bundle)
+    return _COMPILED[key]
+
+
+def _compile(bundle: Bundle) -> CompiledBundle:
     parser = SpiffBpmnParser(validator=VALIDATOR)
     problems = []
     for name, text in sorted(bundle.files.items()):
