@@ -187,14 +187,13 @@ class Service(ProcessCatalog):
     def complete(self, task_id: str, raw: dict, actor: Actor, form_post: bool = False,
                  lang: str = "zh") -> InstanceRecord:
         """Validate and complete a task; raises NotFound, NotAllowed, TaskClosed, InvalidData, Conflict."""
-        row = self.store.get_task(task_id)
+        row, rec = self.store.get_task_with_instance(task_id)
         if row is None:
             raise NotFound(f"task {task_id}")
         if not can_work_on(actor, row.groups):
             raise NotAllowed(task_id)
         if row.status != "ready":
             raise TaskClosed(task_id)
-        rec = self.store.get_instance(row.instance_id)
         compiled = self.compiled(rec.bundle_hash)
         form = compiled.user_tasks[row.bpmn_id].form
         data = coerce(form, raw) if form_post else dict(raw or {})
@@ -209,7 +208,8 @@ class Service(ProcessCatalog):
             raise TaskClosed(task_id) from exc
         step = self._snapshot(rec, runner, compiled, task_index=index)
         self._append(rec, step, "task_completed", actor.name, task=row.bpmn_id, task_id=task_id, data=data)
-        self.deliver_messages()
+        if step.messages:
+            self.deliver_messages()
         return rec
 
     # timers ------------------------------------------------------------------------------------

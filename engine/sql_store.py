@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, replace
 
-from sqlalchemy import create_engine, event, func, insert, select, update
+from sqlalchemy import bindparam, create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +17,19 @@ from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFou
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
+
+
+# Statements built once (building them per call costs more than running them on PostgreSQL).
+SAVE_INSTANCE = update(instances).where(instances.c.id == bindparam("b_id")) \
+    .where(instances.c.lock_version == bindparam("b_lock"))
+_CLOSING = update(tasks).where(tasks.c.instance_id == bindparam("b_instance")).where(tasks.c.status == "ready") \
+    .values(status="closed")
+_CLOSED = _CLOSING.returning(tasks.c.task_id).cte("closed")
+CLOSE_READY_PG = [   # one round trip: a data-modifying CTE
+    update(task_groups).where(task_groups.c.task_id.in_(select(_CLOSED.c.task_id))).values(ready=False)]
+CLOSE_READY = [_CLOSING, update(task_groups).where(task_groups.c.ready.is_(True)).where(
+    task_groups.c.task_id.in_(select(tasks.c.task_id).where(tasks.c.instance_id == bindparam("b_instance"))))
+    .values(ready=False)]
 
 
 def make_engine(url: str):
@@ -37,6 +50,7 @@ class SqlStore:
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
         # single-statement reads need no BEGIN/ROLLBACK round trips
         self.reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._upserts = {}
 
     def ping(self):
         with self.reader.connect() as conn:
@@ -95,8 +109,7 @@ class SqlStore:
         try:
             with self.engine.begin() as conn:
                 changes = {k: v for k, v in _instance_row(new).items() if k not in FIXED_COLS}
-                done = conn.execute(update(instances).where(instances.c.id == rec.id)
-                                    .where(instances.c.lock_version == rec.lock_version).values(**changes))
+                done = conn.execute(SAVE_INSTANCE, {**changes, "b_id": rec.id, "b_lock": rec.lock_version})
                 if done.rowcount != 1:
                     raise Conflict(rec.id)
                 self._consume(conn, consumed)
@@ -122,44 +135,41 @@ class SqlStore:
             return [Message(**r._mapping) for r in rows]
 
     def _write_children(self, conn, instance_id, tasks_, events_, messages=(), known=None):
-        """Close the instance's ready tasks, then upsert the ready ones given, their groups, the events."""
+        """Close the instance's ready tasks, then upsert the ready ones given, their groups, the events.
+
+        Closing marks every group row not ready; upserting the groups of the tasks still ready marks
+        theirs ready again. A group a task no longer has stays behind as not ready: history, not work."""
         if known is None:
             self._close_ready_tasks(conn, instance_id)
         if tasks_:
-            ids = [r.task_id for r in tasks_]
-            base, changed = self._task_upsert
+            base, changed = self._upsert(tasks, ["task_id"], exclude=("task_id", "created_at"))
             conn.execute(base.values([_task_values(r) for r in tasks_])
                          .on_conflict_do_update(index_elements=["task_id"], set_=changed))
-            if known is None:
-                conn.execute(task_groups.delete().where(task_groups.c.task_id.in_(ids)))
             groups = [{"task_id": r.task_id, "group_name": g, "ready": r.status == "ready"}
                       for r in tasks_ for g in sorted(set(r.groups))]
             if groups:
-                conn.execute(insert(task_groups), groups)
+                base, changed = self._upsert(task_groups, ["task_id", "group_name"], exclude=("task_id", "group_name"))
+                conn.execute(base.values(groups).on_conflict_do_update(index_elements=["task_id", "group_name"],
+                                                                       set_=changed))
         if events_:
             conn.execute(insert(events), [_plain(e) for e in events_])
         if messages:
             conn.execute(insert(outbox), [_plain(m) for m in messages])
 
-    @property
-    def _task_upsert(self):
-        """INSERT .. ON CONFLICT DO UPDATE for task rows (PostgreSQL and SQLite share the syntax)."""
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        base = dialect.insert(tasks)
-        return base, {k: base.excluded[k] for k in TASK_COLS if k not in ("task_id", "created_at")}
+    def _upsert(self, table, keys, exclude=()):
+        """INSERT .. ON CONFLICT DO UPDATE (PostgreSQL and SQLite share the syntax): statement, new values.
+        Built once per table: SQLAlchemy's `excluded` alias is slow to make."""
+        if table.name not in self._upserts:
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            base = dialect.insert(table)
+            self._upserts[table.name] = base, {c.name: base.excluded[c.name] for c in table.columns
+                                               if c.name not in exclude}
+        return self._upserts[table.name]
 
     def _close_ready_tasks(self, conn, instance_id):
-        closing = update(tasks).where(tasks.c.instance_id == instance_id).where(tasks.c.status == "ready") \
-            .values(status="closed")
-        if self.engine.dialect.name == "postgresql":     # one round trip: a data-modifying CTE
-            closed = closing.returning(tasks.c.task_id).cte("closed")
-            conn.execute(update(task_groups).where(task_groups.c.task_id.in_(select(closed.c.task_id)))
-                         .values(ready=False))
-            return
-        conn.execute(closing)
-        conn.execute(update(task_groups).where(task_groups.c.ready.is_(True)).where(
-            task_groups.c.task_id.in_(select(tasks.c.task_id).where(tasks.c.instance_id == instance_id)))
-            .values(ready=False))
+        statements = CLOSE_READY_PG if self.engine.dialect.name == "postgresql" else CLOSE_READY
+        for statement in statements:
+            conn.execute(statement, {"b_instance": instance_id})
 
     def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, parent_id=None,
                        limit=200):
@@ -214,6 +224,19 @@ class SqlStore:
     def get_task(self, task_id):
         found = self._tasks_where(tasks.c.task_id == task_id)
         return found[0] if found else None
+
+    def get_task_with_instance(self, task_id):
+        """The task, its groups and its case in one round trip (the start of every completion)."""
+        query = select(tasks, task_groups.c.group_name, *[c.label(f"i_{c.name}") for c in instances.columns]) \
+            .join(instances, instances.c.id == tasks.c.instance_id) \
+            .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == task_id)
+        with self.reader.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return None, None
+        first = rows[0]._mapping
+        row = TaskRow(**{k: first[k] for k in TASK_COLS}, groups=sorted(r.group_name for r in rows if r.group_name))
+        return row, InstanceRecord(**{k: first[f"i_{k}"] for k in INSTANCE_COLS})
 
     def due_instances(self, now, limit=100):
         with self.reader.connect() as conn:

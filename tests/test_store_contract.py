@@ -172,3 +172,11 @@ def test_sql_events_are_append_only(tmp_path, pg_schema):
                 with store.engine.begin() as conn:
                     conn.execute(text(statement))
         assert store.events("i1")[0].actor == "op1"
+
+
+def test_task_with_its_instance_in_one_read(store):
+    rec = started(store)
+    row, inst = store.get_task_with_instance("t-i1")
+    assert (row.groups, row.status, inst.id, inst.lock_version, inst.data) == (["operators"], "ready", rec.id, 1,
+                                                                                 {"case_no": "H1"})
+    assert store.get_task_with_instance("nope") == (None, None)
