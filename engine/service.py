@@ -150,8 +150,7 @@ class Service(ProcessCatalog):
         if actor.is_overseer:
             return set()
         compiled = self.compiled(rec.bundle_hash)
-        runner = Runner.load(rec.state, compiled, self.script_engine)
-        masks = [set(fields_masked_for(runner, compiled, row.bpmn_id, rec.data))
+        masks = [set(fields_masked_for(self.script_engine, compiled, row.bpmn_id, rec.data))
                  for row in self.store.instance_tasks(rec.id) if actor.groups & set(row.groups)]
         return set.intersection(*masks) if masks else set()
 
@@ -181,7 +180,7 @@ class Service(ProcessCatalog):
         runner = Runner.load(rec.state, compiled, self.script_engine)
         ready = next((t for t in runner.ready_tasks() if t.id == task_id), None)
         data = ready.data if ready else rec.data
-        masked = fields_masked_for(runner, compiled, row.bpmn_id, data)
+        masked = fields_masked_for(self.script_engine, compiled, row.bpmn_id, data)
         return TaskDetail(row, info.form, mask(data, masked), masked, rec, compiled.forms)
 
     def complete(self, task_id: str, raw: dict, actor: Actor, form_post: bool = False,

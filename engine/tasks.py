@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 
 from .access import as_groups
-from .scripting import CHINA
+from .scripting import CHINA, evaluate
 from .store import TaskRow
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,13 @@ def task_rows(runner, compiled, instance_id, process_key, case_title, now) -> li
     return rows
 
 
-def fields_masked_for(runner, compiled, bpmn_id: str, data: dict) -> list[str]:
+def fields_masked_for(script_engine, compiled, bpmn_id: str, data: dict) -> list[str]:
     info = compiled.user_tasks.get(bpmn_id)
     expression = info.expressions.get("maskFields") if info else None
     if not expression:
         return []
     try:
-        return sorted(as_groups(runner.evaluate(expression, data)))
+        return sorted(as_groups(evaluate(script_engine, expression, data)))
     except Exception as exc:  # a broken mask hides everything personal rather than nothing
         log.warning("task %s: maskFields failed: %s", bpmn_id, exc)
         return sorted(k for k in data if k.startswith("caller_"))
