@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from engine.access import Actor
 from tests.test_api import DEPT1, OP, basic, complete, start_ticket, DISPATCH
 from tests.test_petition_supervision import MATERIALS, MODE_DATA, OPINION, RECTIFY, SELF_CHECK
+from tests.test_petition_case import at_handle
+from tests.test_reception import noticed_for_lead_only
+from tests.walk import china
 from webapp.demo import EXAMPLES
 
 BUREAU, SUP = basic("petition1"), basic("sup1")
@@ -91,3 +95,17 @@ def test_a_thrown_message_is_sent_once_not_again_on_later_steps(app, client):
                                             "caller_feedback_done": False, "completed_at": "2026-12-02"})
     ticket = client.get(f"/api/v1/instances/{ticket_id}", headers=OP).get_json()
     assert len(ticket["links"]["children"]) == 1
+
+
+@pytest.mark.parametrize("reach_handling, overdue_at", [
+    (at_handle, china(1, 23, year=2027)), (noticed_for_lead_only, china(12, 5))])
+def test_overdue_petition_and_reception_cases_start_linked_supervision(service, reach_handling, overdue_at):
+    iid = reach_handling(service)
+    service.clock.set(overdue_at)
+    assert iid in {i for i, _ in service.fire_due_timers()}
+    overseer = Actor.of("sup1", ["supervisors"])
+    [child] = service.links(service.instance(iid, overseer))["children"]
+    assert child.process_key == "petition_supervision" and child.parent_id == iid
+    register = service.ready_tasks(child.id)[0]
+    shown = service.task(register.task_id, overseer).data
+    assert shown["trigger"] == "(四)" and shown["origin_case_no"] == service.instance(iid, overseer).data["case_no"]

@@ -393,3 +393,8 @@ def test_case_bad_input(service):
     assert "leader_opinion" in bad_opinion.value.fields
     with pytest.raises(NotAllowed):
         service.complete(task.task_id, ASSIGN, BUREAU)
+
+
+def noticed_for_lead_only(service) -> str:
+    """A reception case assigned to 住建局 alone, waiting for its handling (used by tests/test_links.py)."""
+    return noticed(service, {**ASSIGN, "co_units": []})
