@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 
 from engine.access import Actor
-from tests.test_api import DEPT1, OP, basic, complete, start_ticket, DISPATCH
-from tests.test_petition_supervision import MATERIALS, MODE_DATA, OPINION, RECTIFY, SELF_CHECK
+from tests.test_api import DEPT1, DISPATCH, OP, basic, complete, start_ticket
 from tests.test_petition_case import at_handle
+from tests.test_petition_supervision import (
+    MATERIALS,
+    MODE_DATA,
+    OPINION,
+    RECTIFY,
+    SELF_CHECK,
+)
 from tests.test_reception import noticed_for_lead_only
 from tests.walk import china
 from webapp.demo import EXAMPLES
