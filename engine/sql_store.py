@@ -4,32 +4,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, replace
 
-from sqlalchemy import bindparam, create_engine, event, func, insert, select, update
+from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from .sql_tables import (bundles, calendar_days, calendar_years, deployments, events, instances, outbox,
-                         task_groups, tasks, tokens, users)
+from .sql_tables import (CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles, calendar_days, calendar_years,
+                         deployments, events, instances, outbox, task_groups, tasks, tokens, users)
 from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, User,
                     task_order)
-
 
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
-
-
-# Statements built once (building them per call costs more than running them on PostgreSQL).
-SAVE_INSTANCE = update(instances).where(instances.c.id == bindparam("b_id")) \
-    .where(instances.c.lock_version == bindparam("b_lock"))
-_CLOSING = update(tasks).where(tasks.c.instance_id == bindparam("b_instance")).where(tasks.c.status == "ready") \
-    .values(status="closed")
-_CLOSED = _CLOSING.returning(tasks.c.task_id).cte("closed")
-CLOSE_READY_PG = [   # one round trip: a data-modifying CTE
-    update(task_groups).where(task_groups.c.task_id.in_(select(_CLOSED.c.task_id))).values(ready=False)]
-CLOSE_READY = [_CLOSING, update(task_groups).where(task_groups.c.ready.is_(True)).where(
-    task_groups.c.task_id.in_(select(tasks.c.task_id).where(tasks.c.instance_id == bindparam("b_instance"))))
-    .values(ready=False)]
 
 
 def make_engine(url: str):

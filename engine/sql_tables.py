@@ -1,10 +1,10 @@
-"""The SQL schema of the store (SQLAlchemy Core tables); migrations in engine/migrations create it."""
+"""The SQL schema of the store (SQLAlchemy Core tables, created by engine/migrations) and its hot statements."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, TypeDecorator, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table,
+                        Text, TypeDecorator, UniqueConstraint, bindparam, select, update)
 
 
 class UTCDateTime(TypeDecorator):
@@ -74,3 +74,16 @@ outbox = Table("messages", metadata,
                  Column("created_at", UTCDateTime), Column("delivered_at", UTCDateTime, index=True))
 calendar_years = Table("calendar_years", metadata,
                        Column("year", Integer, primary_key=True), Column("source", String(200)))
+
+
+# Statements built once (building them per call costs more than running them on PostgreSQL).
+SAVE_INSTANCE = update(instances).where(instances.c.id == bindparam("b_id")) \
+    .where(instances.c.lock_version == bindparam("b_lock"))
+_CLOSING = update(tasks).where(tasks.c.instance_id == bindparam("b_instance")).where(tasks.c.status == "ready") \
+    .values(status="closed")
+_CLOSED = _CLOSING.returning(tasks.c.task_id).cte("closed")
+CLOSE_READY_PG = [   # one round trip: a data-modifying CTE
+    update(task_groups).where(task_groups.c.task_id.in_(select(_CLOSED.c.task_id))).values(ready=False)]
+CLOSE_READY = [_CLOSING, update(task_groups).where(task_groups.c.ready.is_(True)).where(
+    task_groups.c.task_id.in_(select(tasks.c.task_id).where(tasks.c.instance_id == bindparam("b_instance"))))
+    .values(ready=False)]
