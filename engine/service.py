@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from . import history
 from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
 from .calendar_service import CalendarService
+from .catalog import ProcessCatalog
 from .clock import SystemClock
 from .form_validation import validate
 from .forms import Form, blanks, coerce
-from .catalog import ProcessCatalog
 from .library import InvalidProcess
+from .links import deliver_pending, linked_outcomes
 from .replay import replay_events
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
 from .scripting import CHINA, make_script_engine
-from .links import deliver_pending, linked_outcomes
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
 from .tasks import fields_masked_for, mask, task_rows
 
