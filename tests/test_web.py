@@ -142,3 +142,23 @@ def test_auditor_replays_a_case_from_its_page(app, client):
     login(client, "audit1")
     page = client.post(f"/instances/{instance_id}/replay", follow_redirects=True).get_data(as_text=True)
     assert "重放结果一致" in page
+
+
+def test_designer_deploys_a_new_version_and_sees_problems(app, client):
+    login(client, "op1")
+    assert client.get("/designer/").status_code == 403
+    client.post("/logout")
+    login(client, "designer1")
+    page = client.get("/designer/").get_data(as_text=True)
+    assert "12345热线工单办理" in page and "hotline_scope.dmn" in page
+    xml = client.get("/designer/hotline/files/hotline.bpmn").get_data(as_text=True)
+    broken = xml.replace('targetRef="check_scope"', 'targetRef="nowhere"')
+    response = client.post("/designer/hotline/versions", content_type="multipart/form-data",
+                           data={"files": (io.BytesIO(broken.encode()), "hotline.bpmn")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "未部署" in page and "nowhere" in page
+    changed = xml.replace("12345热线工单办理", "12345热线工单办理（2027版）")
+    done = client.post("/designer/hotline/versions", content_type="multipart/form-data", follow_redirects=True,
+                       data={"files": (io.BytesIO(changed.encode()), "hotline.bpmn")})
+    assert "已部署 hotline 第 2 版" in done.get_data(as_text=True)
+    assert app.extensions["service"].current("hotline")[0].version == 2

@@ -71,4 +71,5 @@ def register(app):
                 "status_label": status_label, "event_label": event_label,
                 "calendar_warnings": calendar_warnings, "current_user_can": current_user_can,
                 "parse_iso": dt.datetime.fromisoformat, "lang_code": get_locale_code,
-                "with_case_fields": with_case_fields, "known_fields": known_fields}
+                "with_case_fields": with_case_fields, "known_fields": known_fields,
+                "bundle_files": lambda key: sorted(service().current(key)[1].bundle.files)}
