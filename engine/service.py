@@ -72,11 +72,12 @@ class Service(ProcessCatalog):
         dep, compiled = self.current(key)
         if not actor.groups & start_groups_of(compiled, self.script_engine) and not actor.is_admin:
             raise NotAllowed(f"{actor.name} may not start {key}")
-        rec = self._start(dep, compiled, _clean_start_data(data), actor.name)
-        self.deliver_messages()
+        rec, step = self._start(dep, compiled, _clean_start_data(data), actor.name)
+        if step.messages:
+            self.deliver_messages()
         return rec
 
-    def _start(self, dep, compiled, data, actor_name, parent_id=None, consumed=None) -> InstanceRecord:
+    def _start(self, dep, compiled, data, actor_name, parent_id=None, consumed=None) -> tuple[InstanceRecord, Step]:
         now = self.now()
         instance_id = str(uuid.uuid4())
         data = {**data, "case_no": data.get("case_no") or _case_no(compiled, now, instance_id)}
@@ -87,7 +88,7 @@ class Service(ProcessCatalog):
         event = history.new_event(rec.id, 0, "", now, "started", actor_name, data=data, result=step.result)
         rec.last_seq, rec.last_hash = event.seq, event.hash
         self.store.add_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed)
-        return rec
+        return rec, step
 
     def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None) -> "Step":
         """Copy the workflow's state into the record; return its task rows, result and outgoing messages."""
