@@ -48,6 +48,15 @@ def planned(service, variant="linyi_bureau", month="2026-12") -> str:
     return iid
 
 
+@pytest.mark.parametrize("variant, month, leader", [
+    ("linyi_bureau", "2026-12", "张明"), ("ankang_mayor", "2026-12", "王副市长"), ("linyi_bureau", "2027-01", "")])
+def test_the_rota_table_proposes_the_leader_on_duty(service, variant, month, leader):
+    iid = service.start("reception_day", {}, BUREAU).id
+    do(service, iid, "choose_variant", BUREAU, {"variant": variant, "target_month": month})
+    plan = ready(service, iid)["plan_day"]
+    assert service.task(plan.task_id, BUREAU).data["leader_name"] == leader     # "" = not in the rota yet
+
+
 def prepared(service, variant="linyi_bureau", candidates=()) -> str:
     """Announced, appointments screened (and consented, invitations sent): `open_session` is ready."""
     iid = planned(service, variant)
