@@ -14,6 +14,7 @@ from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_seque
                                      guarded_unpack_sequence, safer_getattr)
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
+from .watchdog import time_limit
 from .workcal import WorkCalendar, parse_day
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -47,11 +48,15 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return {**self.globals, **(external_context or {}), **context, **GUARDS}
 
     def evaluate(self, expression, context, external_context=None):
-        return eval(compile_sandboxed(expression.strip(), "eval"), self._scope(context, external_context))
+        code = compile_sandboxed(expression.strip(), "eval")
+        with time_limit():
+            return eval(code, self._scope(context, external_context))
 
     def execute(self, script, context, external_context=None):
         scope = self._scope(context, external_context)
-        exec(compile_sandboxed(script, "exec"), scope)
+        code = compile_sandboxed(script, "exec")
+        with time_limit():
+            exec(code, scope)
         hidden = set(GUARDS) | set(self.globals) | set(external_context or {})
         for key in [k for k in context if k not in scope]:
             del context[key]

@@ -137,3 +137,15 @@ def test_deploy_new_version_and_bad_diagram(client):
     evil = xml.replace(b"extension_count = 0", b"import os\nextension_count = 0")
     assert client.post("/api/v1/processes/hotline/versions", data=evil, headers=designer,
                        content_type="application/xml").status_code == 422
+
+
+def test_a_diagram_script_that_never_ends_fails_cleanly(client):
+    designer = basic("designer1")
+    xml = client.get("/api/v1/processes/hotline/bpmn", headers=OP).data
+    looping = xml.replace(b"extension_count = 0", b"extension_count = 0\nwhile True:\n    extension_count += 1")
+    assert client.post("/api/v1/processes/hotline/versions", data=looping, headers=designer,
+                       content_type="application/xml").status_code == 201
+    before = len(client.get("/api/v1/instances", headers=basic("audit1")).get_json())
+    response = client.post("/api/v1/processes/hotline/instances", json={"data": {}}, headers=OP)
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "process_error"
+    assert len(client.get("/api/v1/instances", headers=basic("audit1")).get_json()) == before

@@ -39,3 +39,15 @@ def test_host_functions_and_plain_python(env):
 def test_data_cannot_replace_the_guards(env):
     with pytest.raises(Exception):
         env.execute("x = ().__class__", {"_getattr_": getattr})
+
+
+def test_a_script_that_never_ends_is_stopped(env):
+    import time
+    from engine.watchdog import ScriptTimeout
+    started = time.monotonic()
+    with pytest.raises(ScriptTimeout):
+        env.execute("n = 0\nwhile True:\n    n += 1", {})
+    assert time.monotonic() - started < 5
+    ctx = {}
+    env.execute("x = sum(i for i in range(1000))", ctx)     # ordinary scripts are unaffected
+    assert ctx["x"] == 499500
