@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ class ClockDatetime(dt.datetime):
 
 timer_module.datetime = ClockDatetime
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+_encoder_lock = threading.Lock()
 _workflow_converter = _serializer.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
 
 
@@ -97,11 +99,12 @@ class Runner:
     def dump(self) -> str:
         """The workflow's state without its specs (they are stored once, in the bundle)."""
         registry = _serializer.registry
-        registry._encoder_mode = True
-        try:
-            dct = _serializer.to_dict(self.wf)
-        finally:
-            registry._encoder_mode = False
+        with _encoder_lock:            # the registry's encoder flag is shared by every thread
+            registry._encoder_mode = True
+            try:
+                dct = _serializer.to_dict(self.wf)
+            finally:
+                registry._encoder_mode = False
         del dct["spec"], dct["subprocess_specs"]
         dct[_serializer.VERSION_KEY] = _serializer.VERSION
         return json.dumps(dct, cls=_serializer._encoder_cls)
