@@ -16,7 +16,7 @@ def replay_events(compiled, calendar, events: list[Event]) -> tuple[bool, int | 
         return True, None
     clock = FixedClock(events[0].at)
     engine = make_script_engine(clock.now, calendar)
-    saved, ClockDatetime.source = ClockDatetime.source, clock
+    ClockDatetime.local.source = clock
     try:
         runner = None
         for event in events:
@@ -29,7 +29,7 @@ def replay_events(compiled, calendar, events: list[Event]) -> tuple[bool, int | 
                 return False, event.seq
         return True, None
     finally:
-        ClockDatetime.source = saved
+        ClockDatetime.local.source = None
 
 
 def _step(runner, compiled, engine, event):

@@ -23,12 +23,15 @@ TIMER_TYPES = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "Cycle
 
 
 class ClockDatetime(dt.datetime):
-    """Spiff's timer module asks datetime.now(); this answers from the service's clock."""
+    """Spiff's timer module asks datetime.now(); this answers from the service's clock, or from a
+    clock set for this thread only (an audit replay runs in the past while others run now)."""
     source = None
+    local = threading.local()
 
     @classmethod
     def now(cls, tz=None):
-        return cls.source.now() if cls.source else dt.datetime.now(tz)
+        clock = getattr(cls.local, "source", None) or cls.source
+        return clock.now() if clock else dt.datetime.now(tz)
 
 
 timer_module.datetime = ClockDatetime
