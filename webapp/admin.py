@@ -2,26 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_babel import lazy_gettext as _l
 
 from engine.workcal import parse_day
 
-from .common import actor, service
+from .common import actor, requires, service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def admin_only(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not actor().is_admin:
-            abort(403, _("仅管理员可用"))
-        return view(*args, **kwargs)
-    return login_required(wrapper)
+admin_only = requires(lambda who: who.is_admin, _l("仅管理员可用"))
 
 
 @bp.route("/calendar")

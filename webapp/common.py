@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
-from flask_login import current_user
+from functools import wraps
+
+from flask import abort, current_app
+from flask_login import current_user, login_required
 
 from engine.accounts import actor_of
 from engine.scripting import CHINA
@@ -35,3 +37,15 @@ def get_locale_code() -> str:
     from flask_babel import get_locale
     locale = get_locale()
     return locale.language if locale else "zh"
+
+
+def requires(allowed, message: str):
+    """A view decorator: logged in, and `allowed(actor)` true; otherwise 403 with `message`."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not allowed(actor()):
+                abort(403, message)
+            return view(*args, **kwargs)
+        return login_required(wrapper)
+    return decorate

@@ -1,28 +1,21 @@
 """Process designers: see deployed versions, download files, upload changed files as a new version."""
 from __future__ import annotations
 
-from functools import wraps
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_babel import lazy_gettext as _l
 
 from engine.library import InvalidProcess
 from engine.service import NotFound
 
-from .common import actor, service
+from .common import actor, requires, service
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 MAX_FILES = 50
 
 
-def designers_only(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not actor().is_designer:
-            abort(403, _("仅流程设计人员可用"))
-        return view(*args, **kwargs)
-    return login_required(wrapper)
+designers_only = requires(lambda who: who.is_designer, _l("仅流程设计人员可用"))
 
 
 @bp.route("/")
