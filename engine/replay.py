@@ -25,7 +25,7 @@ def replay_events(compiled, calendar, events: list[Event]) -> tuple[bool, int | 
                 runner = _step(runner, compiled, engine, event)
             except (ProcessError, TaskNotReady, KeyError, ValueError):
                 return False, event.seq
-            if runner is not None and not _same(runner, compiled, event):
+            if runner is not None and not _same(runner, event):
                 return False, event.seq
         return True, None
     finally:
@@ -45,7 +45,7 @@ def _step(runner, compiled, engine, event):
     return runner
 
 
-def _same(runner, compiled, event) -> bool:
+def _same(runner, event) -> bool:
     if "status" not in event.result:        # events that record no outcome (errors, notes)
         return True
     status = "completed" if runner.is_completed() else "running"

@@ -128,13 +128,13 @@ class SqlStore:
         if known is None:
             self._close_ready_tasks(conn, instance_id)
         if tasks_:
-            base, changed = self._upsert(tasks, ["task_id"], exclude=("task_id", "created_at"))
+            base, changed = self._upsert(tasks, exclude=("task_id", "created_at"))
             conn.execute(base.values([_task_values(r) for r in tasks_])
                          .on_conflict_do_update(index_elements=["task_id"], set_=changed))
             groups = [{"task_id": r.task_id, "group_name": g, "ready": r.status == "ready"}
                       for r in tasks_ for g in sorted(set(r.groups))]
             if groups:
-                base, changed = self._upsert(task_groups, ["task_id", "group_name"], exclude=("task_id", "group_name"))
+                base, changed = self._upsert(task_groups, exclude=("task_id", "group_name"))
                 conn.execute(base.values(groups).on_conflict_do_update(index_elements=["task_id", "group_name"],
                                                                        set_=changed))
         if events_:
@@ -142,7 +142,7 @@ class SqlStore:
         if messages:
             conn.execute(insert(outbox), [_plain(m) for m in messages])
 
-    def _upsert(self, table, keys, exclude=()):
+    def _upsert(self, table, exclude=()):
         """INSERT .. ON CONFLICT DO UPDATE (PostgreSQL and SQLite share the syntax): statement, new values.
         Built once per table: SQLAlchemy's `excluded` alias is slow to make."""
         if table.name not in self._upserts:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
+from engine.tasks import mask
 
 from .common import actor, service
 
@@ -59,7 +60,7 @@ def instance(instance_id):
     hidden = service().hidden_fields(rec, actor())
     return render_template("instance.html", rec=rec, tasks=service().ready_tasks(rec.id),
                            events=events, chain_ok=chain_ok, forms=compiled.forms,
-                           data=service().case_data(rec, actor()), hidden=hidden, links=service().links(rec),
+                           data=mask(rec.data, hidden), hidden=hidden, links=service().links(rec),
                            task_names={k: t.name for k, t in compiled.user_tasks.items()})
 
 
