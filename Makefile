@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
 export TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run setup install translations test test-deps chromium bench clean
+.PHONY: run setup install assets translations test test-deps chromium bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -20,7 +20,15 @@ translations: $(BIN)/python
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations
 
-setup: install
+# Front-end: bpmn-js, dmn-js, the properties panel and the web font from the npm registry, bundled by
+# esbuild into webapp/static/dist (git-ignored). npm ci runs again only when the lock file changed.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+assets: node_modules/.package-lock.json
+	node frontend/build.mjs
+
+setup: install assets
 	$(FLASK) calendar seed
 	$(FLASK) processes load
 	$(FLASK) demo seed
@@ -31,11 +39,11 @@ run: setup
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: install chromium
+test: install assets chromium
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python -m tests.bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules webapp/static/dist
