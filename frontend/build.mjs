@@ -15,6 +15,8 @@ await build({
   minify: true,
   sourcemap: true,
   format: "iife",
+  jsx: "automatic",
+  jsxImportSource: "@bpmn-io/properties-panel/preact",
   target: ["chrome100", "firefox100", "safari15"],
   outdir,
   assetNames: "assets/[name]-[hash]",
