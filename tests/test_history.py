@@ -28,3 +28,22 @@ def test_removed_event_breaks_the_chain(service):
     instance_id = ticket_in_handling(service)
     del service.store._events[instance_id][1]
     assert history.verify_chain(service.store._events[instance_id]) == (False, 3)
+
+
+def test_forged_event_with_recomputed_hash_breaks_the_link_to_the_next(service):
+    instance_id = ticket_in_handling(service)
+    log = service.store._events[instance_id]
+    forged = log[2]                                       # the dispatch, rewritten by someone who knows the
+    forged.data = {**forged.data, "lead_unit": "人社局"}   # hashing rule: its own hash checks out again
+    forged.hash = history.event_hash(forged)
+    assert history.event_hash(forged) == forged.hash
+    assert history.verify_chain(log) == (False, 4)        # the next event still names the original hash
+    assert service.history(instance_id, AUDITOR)[1] is False
+
+
+def test_forged_first_event_is_caught_by_the_genesis_link(service):
+    instance_id = ticket_in_handling(service)
+    log = service.store._events[instance_id]
+    log[0].prev_hash = "0" * 64                           # a chain that claims to continue another one
+    log[0].hash = history.event_hash(log[0])
+    assert history.verify_chain(log) == (False, 1)
