@@ -149,3 +149,19 @@ def test_a_diagram_script_that_never_ends_fails_cleanly(client):
     response = client.post("/api/v1/processes/hotline/instances", json={"data": {}}, headers=OP)
     assert response.status_code == 422 and response.get_json()["error"]["code"] == "process_error"
     assert len(client.get("/api/v1/instances", headers=basic("audit1")).get_json()) == before
+
+
+def test_deploying_a_user_task_without_form_is_422_naming_the_task(client):
+    from tests.test_processes import ACCEPT_PROPERTIES
+    designer = basic("designer1")
+    xml = client.get("/api/v1/processes/hotline/bpmn", headers=OP).get_data(as_text=True)
+    formless = ACCEPT_PROPERTIES.sub(lambda m: m[1], xml)
+    assert formless != xml
+    response = client.post("/api/v1/processes/hotline/versions", data=formless.encode(), headers=designer,
+                           content_type="application/xml")
+    body = response.get_json()
+    assert response.status_code == 422 and body["error"]["code"] == "invalid_process"
+    [found] = body["error"]["problems"]
+    assert (found["file"], found["element"]) == ("hotline.bpmn", "accept") and "accept" in found["message"]
+    listed = client.get("/api/v1/processes", headers=OP).get_json()
+    assert next(p["version"] for p in listed if p["key"] == "hotline") == 1           # nothing deployed
