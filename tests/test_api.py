@@ -83,9 +83,14 @@ def test_invalid_data_is_422_with_fields_and_changes_nothing(client):
     assert set(body["error"]["fields"]) >= {"caller_name", "confidential_requested"}
     history = client.get(f"/api/v1/instances/{inst['id']}/history", headers=OP).get_json()
     assert [e["type"] for e in history["events"]] == ["started"]
+    not_json = client.post(f"/api/v1/tasks/{task_id}/complete", data="{not json", headers=OP,
+                           content_type="application/json")
+    assert not_json.status_code == 422 and not_json.get_json()["error"]["code"] == "invalid"
+    assert set(not_json.get_json()["error"]["fields"]) == {""}          # the body is wrong, not a field
+    assert [t["id"] for t in client.get("/api/v1/tasks", headers=OP).get_json()] == [task_id]   # still ready
     assert complete(client, task_id, EXAMPLES[0], OP).status_code == 200
-    assert client.post(f"/api/v1/tasks/{task_id}/complete", data="{not json", headers=OP,
-                       content_type="application/json").status_code in (409, 422)
+    history = client.get(f"/api/v1/instances/{inst['id']}/history", headers=OP).get_json()
+    assert [e["type"] for e in history["events"]] == ["started", "task_completed"]
 
 
 def test_unknown_task_and_instance_are_404(client):

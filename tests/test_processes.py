@@ -47,8 +47,12 @@ def test_malformed_xml_names_file_and_line():
 
 
 def test_dangling_flow_names_the_element_and_line():
-    found = problems(hotline_with(b'targetRef="check_scope"', b'targetRef="nowhere"'))
-    assert found[0]["line"] and "nowhere" in found[0]["message"] or found[0]["element"]
+    bundle = hotline_with(b'targetRef="check_scope"', b'targetRef="nowhere"')
+    register_line = next(n for n, text in enumerate(bundle.files["hotline.bpmn"].splitlines(), start=1)
+                         if '<bpmn:userTask id="register"' in text)
+    [found] = problems(bundle)
+    assert (found["file"], found["line"], found["element"]) == ("hotline.bpmn", register_line, "register")
+    assert "nowhere" in found["message"]
 
 
 def test_script_errors_and_imports_are_refused():
