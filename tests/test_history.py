@@ -47,3 +47,28 @@ def test_forged_first_event_is_caught_by_the_genesis_link(service):
     log[0].prev_hash = "0" * 64                           # a chain that claims to continue another one
     log[0].hash = history.event_hash(log[0])
     assert history.verify_chain(log) == (False, 1)
+
+
+def test_an_auditor_can_recompute_every_hash_with_the_published_rule(service):
+    """The rule, outside the code: SHA-256 of the event as compact JSON with sorted keys and UTF-8 text,
+    the time in UTC with microseconds, chained by the previous event's hash ("" for the first)."""
+    import datetime as dt
+    import hashlib
+    import json
+    events = service.store.events(ticket_in_handling(service))
+    previous = ""
+    for e in events:
+        body = {"instance_id": e.instance_id, "seq": e.seq, "type": e.type, "actor": e.actor, "task": e.task,
+                "task_id": e.task_id, "data": e.data, "result": e.result, "prev_hash": previous,
+                "at": e.at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")}
+        text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert hashlib.sha256(text.encode()).hexdigest() == e.hash, e.seq
+        previous = e.hash
+
+
+def test_key_order_does_not_change_a_hash():
+    import datetime as dt
+    at = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+    one = history.new_event("i", 0, "", at, "started", "op1", data={"a": 1, "b": {"x": 1, "y": 2}})
+    two = history.new_event("i", 0, "", at, "started", "op1", data={"b": {"y": 2, "x": 1}, "a": 1})
+    assert one.hash == two.hash and one.data == {"a": 1, "b": {"x": 1, "y": 2}}
