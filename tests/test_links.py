@@ -70,6 +70,8 @@ def test_overdue_ticket_starts_supervision_and_gets_its_outcome_back(app, client
     do(client, SUP, "opinion", sup_id, OPINION)
     do(client, DEPT1, "rectification", sup_id, RECTIFY)
     do(client, SUP, "evaluation", sup_id, {"evaluation_outcome": "resolved", "evaluation_note": "已办结"})
+    ticket = client.get(f"/api/v1/instances/{ticket_id}", headers=OP).get_json()
+    waiting = sorted(t["name"] for t in ticket["ready_tasks"])
     closed = do(client, BUREAU, "archive", sup_id, {"archive_no": "DC-1", "closing_summary": "超期问题已督办解决"})
     assert closed["status"] == "completed", [(t["name"], t["title"]) for t in closed["ready_tasks"]]
     assert closed["data"]["outcome"] == "resolved"
@@ -78,6 +80,9 @@ def test_overdue_ticket_starts_supervision_and_gets_its_outcome_back(app, client
     [outcome] = ticket["links"]["outcomes"]
     assert outcome["from_instance"] == sup_id and outcome["payload"]["outcome"] == "resolved"
     assert outcome["payload"]["summary"] == "超期问题已督办解决"
+    assert sorted(t["name"] for t in ticket["ready_tasks"]) == waiting and waiting   # the ticket's work stays
+    assert "handle" in [t["name"] for t in client.get("/api/v1/tasks", headers=DEPT1).get_json()
+                        if t["instance_id"] == ticket_id]
     history = client.get(f"/api/v1/instances/{ticket_id}/history", headers=basic("audit1")).get_json()
     assert history["chain_ok"] and history["events"][-1]["type"] == "linked_outcome"
     assert client.post(f"/api/v1/instances/{ticket_id}/replay", headers=basic("audit1")).get_json()["matches"]
