@@ -10,8 +10,9 @@ from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles, calendar_days, calendar_years,
-                         deployments, events, instances, outbox, task_groups, tasks, tokens, users)
+from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles,
+                         calendar_days, calendar_years, deployments, events, instances, outbox, task_groups, tasks,
+                         tokens, users)
 from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, User,
                     task_order)
 
