@@ -84,7 +84,8 @@ def test_overdue_ticket_starts_supervision_and_gets_its_outcome_back(app, client
     assert "handle" in [t["name"] for t in client.get("/api/v1/tasks", headers=DEPT1).get_json()
                         if t["instance_id"] == ticket_id]
     history = client.get(f"/api/v1/instances/{ticket_id}/history", headers=basic("audit1")).get_json()
-    assert history["chain_ok"] and history["events"][-1]["type"] == "linked_outcome"
+    assert history["chain_ok"] and (history["events"][-1]["type"], history["events"][-1]["actor"]) == \
+        ("linked_outcome", "system")
     assert client.post(f"/api/v1/instances/{ticket_id}/replay", headers=basic("audit1")).get_json()["matches"]
 
 
