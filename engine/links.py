@@ -9,7 +9,7 @@ from .store import Conflict, Message, NotFound
 log = logging.getLogger(__name__)
 
 
-def deliver_pending(service, limit: int = 50) -> int:
+def deliver_pending(service, limit: int) -> int:
     """Route waiting messages. Each is claimed (another worker skips it) and marked delivered in the
     same transaction as its effect; one that another worker delivered first is a conflict: skipped."""
     delivered = 0
