@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
 export TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run setup install assets translations test test-deps chromium bench clean
+.PHONY: run setup install assets translations test test-deps chromium bench mutate clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -45,5 +45,13 @@ test: install assets chromium
 bench: install
 	$(BIN)/python -m tests.bench
 
+# Mutation testing of the guarantee modules ([tool.mutmut] in pyproject.toml; slow, not part of `make test`).
+# One module: make mutate MUTANTS='engine.history*'. Prints the mutants that no test killed.
+MUTANTS ?=
+mutate: install
+	$(BIN)/pip install -q -e '.[test,mutate]'
+	$(BIN)/mutmut run $(MUTANTS) || true
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache node_modules webapp/static/dist
+	rm -rf $(VENV) instance .pytest_cache node_modules webapp/static/dist mutants

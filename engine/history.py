@@ -42,8 +42,3 @@ def verify_chain(events: list[Event]) -> tuple[bool, int | None]:
             return False, e.seq
         prev = e.hash
     return True, None
-
-
-def result_digest(data: dict, ready: list[str], status: str) -> str:
-    """What a step produced, compared during replay."""
-    return hashlib.sha256(canonical({"data": data, "ready": sorted(ready), "status": status}).encode()).hexdigest()

@@ -153,11 +153,14 @@ def _compile(bundle: Bundle) -> CompiledBundle:
     all_specs = [spec, *subprocess_specs.values()]
     problems = [p for s in all_specs for p in _lint_expressions(s)]
     user_tasks = {}
-    for task_spec in (ts for s in all_specs for ts in s.task_specs.values()):
+    for s, task_spec in ((s, ts) for s in all_specs for ts in s.task_specs.values()):
         if isinstance(task_spec, UserTaskMixin):
-            info = _user_task_info(task_spec, bundle.files, problems)
+            info = _user_task_info(task_spec, s.file, bundle.files, problems)
             if info:
                 user_tasks[task_spec.bpmn_id] = info
+        elif getattr(task_spec, "manual", False):   # a plain or manual task stops the case with no form
+            problems.append(problem(s.file, f"task {task_spec.bpmn_id} waits for a person but is not "
+                                    "a user task with a form", None, task_spec.bpmn_id))
     if problems:
         raise InvalidProcess([_with_line(p, bundle.files) for p in problems])
     return CompiledBundle(bundle, spec.description or bundle.key, spec, subprocess_specs, user_tasks)
@@ -219,9 +222,8 @@ def _lint(file, ts, src, mode):
     return []
 
 
-def _user_task_info(ts, files, problems) -> UserTaskInfo | None:
+def _user_task_info(ts, file, files, problems) -> UserTaskInfo | None:
     props = ts.extensions.get("properties", {})
-    file = getattr(ts, "file", None) or ""
     missing = [p for p in ("formJsonSchemaFilename", "formUiSchemaFilename", "candidateGroups")
                if not props.get(p)]
     if missing:

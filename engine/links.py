@@ -9,24 +9,29 @@ from .store import Conflict, Message, NotFound
 log = logging.getLogger(__name__)
 
 
-def deliver_pending(service, limit: int = 50) -> int:
-    """Route waiting messages; each is delivered in the same transaction as its effect, so once."""
+def deliver_pending(service, limit: int) -> int:
+    """Route waiting messages. Each is claimed (another worker skips it) and marked delivered in the
+    same transaction as its effect; one that another worker delivered first is a conflict: skipped."""
     delivered = 0
     for _ in range(limit):
-        pending = service.store.pending_messages(limit=1)
-        if not pending:
-            break
         try:
-            _route(service, pending[0])
+            with service.store.claim_message() as message:
+                if message is None:
+                    break
+                _deliver(service, message)
             delivered += 1
         except Conflict:
-            continue                      # another worker delivered it, or a case moved: try the next
-        except (ProcessError, NotFound) as exc:
-            log.error("message %s (%s) could not be delivered: %s", pending[0].id, pending[0].name, exc)
-            _record(service, service.store.get_instance(pending[0].sender_id), pending[0], "message_failed",
-                    {"error": str(exc)})
-            delivered += 1
+            continue                      # delivered by another worker, or its case moved: try again
     return delivered
+
+
+def _deliver(service, message: Message) -> None:
+    try:
+        _route(service, message)
+    except (ProcessError, NotFound) as exc:
+        log.error("message %s (%s) could not be delivered: %s", message.id, message.name, exc)
+        _record(service, service.store.get_instance(message.sender_id), message, "message_failed",
+                {"error": str(exc)})
 
 
 def _route(service, message: Message) -> None:

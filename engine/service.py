@@ -19,6 +19,7 @@ from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
 from .scripting import CHINA, make_script_engine
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
 from .tasks import fields_masked_for, mask, task_rows
+from .timers import fire_due
 
 __all__ = ["Service", "Actor", "NotAllowed", "NotFound", "Conflict", "InvalidData", "TaskClosed",
            "InvalidProcess", "ProcessError"]
@@ -212,40 +213,13 @@ class Service(ProcessCatalog):
             self.deliver_messages()
         return rec
 
-    # timers ------------------------------------------------------------------------------------
+    # timers and messages -----------------------------------------------------------------------
     def fire_due_timers(self, limit: int = 100) -> list[tuple[str, list[str]]]:
-        """Fire what is due now; an instance another worker got to first is skipped, never fired twice."""
-        fired = []
-        for instance_id in self.store.due_instances(self.now(), limit):
-            try:
-                names = self._fire(instance_id)
-            except (Conflict, NotFound):
-                continue
-            if names:
-                fired.append((instance_id, names))
-        self.deliver_messages()
-        return fired
+        """Fire what is due now; a case another worker holds or fired first is skipped, never fired twice."""
+        return fire_due(self, limit)
 
     def deliver_messages(self, limit: int = 50) -> int:
         return deliver_pending(self, limit)
-
-    def _fire(self, instance_id: str) -> list[str]:
-        rec = self.store.get_instance(instance_id)
-        if rec.next_timer_at is None or rec.next_timer_at >= self.now():
-            return []
-        compiled = self.compiled(rec.bundle_hash)
-        runner = Runner.load(rec.state, compiled, self.script_engine)
-        try:
-            names = runner.fire_timers()
-        except ProcessError as exc:
-            rec.status, rec.error, rec.next_timer_at = "error", str(exc), None
-            self._append(rec, Step(self.ready_tasks(rec.id), {}, []), "error", "system", task=exc.task,
-                         data={"message": str(exc)})
-            return []
-        if not names:
-            return []
-        self._append(rec, self._snapshot(rec, runner, compiled), "timers_fired", "system", data={"fired": names})
-        return names
 
 
 def _clean_start_data(data) -> dict:

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 
 from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from .sql_tables import (CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles, calendar_days, calendar_years,
-                         deployments, events, instances, outbox, task_groups, tasks, tokens, users)
+from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles,
+                         calendar_days, calendar_years, deployments, events, instances, outbox, task_groups, tasks,
+                         tokens, users)
 from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, User,
                     task_order)
 
@@ -37,6 +40,7 @@ class SqlStore:
         # single-statement reads need no BEGIN/ROLLBACK round trips
         self.reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._upserts = {}
+        self._held = threading.local()     # the transaction of the claim this thread is working on
 
     def ping(self):
         with self.reader.connect() as conn:
@@ -74,7 +78,7 @@ class SqlStore:
     # instances, tasks, events
     def add_instance(self, rec, tasks_, events_, messages=(), consumed=None):
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 self._consume(conn, consumed)
                 conn.execute(insert(instances).values(**_instance_row(replace(rec, lock_version=1))))
                 self._write_children(conn, rec.id, tasks_, events_, messages, known=set())
@@ -93,7 +97,7 @@ class SqlStore:
         """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one."""
         new = replace(rec, lock_version=rec.lock_version + 1)
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 changes = {k: v for k, v in _instance_row(new).items() if k not in FIXED_COLS}
                 done = conn.execute(SAVE_INSTANCE, {**changes, "b_id": rec.id, "b_lock": rec.lock_version})
                 if done.rowcount != 1:
@@ -103,6 +107,36 @@ class SqlStore:
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = new.lock_version
+
+    @contextmanager
+    def _transaction(self):
+        """Inside a claim, its transaction (committed when the claim ends, keeping its lock till then)."""
+        held = getattr(self._held, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _claim(self, query, params, make):
+        """Lock one row no other worker holds (FOR UPDATE SKIP LOCKED; SQLite has no row locks but
+        serialises writers) and yield it; this thread's writes until the block ends share the lock's
+        transaction, so a second worker skips the row instead of racing on it."""
+        outer = getattr(self._held, "conn", None)
+        with self.engine.begin() as conn:
+            row = conn.execute(query, params).first()
+            self._held.conn = conn
+            try:
+                yield make(**row._mapping) if row else None
+            finally:
+                self._held.conn = outer
+
+    def claim_due_instance(self, now, skip=()):
+        return self._claim(CLAIM_DUE, {"b_now": now, "b_skip": list(skip)}, InstanceRecord)
+
+    def claim_message(self):
+        return self._claim(CLAIM_MESSAGE, {}, Message)
 
     def _consume(self, conn, message_id):
         """Mark a message delivered in the same transaction as its effect; twice is a conflict."""

@@ -87,3 +87,10 @@ CLOSE_READY_PG = [   # one round trip: a data-modifying CTE
 CLOSE_READY = [_CLOSING, update(task_groups).where(task_groups.c.ready.is_(True)).where(
     task_groups.c.task_id.in_(select(tasks.c.task_id).where(tasks.c.instance_id == bindparam("b_instance"))))
     .values(ready=False)]
+
+# Claims: the oldest due case / waiting message that no other worker has locked.
+CLAIM_DUE = select(instances).where(instances.c.next_timer_at < bindparam("b_now")) \
+    .where(instances.c.id.not_in(bindparam("b_skip", expanding=True))) \
+    .order_by(instances.c.next_timer_at).limit(1).with_for_update(skip_locked=True)
+CLAIM_MESSAGE = select(outbox).where(outbox.c.delivered_at.is_(None)).order_by(outbox.c.created_at) \
+    .limit(1).with_for_update(skip_locked=True)

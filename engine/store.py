@@ -4,8 +4,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Protocol
+from typing import ContextManager, Iterable, Protocol
 
 
 class Conflict(Exception):
@@ -110,6 +111,8 @@ class InstanceStore(Protocol):
     def save_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event],
                       messages=(), consumed: str | None = None) -> None: ...
     def pending_messages(self, limit: int = 100) -> list[Message]: ...
+    def claim_message(self) -> ContextManager[Message | None]: ...
+    def claim_due_instance(self, now: dt.datetime, skip=()) -> ContextManager[InstanceRecord | None]: ...
     def list_instances(self, process_key=None, status=None, ids=None, visible_to=None,
                        parent_id=None, limit=200) -> list[InstanceRecord]: ...
     def instance_groups(self, instance_id: str) -> set[str]: ...
@@ -198,6 +201,16 @@ class MemoryStore:
     def pending_messages(self, limit=100):
         waiting = [m for m in self._messages.values() if m.delivered_at is None]
         return copy.deepcopy(sorted(waiting, key=lambda m: m.created_at)[:limit])
+
+    @contextmanager
+    def claim_message(self):
+        """The oldest waiting message (one process: nobody to lock it against)."""
+        yield next(iter(self.pending_messages(limit=1)), None)
+
+    @contextmanager
+    def claim_due_instance(self, now, skip=()):
+        due = [i for i in self.due_instances(now, limit=len(skip) + 1) if i not in skip]
+        yield self.get_instance(due[0]) if due else None
 
     def _write(self, rec, tasks, events, messages=()):
         log = self._events.setdefault(rec.id, [])

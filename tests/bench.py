@@ -1,4 +1,5 @@
-"""`make bench`: hotline tickets through the service layer (SQLite, PostgreSQL) vs raw SpiffWorkflow.
+"""`make bench`: hotline tickets through the service layer (SQLite, PostgreSQL) vs raw SpiffWorkflow,
+then due timers fired per second by 1 and 2 workers on PostgreSQL (tests/bench_timers.py).
 
 Raw SpiffWorkflow gets the same diagram, the same sandboxed script engine and a serialize/deserialize
 per step; the service layer adds validation, the store, ready-task rows and the event chain.
@@ -20,6 +21,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.util.task import TaskState
+from tests import bench_timers
 from tests.conftest import CHINA, PgSchema, make_service, sqlite_store
 from webapp.demo import EXAMPLES
 
@@ -117,6 +119,7 @@ def main():
         schema.drop()
     ratios = {label: report(label, times[label], times["raw"]) for label in services}
     print(f"\nN={N} tickets each; ratio of ticket totals: " + ", ".join(f"{k} x{v:.2f}" for k, v in ratios.items()))
+    bench_timers.main()
     return 0
 
 

@@ -98,3 +98,10 @@ def app(tmp_path, clock):
 
 def login(client, name, password="demo"):
     return client.post("/login", data={"username": name, "password": password})
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests start chromium: give them more than the per-test limit in pyproject.toml."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(300))

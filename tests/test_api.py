@@ -83,9 +83,14 @@ def test_invalid_data_is_422_with_fields_and_changes_nothing(client):
     assert set(body["error"]["fields"]) >= {"caller_name", "confidential_requested"}
     history = client.get(f"/api/v1/instances/{inst['id']}/history", headers=OP).get_json()
     assert [e["type"] for e in history["events"]] == ["started"]
+    not_json = client.post(f"/api/v1/tasks/{task_id}/complete", data="{not json", headers=OP,
+                           content_type="application/json")
+    assert not_json.status_code == 422 and not_json.get_json()["error"]["code"] == "invalid"
+    assert set(not_json.get_json()["error"]["fields"]) == {""}          # the body is wrong, not a field
+    assert [t["id"] for t in client.get("/api/v1/tasks", headers=OP).get_json()] == [task_id]   # still ready
     assert complete(client, task_id, EXAMPLES[0], OP).status_code == 200
-    assert client.post(f"/api/v1/tasks/{task_id}/complete", data="{not json", headers=OP,
-                       content_type="application/json").status_code in (409, 422)
+    history = client.get(f"/api/v1/instances/{inst['id']}/history", headers=OP).get_json()
+    assert [e["type"] for e in history["events"]] == ["started", "task_completed"]
 
 
 def test_unknown_task_and_instance_are_404(client):
@@ -149,3 +154,19 @@ def test_a_diagram_script_that_never_ends_fails_cleanly(client):
     response = client.post("/api/v1/processes/hotline/instances", json={"data": {}}, headers=OP)
     assert response.status_code == 422 and response.get_json()["error"]["code"] == "process_error"
     assert len(client.get("/api/v1/instances", headers=basic("audit1")).get_json()) == before
+
+
+def test_deploying_a_user_task_without_form_is_422_naming_the_task(client):
+    from tests.test_processes import ACCEPT_PROPERTIES
+    designer = basic("designer1")
+    xml = client.get("/api/v1/processes/hotline/bpmn", headers=OP).get_data(as_text=True)
+    formless = ACCEPT_PROPERTIES.sub(lambda m: m[1], xml)
+    assert formless != xml
+    response = client.post("/api/v1/processes/hotline/versions", data=formless.encode(), headers=designer,
+                           content_type="application/xml")
+    body = response.get_json()
+    assert response.status_code == 422 and body["error"]["code"] == "invalid_process"
+    [found] = body["error"]["problems"]
+    assert (found["file"], found["element"]) == ("hotline.bpmn", "accept") and "accept" in found["message"]
+    listed = client.get("/api/v1/processes", headers=OP).get_json()
+    assert next(p["version"] for p in listed if p["key"] == "hotline") == 1           # nothing deployed

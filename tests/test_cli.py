@@ -1,11 +1,13 @@
 """The contract's CLI: engine tick --now, calendar due/import/set, users create/token, demo seed."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from engine.access import Actor
+from tests.conftest import CHINA
 from tests.test_workers import ticket_in_handling
 
 
@@ -30,8 +32,14 @@ def test_tick_now_fires_the_overdue_timer(app, runner):
     assert "overdue_supervise" in [t.bpmn_id for t in service.ready_tasks(instance_id)]
 
 
-def test_worker_runs_a_bounded_loop(app, runner):
-    assert invoke(runner, "engine", "worker", "--interval", "0", "--max-loops", "2") == ""
+def test_worker_fires_due_timers_once_and_reports_them(app, runner, clock):
+    service = app.extensions["service"]
+    instance_id = ticket_in_handling(service)
+    assert invoke(runner, "engine", "worker", "--interval", "0", "--max-loops", "2") == ""    # nothing due yet
+    clock.set(dt.datetime(2026, 12, 1, 8, 0, tzinfo=CHINA))
+    [line] = invoke(runner, "engine", "worker", "--interval", "0", "--max-loops", "3").splitlines()
+    assert line.endswith(f"{instance_id}: 催办提醒, 超期")                                 # fired once, in loop 1
+    assert "overdue_supervise" in [t.bpmn_id for t in service.ready_tasks(instance_id)]
 
 
 def test_calendar_due_import_and_set(runner, tmp_path):

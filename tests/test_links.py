@@ -70,6 +70,8 @@ def test_overdue_ticket_starts_supervision_and_gets_its_outcome_back(app, client
     do(client, SUP, "opinion", sup_id, OPINION)
     do(client, DEPT1, "rectification", sup_id, RECTIFY)
     do(client, SUP, "evaluation", sup_id, {"evaluation_outcome": "resolved", "evaluation_note": "已办结"})
+    ticket = client.get(f"/api/v1/instances/{ticket_id}", headers=OP).get_json()
+    waiting = sorted(t["name"] for t in ticket["ready_tasks"])
     closed = do(client, BUREAU, "archive", sup_id, {"archive_no": "DC-1", "closing_summary": "超期问题已督办解决"})
     assert closed["status"] == "completed", [(t["name"], t["title"]) for t in closed["ready_tasks"]]
     assert closed["data"]["outcome"] == "resolved"
@@ -78,8 +80,12 @@ def test_overdue_ticket_starts_supervision_and_gets_its_outcome_back(app, client
     [outcome] = ticket["links"]["outcomes"]
     assert outcome["from_instance"] == sup_id and outcome["payload"]["outcome"] == "resolved"
     assert outcome["payload"]["summary"] == "超期问题已督办解决"
+    assert sorted(t["name"] for t in ticket["ready_tasks"]) == waiting and waiting   # the ticket's work stays
+    assert "handle" in [t["name"] for t in client.get("/api/v1/tasks", headers=DEPT1).get_json()
+                        if t["instance_id"] == ticket_id]
     history = client.get(f"/api/v1/instances/{ticket_id}/history", headers=basic("audit1")).get_json()
-    assert history["chain_ok"] and history["events"][-1]["type"] == "linked_outcome"
+    assert history["chain_ok"] and (history["events"][-1]["type"], history["events"][-1]["actor"]) == \
+        ("linked_outcome", "system")
     assert client.post(f"/api/v1/instances/{ticket_id}/replay", headers=basic("audit1")).get_json()["matches"]
 
 
@@ -115,3 +121,28 @@ def test_overdue_petition_and_reception_cases_start_linked_supervision(service, 
     register = service.ready_tasks(child.id)[0]
     shown = service.task(register.task_id, overseer).data
     assert shown["trigger"] == "(四)" and shown["origin_case_no"] == service.instance(iid, overseer).data["case_no"]
+
+
+def test_a_message_that_cannot_start_its_case_is_recorded_on_the_sender_once(service, caplog):
+    import logging
+
+    from engine.library import bundle_from_directory
+    from tests.conftest import ROOT
+    from tests.test_workers import ticket_in_handling
+    bundle = bundle_from_directory("petition_supervision", ROOT / "processes", ROOT / "forms")
+    xml = bundle.files["petition_supervision.bpmn"]
+    bundle.files["petition_supervision.bpmn"] = xml.replace("supervision_round = 1\n", "supervision_round = 1 / 0\n")
+    service.deploy(bundle)                                  # a broken new version: every start fails
+    iid = ticket_in_handling(service)
+    service.clock.set(china(12, 1))
+    with caplog.at_level(logging.ERROR, logger="engine.links"):
+        assert [i for i, _ in service.fire_due_timers()] == [iid]
+    [message] = service.store._messages.values()
+    [failed] = [e for e in service.store.events(iid) if e.type == "message_failed"]
+    assert (failed.actor, failed.data["message"]) == ("system", "petition_supervision")
+    assert "division by zero" in failed.data["error"]
+    assert service.store.pending_messages() == [] and service.store.list_instances(parent_id=iid) == []
+    assert "overdue_supervise" in [t.bpmn_id for t in service.ready_tasks(iid)]          # the ticket goes on
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "engine.links"]
+    assert message.id in logged and "petition_supervision" in logged and "division by zero" in logged
+    assert service.deliver_messages() == 0 and len(service.store.events(iid)) == failed.seq   # not retried

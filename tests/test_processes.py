@@ -2,6 +2,7 @@
 task has a valid form and a candidate group. Broken bundles are refused with a useful problem list."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,12 @@ def test_malformed_xml_names_file_and_line():
 
 
 def test_dangling_flow_names_the_element_and_line():
-    found = problems(hotline_with(b'targetRef="check_scope"', b'targetRef="nowhere"'))
-    assert found[0]["line"] and "nowhere" in found[0]["message"] or found[0]["element"]
+    bundle = hotline_with(b'targetRef="check_scope"', b'targetRef="nowhere"')
+    register_line = next(n for n, text in enumerate(bundle.files["hotline.bpmn"].splitlines(), start=1)
+                         if '<bpmn:userTask id="register"' in text)
+    [found] = problems(bundle)
+    assert (found["file"], found["line"], found["element"]) == ("hotline.bpmn", register_line, "register")
+    assert "nowhere" in found["message"]
 
 
 def test_script_errors_and_imports_are_refused():
@@ -74,3 +79,32 @@ def test_entities_and_dtds_are_refused():
 def test_user_task_without_candidate_groups_is_refused():
     found = problems(hotline_with(b'name="candidateGroups" value=\'"operators"\'', b'name="x" value="1"'))
     assert "candidateGroups" in found[0]["message"]
+
+
+ACCEPT_PROPERTIES = re.compile(r'(<bpmn:userTask id="accept" name="签收交办事项">)\s*<bpmn:extensionElements>.*?'
+                               r'</bpmn:extensionElements>', re.S)
+
+
+def hotline_accept_as(replacement: str, user_task=True) -> Bundle:
+    """The hotline bundle with the `accept` task's properties replaced (and made a plain task)."""
+    bundle = hotline_with(b"", b"")
+    xml = ACCEPT_PROPERTIES.sub(lambda m: m[1] + replacement, bundle.files["hotline.bpmn"])
+    if not user_task:
+        xml = xml.replace('<bpmn:userTask id="accept"', '<bpmn:task id="accept"')
+        xml = xml.replace("<bpmn:outgoing>flow_accepted</bpmn:outgoing>\n    </bpmn:userTask>",
+                          "<bpmn:outgoing>flow_accepted</bpmn:outgoing>\n    </bpmn:task>")
+    assert xml != bundle.files["hotline.bpmn"]
+    bundle.files["hotline.bpmn"] = xml
+    return bundle
+
+
+@pytest.mark.parametrize("properties, user_task", [
+    ("", True),                                                                   # no properties at all
+    ('<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="candidateGroups" '
+     "value='\"dept:\" + lead_unit' /></spiffworkflow:properties></bpmn:extensionElements>", True),  # no form
+    ("", False),                                                    # a plain task: it too waits for a person
+])
+def test_a_task_without_a_form_is_refused_and_named(properties, user_task):
+    [found] = problems(hotline_accept_as(properties, user_task))
+    assert (found["file"], found["element"]) == ("hotline.bpmn", "accept") and found["line"]
+    assert "accept" in found["message"]

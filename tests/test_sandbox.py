@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from engine.scripting import make_script_engine
+from engine.scripting import compile_sandboxed, make_script_engine
 from engine.workcal import WorkCalendar
 
 NOW = dt.datetime(2026, 11, 23, 1, 30, tzinfo=dt.timezone.utc)
@@ -36,9 +36,27 @@ def test_host_functions_and_plain_python(env):
     assert env.evaluate("working_days_before(d, 1)", {"d": "2026-11-23"}) == "2026-11-20"
 
 
-def test_data_cannot_replace_the_guards(env):
+GUARD_SWAPS = [   # (script that compiles, what the data puts in place of a guard to let it through)
+    ("x = '{0.__class__}'.format(1)", {"_getattr_": getattr}),          # str.format is refused by _getattr_
+    ("x = open('/etc/hostname')", {"__builtins__": __builtins__}),      # open is not among the safe builtins
+]
+
+
+@pytest.mark.parametrize("src, swap", GUARD_SWAPS)
+def test_data_cannot_replace_the_guards(env, src, swap):
+    compile_sandboxed(src, "exec")                   # the script itself passes the compile-time checks
+    ctx = {"note": "ok", **swap}
+    with pytest.raises(Exception) as refused:
+        env.execute(src, ctx)
+    assert not isinstance(refused.value, SyntaxError) and "x" not in ctx
     with pytest.raises(Exception):
-        env.execute("x = ().__class__", {"_getattr_": getattr})
+        env.evaluate(src.removeprefix("x = "), dict(swap))
+
+
+def test_a_guarded_script_still_runs_normally(env):
+    ctx = {"d": {"k": "v"}, "_getattr_": lambda obj, name: "replaced"}
+    env.execute("y = d.get('k')", ctx)
+    assert ctx["y"] == "v"
 
 
 def test_a_script_that_never_ends_is_stopped(env):

@@ -99,9 +99,12 @@ def test_admin_calendar_page(client):
     client.post("/logout")
     login(client, "admin")
     page = client.get("/admin/calendar?year=2027").get_data(as_text=True)
-    assert "尚未录入" in page
-    client.post("/admin/calendar", data={"day": "2027-01-01", "kind": "holiday"})
-    assert "2027-01-01" in client.get("/admin/calendar?year=2027").get_data(as_text=True)
+    assert "尚未录入" in page and "本年无记录" in page and "<td>2027-01-04</td>" not in page
+    client.post("/admin/calendar", data={"day": "2027-01-04", "kind": "holiday"})
+    page = client.get("/admin/calendar?year=2027").get_data(as_text=True)
+    assert "<td>2027-01-04</td><td>放假</td>" in page and "本年无记录" not in page
+    client.post("/admin/calendar", data={"day": "2027-01-04", "kind": "weekday_rule"})
+    assert "<td>2027-01-04</td>" not in client.get("/admin/calendar?year=2027").get_data(as_text=True)
     bad = client.post("/admin/calendar", data={"day": "not-a-date", "kind": "holiday"}, follow_redirects=True)
     assert "无效的输入" in bad.get_data(as_text=True)
 

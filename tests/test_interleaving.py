@@ -1,0 +1,110 @@
+"""Two workers interleaved deterministically: worker B takes one piece of work and commits between worker
+A's read of a due case (or a waiting message) and A's write; A then carries on with the rest. Every overdue ticket still gets exactly one supervision case,
+on every store; on PostgreSQL the two workers split the work instead of colliding."""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+
+import pytest
+
+from engine.service import Service
+from engine.sql_store import SqlStore
+from tests.conftest import CHINA, make_service
+from tests.test_workers import ticket_in_handling
+
+OVERDUE = dt.datetime(2026, 12, 1, 10, 0, tzinfo=CHINA)       # past the reminder and the 11-30 deadline
+TICKETS = 3
+
+
+class Interleaved:
+    """Worker A's store: right after A's first claim of `method` returns a row, worker B runs once."""
+
+    def __init__(self, store, method: str, other_worker):
+        self._store, self._method, self._other_worker = store, method, other_worker
+        self.claimed = None
+
+    def __getattr__(self, name):
+        real = getattr(self._store, name)
+        if name != self._method:
+            return real
+
+        @contextmanager
+        def claim(*args, **kwargs):
+            with real(*args, **kwargs) as row:
+                if row is not None and self.claimed is None:
+                    self.claimed = row.id            # A has read it; B now runs and commits
+                    self._other_worker()
+                yield row
+        return claim
+
+
+def second_store(store):
+    """What another worker process would have: its own store object on the same database."""
+    return SqlStore(store.engine) if isinstance(store, SqlStore) else store
+
+
+def overdue_tickets(store, clock) -> tuple[Service, list[str]]:
+    first = make_service(store, clock)
+    ids = [ticket_in_handling(first) for _ in range(TICKETS)]
+    clock.set(OVERDUE)
+    return first, ids
+
+
+def assert_one_supervision_per_ticket(service, ids):
+    for instance_id in ids:
+        events = service.store.events(instance_id)
+        fired = [n for e in events if e.type == "timers_fired" for n in e.data["fired"]]
+        assert sorted(fired) == ["催办提醒", "超期"], (instance_id, fired)
+        children = service.store.list_instances(parent_id=instance_id)
+        assert [c.process_key for c in children] == ["petition_supervision"], instance_id
+        assert [t.bpmn_id for t in service.ready_tasks(instance_id)].count("overdue_supervise") == 1
+    assert service.store.pending_messages() == []
+
+
+def is_postgres(store) -> bool:
+    return isinstance(store, SqlStore) and store.engine.dialect.name == "postgresql"
+
+
+def test_a_timer_fired_by_another_worker_between_read_and_write_fires_once(store, clock):
+    first, ids = overdue_tickets(store, clock)
+    worker_b = Service(second_store(store), clock)
+    fired_by_b = []
+    a_store = Interleaved(store, "claim_due_instance", lambda: fired_by_b.extend(worker_b.fire_due_timers(limit=1)))
+    fired_by_a = Service(a_store, clock).fire_due_timers()
+    assert a_store.claimed in ids
+    assert_one_supervision_per_ticket(first, ids)
+    assert sorted(i for i, _ in fired_by_a + fired_by_b) == sorted(ids)      # each case reported once
+    assert len(fired_by_b) == 1              # B took one case; A collided with it or not, and did the rest
+    if is_postgres(store):                   # B skipped the case A held: no collision, the work was split
+        assert a_store.claimed in [i for i, _ in fired_by_a] and fired_by_b[0][0] != a_store.claimed
+    else:                                    # no row locks: B fired the very case A had read
+        assert fired_by_b[0][0] == a_store.claimed not in [i for i, _ in fired_by_a]
+
+
+def test_a_message_delivered_by_another_worker_between_read_and_write_starts_one_case(store, clock):
+    first, ids = overdue_tickets(store, clock)
+    first.deliver_messages = lambda limit=50: 0             # fire now, leave the messages waiting
+    assert sorted(i for i, _ in first.fire_due_timers()) == sorted(ids)
+    assert len(store.pending_messages()) == TICKETS
+    worker_b = Service(second_store(store), clock)
+    delivered_by_b = []
+    a_store = Interleaved(store, "claim_message", lambda: delivered_by_b.append(worker_b.deliver_messages(limit=1)))
+    delivered_by_a = Service(a_store, clock).deliver_messages()
+    assert a_store.claimed is not None
+    assert_one_supervision_per_ticket(first, ids)
+    assert (delivered_by_a, delivered_by_b) == (TICKETS - 1, [1])    # A collided or was skipped, then went on
+
+
+@pytest.mark.postgres
+def test_a_claimed_case_is_skipped_not_waited_for(pg_schema, clock):
+    store = pg_schema.store()
+    first, ids = overdue_tickets(store, clock)
+    other = SqlStore(pg_schema.engine)
+    with store.claim_due_instance(clock.now()) as held:
+        with other.claim_due_instance(clock.now()) as second:
+            assert held.id in ids and second.id in ids and second.id != held.id
+        with other.claim_due_instance(clock.now(), skip={second.id}) as third:
+            assert third.id not in (held.id, second.id)
+    with other.claim_due_instance(clock.now()) as again:                    # released with the claim
+        assert again.id in ids
