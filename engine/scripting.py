@@ -14,6 +14,7 @@ from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_seque
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
 from . import sandbox_limits as limits
+from .case_data import DataProblem, check_plain
 from .watchdog import LIMIT_SECONDS, ScriptTimeout, time_limit
 from .workcal import WorkCalendar, parse_day
 
@@ -21,8 +22,6 @@ CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _EXTRA = ("min", "max", "sum", "sorted", "any", "all", "enumerate", "zip", "list", "dict",
           "tuple", "set", "map", "filter", "reversed")
 _UNCATCHABLE = ("BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit")
-MAX_NESTING = 50           # depth of lists and dicts a script may leave in the case data
-PLAIN = (str, int, float, bool, type(None), dt.date, dt.datetime, dt.time, dt.timedelta)
 
 
 def _guarded_getattr(obj, name, default=None):
@@ -95,18 +94,11 @@ def _run(run, code, scope):
 
 
 def check_storable(name: str, value) -> None:
-    """Case data is plain JSON-like data, nested at most MAX_NESTING deep."""
-    todo = [(value, 1)]
-    while todo:
-        item, depth = todo.pop()
-        if depth > MAX_NESTING:
-            raise ScriptValueError(f"'{name}' is nested more than {MAX_NESTING} levels deep")
-        if isinstance(item, dict):
-            todo += [(k, depth + 1) for k in item] + [(v, depth + 1) for v in item.values()]
-        elif isinstance(item, (list, tuple)):
-            todo += [(v, depth + 1) for v in item]
-        elif not isinstance(item, PLAIN):
-            raise ScriptValueError(f"'{name}' holds a {type(item).__name__}, which cannot be stored in case data")
+    """A script may leave only plain data in the case (no generator, function, deep nesting...)."""
+    try:
+        check_plain(name, value)
+    except DataProblem as exc:
+        raise ScriptValueError(f"script left '{name}' that cannot be stored: {exc.message}") from exc
 
 
 def host_functions(now: Callable[[], dt.datetime], calendar: Callable[[], WorkCalendar]) -> dict:
