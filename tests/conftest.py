@@ -98,3 +98,15 @@ def app(tmp_path, clock):
 
 def login(client, name, password="demo"):
     return client.post("/login", data={"username": name, "password": password})
+
+
+@pytest.fixture
+def live(app):
+    """The app served over real HTTP by a threaded server on a free port: (base URL, app)."""
+    import threading
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app
+    server.shutdown()

@@ -9,7 +9,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from werkzeug.serving import make_server
 
 from engine.accounts import new_token
 from tests.attack_diagrams import attack_bundle
@@ -27,15 +26,6 @@ ATTACKS = [  # (where the designer put it, the code)
     ("dmn", "len('a' * 10**8)"),
     ("dmn", "(lambda f: f(f, 60))(lambda f, n: 0 if n < 1 else f(f, n - 1) + f(f, n - 1))"),
 ]
-
-
-@pytest.fixture
-def live(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
 
 
 def _call(url, token=None, body=None):

@@ -9,6 +9,7 @@ from engine.accounts import check_password
 
 from . import login_manager
 from .common import service
+from .security import safe_next
 
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
@@ -37,9 +38,7 @@ def login():
         user = service().store.get_user(request.form.get("username", "").strip())
         if check_password(user, request.form.get("password", "")):
             login_user(SessionUser(user))
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//")
-                            else url_for("inbox.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("inbox.index"))
         flash(_("用户名或密码错误"), "error")
     return render_template("login.html")
 
