@@ -5,12 +5,13 @@ from functools import wraps
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from engine.accounts import actor_of, check_password, user_for_token
+from engine.accounts import actor_of
 from engine.library import InvalidProcess
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed)
 
 from .common import service
 from .errors import json_error
+from .guard import Refused, api_user, check_not_cross_site, check_rate
 from .serialize import instance_json, links_json, task_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -22,26 +23,31 @@ ERRORS = [  # exception -> (status, code)
 ]
 
 
-def _authenticate():
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return user_for_token(service().store, header[7:].strip())
-    auth = request.authorization
-    if auth and auth.type == "basic":
-        user = service().store.get_user(auth.username or "")
-        return user if check_password(user, auth.password or "") else None
-    return None
+def _caller():
+    """The authenticated user, or an error response (cross-site write, throttled, locked, unknown)."""
+    try:
+        check_not_cross_site()
+        user = api_user()
+        if user is None:
+            response = json_error(401, "unauthorized", "HTTP Basic or Bearer token required")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="api"'    # never a browser password prompt
+            return None, response
+        check_rate(user)
+    except Refused as exc:
+        response = json_error(exc.status, exc.code, exc.message)
+        if exc.status in (429, 503):
+            response.headers["Retry-After"] = "60"
+        return None, response
+    return user, None
 
 
 def api_view(view):
     """Authenticate, then map domain exceptions to the contract's status codes."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        user = _authenticate()
-        if user is None:
-            response = json_error(401, "unauthorized", "HTTP Basic or Bearer token required")
-            response.headers["WWW-Authenticate"] = 'Basic realm="api"'
-            return response
+        user, refused = _caller()
+        if refused is not None:
+            return refused
         g.actor = actor_of(user)
         try:
             return view(*args, **kwargs)
