@@ -96,6 +96,11 @@ def authenticate(store, name: str, password: str, now: dt.datetime) -> User | No
     return None
 
 
+def is_locked(store, name: str) -> bool:
+    user = store.get_user(name)
+    return bool(user and user.locked_at is not None)
+
+
 def unlock(store, name: str) -> None:
     if store.get_user(name) is None:
         raise ValueError(f"no user {name}")

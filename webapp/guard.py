@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from engine.accounts import Busy, Locked, authenticate, user_for_token
+from engine.accounts import Busy, Locked, authenticate, is_locked, user_for_token
 from engine.throttle import FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_ADDRESS, Limit, Throttle
 
 from .common import service
@@ -26,7 +26,8 @@ class Refused(Exception):
 def throttle() -> Throttle:
     app = current_app
     if "throttle" not in app.extensions:
-        app.extensions["throttle"] = Throttle(service().store)
+        clock = service().clock       # the service's clock, so tests and `--now` can move time
+        app.extensions["throttle"] = Throttle(service().store, clock=lambda: clock.now().timestamp())
     return app.extensions["throttle"]
 
 
@@ -37,9 +38,11 @@ def address() -> str:
 def check_password_attempt(name: str, password: str):
     """The user for a name and password, or None; throttled per address and account, locked accounts refused."""
     keys = [(f"fail:addr:{address()}", FAILED_LOGINS_PER_ADDRESS), (f"fail:user:{name}", FAILED_LOGINS_PER_ACCOUNT)]
-    if any(throttle().exceeded(key, limit) for key, limit in keys):
-        raise Refused(429, "too_many_attempts", "too many failed logins; try again in 15 minutes")
     try:
+        if is_locked(service().store, name):
+            raise Locked(name)
+        if any(throttle().exceeded(key, limit) for key, limit in keys):
+            raise Refused(429, "too_many_attempts", "too many failed logins; try again in 15 minutes")
         user = authenticate(service().store, name, password, service().now())
     except Locked as exc:
         raise Refused(403, "locked", "account locked after too many wrong passwords; ask an administrator") \
