@@ -79,9 +79,17 @@ def time_limit(seconds: float = LIMIT_SECONDS):
         yield
     finally:
         if not outer:
-            _local.deadline = None
-            with _lock:
-                _deadlines.pop(tid, None)
-                if tid in _fired:       # an exception raised too late must not hit the caller's code
-                    _fired.discard(tid)
-                    _set_async(tid, None)
+            try:
+                _leave(tid)
+            except ScriptTimeout:       # the watchdog's exception arrived during the clean-up itself:
+                _leave(tid)             # it is raised once only, so a second clean-up completes
+
+
+def _leave(tid: int) -> None:
+    """Forget this thread's deadline; an exception raised too late must not hit the caller's code."""
+    _local.deadline = None
+    with _lock:
+        _deadlines.pop(tid, None)
+        if tid in _fired:
+            _fired.discard(tid)
+            _set_async(tid, None)

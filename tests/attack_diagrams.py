@@ -42,9 +42,21 @@ def _step(kind: str, code: str) -> str:
            '<bpmn:sequenceFlow id="f2" sourceRef="step" targetRef="end" />\n'
 
 
-def attack_bundle(kind: str, code: str) -> dict[str, str]:
-    """The files of process `attack`: start -> (script | gateway condition | timer | DMN cell) -> end."""
-    files = {"attack.bpmn": HEAD + FLOWS + _step(kind, code) + TAIL}
+def _two_timers(first: str, second: str) -> str:
+    """start -> timer `first` -> timer `second` -> end: the second is entered when the first fires."""
+    one = _step("timer", first).replace('id="step"', 'id="wait1"').replace('id="td"', 'id="td1"') \
+        .replace('sourceRef="step" targetRef="end"', 'sourceRef="wait1" targetRef="step"') \
+        .replace('id="f2"', 'id="f0"').replace("<bpmn:outgoing>f2", "<bpmn:outgoing>f0")
+    two = _step("timer", second).replace("<bpmn:incoming>f1", "<bpmn:incoming>f0")
+    return one.replace('targetRef="step" />', 'targetRef="step" />') + two
+
+
+def attack_bundle(kind: str, code: str, first_timer: str = "") -> dict[str, str]:
+    """The files of process `attack`: start -> (script | gateway condition | timer | DMN cell) -> end;
+    with `first_timer`, a timer waits for that date before the step."""
+    flows = FLOWS.replace('targetRef="step"', 'targetRef="wait1"') if first_timer else FLOWS
+    body = _two_timers(first_timer, code) if first_timer else _step(kind, code)
+    files = {"attack.bpmn": HEAD + flows + body + TAIL}
     if kind == "dmn":
         files["attack_table.dmn"] = DMN.replace("{cell}", escape(code))
     return files

@@ -111,3 +111,27 @@ def test_ordinary_arithmetic_still_works(env):
                 "try:\n    k = {}['k']\nexcept KeyError:\n    k = 0\nm = (lambda v: v + 1)(1)", ctx)
     assert ctx == {"a": 2 ** 100, "b": "ababab", "c": [0, 0, 0, 0, 0, 1], "d": 1024, "e": "00042",
                    "f": "  7", "g": 1, "h": "x   a,b", "k": 0, "m": 2}
+
+
+def test_a_timeout_arriving_during_clean_up_does_not_spoil_the_next_script(env):
+    from engine import watchdog
+    from engine.scripting import ScriptTooSlow
+    real = watchdog._set_async
+    delivered = []
+
+    def leave_once_interrupted(tid):       # the watchdog's exception lands inside the clean-up
+        if not delivered:
+            delivered.append(tid)
+            raise watchdog.ScriptTimeout("late")
+        return real_leave(tid)
+
+    real_leave = watchdog._leave
+    watchdog._leave = leave_once_interrupted
+    try:
+        with pytest.raises(ScriptTooSlow):
+            env.execute("while True:\n    pass", {})
+    finally:
+        watchdog._leave = real_leave
+    ctx = {}
+    env.execute("x = 1", ctx)
+    assert ctx == {"x": 1} and delivered and real is watchdog._set_async

@@ -1,6 +1,7 @@
 """JSON API /api/v1 (see shared/API.md): HTTP Basic or Bearer auth, JSON errors only."""
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -66,14 +67,22 @@ def _error_response(exc):
 
 
 def _body_data() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        if request.data.strip():
-            raise InvalidData({"": "body is not valid JSON"})
+    raw = request.get_data(as_text=True)
+    if not raw.strip():
         return {}
+    try:
+        body = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise InvalidData({"": "JSON nested too deeply"}) from exc
+    except ValueError as exc:
+        raise InvalidData({"": "body is not valid JSON"}) from exc
     if not isinstance(body, dict) or not isinstance(body.get("data", {}), dict):
         raise InvalidData({"data": "expected {\"data\": {...}}"})
     return body.get("data") or {}
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 @bp.route("/processes")

@@ -4,6 +4,8 @@ Basic auth is for scripts: the API never asks a browser for a password (no `WWW-
 and a write without cookies is refused when the browser marks it cross-site or sends it as a form."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app, request
 
 from engine.accounts import Busy, Locked, authenticate, is_locked, user_for_token
@@ -23,6 +25,11 @@ class Refused(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _digest(name: str) -> str:
+    """A counter key for any name a caller sends (any length, any character)."""
+    return hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:32]
+
+
 def throttle() -> Throttle:
     app = current_app
     if "throttle" not in app.extensions:
@@ -37,7 +44,8 @@ def address() -> str:
 
 def check_password_attempt(name: str, password: str):
     """The user for a name and password, or None; throttled per address and account, locked accounts refused."""
-    keys = [(f"fail:addr:{address()}", FAILED_LOGINS_PER_ADDRESS), (f"fail:user:{name}", FAILED_LOGINS_PER_ACCOUNT)]
+    keys = [(f"fail:addr:{address()}", FAILED_LOGINS_PER_ADDRESS), (f"fail:user:{_digest(name)}",
+                                                                     FAILED_LOGINS_PER_ACCOUNT)]
     try:
         if is_locked(service().store, name):
             raise Locked(name)
@@ -76,7 +84,7 @@ def check_rate(user) -> None:
     config = current_app.config
     per_user = Limit(int(config.get("API_RATE_PER_ACCOUNT", 600)), 60)
     per_address = Limit(int(config.get("API_RATE_PER_ADDRESS", 1200)), 60)
-    if not (throttle().allow(f"user:{user.name}", per_user) & throttle().allow(f"addr:{address()}", per_address)):
+    if not (throttle().allow(f"user:{_digest(user.name)}", per_user) & throttle().allow(f"addr:{address()}", per_address)):
         raise Refused(429, "rate_limited", "too many requests; slow down")
 
 
