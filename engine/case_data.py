@@ -23,6 +23,8 @@ def _check_scalar(field: str, item) -> None:
             item.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise DataProblem(field, "text holds an invalid character (a lone surrogate)") from exc
+        if "\x00" in item:
+            raise DataProblem(field, "text may not hold the NUL character")
     elif isinstance(item, float) and not math.isfinite(item):
         raise DataProblem(field, "numbers must be finite")
     elif not isinstance(item, (int, float, bool, type(None))):

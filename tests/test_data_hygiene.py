@@ -138,3 +138,19 @@ def test_admin_retries_and_cancels_a_case_in_error(app, clock):
     events, chain_ok = service.history(rec.id, SYSTEM)
     assert chain_ok and service.replay(rec.id, SYSTEM) == (True, None)
     assert "管理员撤销：重复工单" in client.get(f"/instances/{rec.id}").get_data(as_text=True)
+
+
+def test_what_postgresql_cannot_store_is_refused_first_on_every_store(store, clock):
+    from engine.library import InvalidProcess
+    from engine.service import InvalidData, Service
+    service = Service(store, clock)
+    with pytest.raises(InvalidProcess):
+        service.deploy_files("k" * 101, attack_bundle("script", "x = 1"), "d")
+    service.deploy_files("attack", attack_bundle("script", "x = 1"), "d")
+    for odd in ["a\x00b", "\ud800", float("nan")]:
+        with pytest.raises(InvalidData):
+            service.start("attack", {}, SYSTEM, internal={"x": odd})
+    service.deploy_files("attack", attack_bundle("script", "y = 'a' + chr(0)"), "d")
+    with pytest.raises(ProcessError):
+        service.start("attack", {}, SYSTEM)
+    assert service.instances(SYSTEM) == []
