@@ -80,11 +80,9 @@ def check_password(user: User | None, password: str) -> bool:
     return ok
 
 
-def authenticate(store, name: str, password: str, now: dt.datetime) -> User | None:
-    """The user if the password is right; counts wrong ones and locks the account after LOCK_AFTER.
-
-    Raises Locked for a locked account (without checking the password) and Busy when flooded."""
-    user = store.get_user(name)
+def authenticate(store, user: User | None, password: str, now: dt.datetime) -> User | None:
+    """The user (as read from the store) if the password is right; counts wrong ones and locks the account
+    after LOCK_AFTER. Raises Locked for a locked account (without checking the password), Busy when flooded."""
     if user is not None and user.locked_at is not None:
         raise Locked(name)
     if check_password(user, password):
@@ -94,11 +92,6 @@ def authenticate(store, name: str, password: str, now: dt.datetime) -> User | No
     if user is not None and store.add_to_user(user.name, "failed_logins") >= LOCK_AFTER:
         store.update_user(user.name, locked_at=now)
     return None
-
-
-def is_locked(store, name: str) -> bool:
-    user = store.get_user(name)
-    return bool(user and user.locked_at is not None)
 
 
 def unlock(store, name: str) -> None:

@@ -8,7 +8,7 @@ import hashlib
 
 from flask import current_app, request
 
-from engine.accounts import Busy, Locked, authenticate, is_locked, user_for_token
+from engine.accounts import Busy, Locked, authenticate, user_for_token
 from engine.throttle import FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_ADDRESS, Limit, Throttle
 
 from .common import service
@@ -47,11 +47,12 @@ def check_password_attempt(name: str, password: str):
     keys = [(f"fail:addr:{address()}", FAILED_LOGINS_PER_ADDRESS), (f"fail:user:{_digest(name)}",
                                                                      FAILED_LOGINS_PER_ACCOUNT)]
     try:
-        if is_locked(service().store, name):
+        user = service().store.get_user(name)
+        if user is not None and user.locked_at is not None:
             raise Locked(name)
         if any(throttle().exceeded(key, limit) for key, limit in keys):
             raise Refused(429, "too_many_attempts", "too many failed logins; try again in 15 minutes")
-        user = authenticate(service().store, name, password, service().now())
+        user = authenticate(service().store, user, password, service().now())
     except Locked as exc:
         raise Refused(403, "locked", "account locked after too many wrong passwords; ask an administrator") \
             from exc
@@ -66,13 +67,10 @@ def check_password_attempt(name: str, password: str):
 def api_user():
     """The caller of an API request (Bearer token or Basic password), or None."""
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        failures = f"fail:addr:{address()}"
-        if throttle().exceeded(failures, FAILED_LOGINS_PER_ADDRESS):
-            raise Refused(429, "too_many_attempts", "too many failed logins; try again in 15 minutes")
+    if header.startswith("Bearer "):      # tokens cannot be guessed: failures are only counted
         user = user_for_token(service().store, header[7:].strip(), service().now())
         if user is None:
-            throttle().fail(failures, FAILED_LOGINS_PER_ADDRESS)
+            throttle().fail(f"fail:addr:{address()}", FAILED_LOGINS_PER_ADDRESS)
         return user
     auth = request.authorization
     if auth and auth.type == "basic":
