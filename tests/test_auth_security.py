@@ -155,3 +155,24 @@ def test_the_api_rate_limit_is_shared_by_app_nodes(tmp_path, clock):
     answers = [nodes[1].get("/api/v1/tasks", headers=bearer).status_code for _ in range(30)]
     assert answers[:10] == [200] * 10 and 429 in answers
     assert nodes[1].get("/api/v1/tasks", headers=basic("op2")).status_code == 401     # others unaffected
+
+
+def test_admin_page_unlocks_accounts_and_revokes_tokens(app, client, clock):
+    store = app.extensions["service"].store
+    store.update_user("dept2", locked_at=clock.now(), failed_logins=10)
+    token = accounts.new_token(store, "dept2", now=clock.now())
+    assert login(app.test_client(), "dept2").status_code == 403
+    operator = app.test_client()
+    login(operator, "op1")
+    assert operator.get("/admin/accounts/").status_code == 403
+    login(client, "admin")
+    page = client.get("/admin/accounts/").get_data(as_text=True)
+    assert "已锁定" in page and token.split(".")[0] in page
+    client.post("/admin/accounts/dept2/unlock")
+    assert login(app.test_client(), "dept2").status_code == 302
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/tasks", headers=bearer).status_code == 200
+    client.post("/admin/accounts/tokens/revoke", data={"token_id": token.split(".")[0]})
+    assert client.get("/api/v1/tasks", headers=bearer).status_code == 401
+    client.get("/admin/accounts/")                  # the flash message names the token once
+    assert token.split(".")[0] not in client.get("/admin/accounts/").get_data(as_text=True)
