@@ -9,6 +9,18 @@ from .workcal import HOLIDAY, WORKDAY, WorkCalendar, packaged_days, parse_day
 PACKAGE_SOURCE = "chinese-calendar package"
 
 
+FIRST_YEAR, LAST_YEAR = 1949, 2200
+
+
+def check_year(value) -> int:
+    """A calendar year this table can hold; ValueError otherwise (not 1e400, -5 or "2027x")."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not FIRST_YEAR <= value <= LAST_YEAR:
+        raise ValueError(f"year must be a whole number from {FIRST_YEAR} to {LAST_YEAR}")
+    return value
+
+
 class CalendarService:
     def __init__(self, store):
         self.store = store
@@ -40,8 +52,13 @@ class CalendarService:
 
     def import_year(self, text: str, source: str = "import") -> tuple[int, int]:
         """Enter one year's official notice: JSON {"year": 2027, "holidays": [...], "workdays": [...]}."""
-        notice = json.loads(text)
-        year = int(notice["year"])
+        try:
+            notice = json.loads(text)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+        if not isinstance(notice, dict):
+            raise ValueError('expected {"year": ..., "holidays": [...], "workdays": [...]}')
+        year = check_year(notice.get("year"))
         days = {parse_day(d): HOLIDAY for d in notice.get("holidays", [])}
         days.update({parse_day(d): WORKDAY for d in notice.get("workdays", [])})
         wrong = [d.isoformat() for d in days if d.year != year]

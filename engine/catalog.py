@@ -1,11 +1,15 @@
 """Deployed processes: validate and store versions (immutable bundles), find and compile them."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .access import Actor, start_groups_of
-from .library import Bundle, CompiledBundle, bundle_from_directory, compile_bundle
+from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directory, compile_bundle, problem
 from .store import Deployment, NotFound
+
+
+PROCESS_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}", re.ASCII)
 
 
 class ProcessCatalog:
@@ -13,6 +17,9 @@ class ProcessCatalog:
 
     def deploy(self, bundle: Bundle, actor: str = "system") -> Deployment:
         """Validate and store a new version; an unchanged bundle keeps its current version."""
+        if not PROCESS_KEY.fullmatch(bundle.key):
+            raise InvalidProcess([problem(f"{bundle.key[:100]}.bpmn", "process key: a letter or _, then letters, "
+                                          "digits, _, - or . (at most 100 characters)")])
         compiled = compile_bundle(bundle)
         current = self.store.deployments(bundle.key)
         if current and current[-1].bundle_hash == bundle.hash:

@@ -38,7 +38,7 @@ def _step(runner, compiled, engine, event):
     if event.type == "task_completed":
         form = compiled.user_tasks[event.task].form
         runner.complete_by_spec(event.task, event.result.get("task_index") or 0, event.data, blanks(form))
-    elif event.type == "timers_fired":
+    elif event.type in ("timers_fired", "retried"):
         runner.fire_timers()
     elif event.type == "message_received":
         runner.deliver(event.data["message"], event.data["payload"])
@@ -46,7 +46,7 @@ def _step(runner, compiled, engine, event):
 
 
 def _same(runner, event) -> bool:
-    if "status" not in event.result:        # events that record no outcome (errors, notes)
+    if "status" not in event.result or event.type == "cancelled":   # no outcome of the diagram's own
         return True
     status = "completed" if runner.is_completed() else "running"
     ready = sorted(t.bpmn_id for t in runner.ready_tasks())

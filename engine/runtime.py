@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as timer_module
@@ -64,6 +65,24 @@ class TaskNotReady(Exception):
     pass
 
 
+@contextmanager
+def diagram_errors(bpmn_id=None):
+    """Whatever a diagram's step raises is the diagram's error (a 422 and a case in `error`), never a 500:
+    Spiff reports script errors as WorkflowException but lets others through, e.g. a timer expression
+    that yields no date raises ValueError or AttributeError."""
+    try:
+        yield
+    except WorkflowException as exc:
+        task = getattr(getattr(exc, "task", None), "task_spec", None)
+        message, cause = str(exc), exc.__cause__ or exc.__context__
+        if cause is not None and str(cause) not in message:
+            message = f"{message} ({cause})"
+        raise ProcessError(message, getattr(task, "bpmn_id", None) or bpmn_id) from exc
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError, RecursionError,
+            MemoryError) as exc:
+        raise ProcessError(f"{type(exc).__name__}: {exc}", bpmn_id) from exc
+
+
 @dataclass
 class ReadyTask:
     id: str
@@ -113,11 +132,8 @@ class Runner:
         return json.dumps(dct, cls=_serializer._encoder_cls)
 
     def _advance(self):
-        try:
+        with diagram_errors():
             self.wf.do_engine_steps()
-        except WorkflowException as exc:
-            task = getattr(getattr(exc, "task", None), "task_spec", None)
-            raise ProcessError(str(exc), getattr(task, "bpmn_id", None)) from exc
 
     def ready_tasks(self) -> list[ReadyTask]:
         found, seen = [], {}
@@ -138,10 +154,8 @@ class Runner:
             raise TaskNotReady(task_id)
         task.data.update({k: v for k, v in (blanks or {}).items() if k not in data})
         task.data.update(data)     # replace, not Spiff's deep merge: a resubmitted list must not merge
-        try:
+        with diagram_errors(task.task_spec.bpmn_id):
             task.run()
-        except WorkflowException as exc:
-            raise ProcessError(str(exc), task.task_spec.bpmn_id) from exc
         self._advance()
 
     def complete_by_spec(self, bpmn_id: str, index: int, data: dict, blanks=None) -> None:
@@ -154,7 +168,8 @@ class Runner:
     def fire_timers(self) -> list[str]:
         """Fire every timer that is due by the clock; return the names of those that fired."""
         before = {(e.name, e.value) for e in self._timer_events()}
-        self.wf.refresh_timers()
+        with diagram_errors():
+            self.wf.refresh_timers()
         self._advance()
         after = {(e.name, e.value) for e in self._timer_events()}
         return sorted(name or "timer" for name, value in before - after)
@@ -183,10 +198,8 @@ class Runner:
         definition = self.waits_for(message_name)
         if definition is None:
             return False
-        try:
+        with diagram_errors():
             self.wf.send_event(BpmnEvent(definition, payload=payload))
-        except WorkflowException as exc:
-            raise ProcessError(str(exc)) from exc
         self._advance()
         return True
 

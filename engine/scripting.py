@@ -3,38 +3,56 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import operator
 import re
 from functools import lru_cache
 from typing import Callable
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
                                      guarded_unpack_sequence, safer_getattr)
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
-from .watchdog import time_limit
+from . import sandbox_limits as limits
+from .case_data import DataProblem, check_plain
+from .watchdog import LIMIT_SECONDS, ScriptTimeout, time_limit
 from .workcal import WorkCalendar, parse_day
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _EXTRA = ("min", "max", "sum", "sorted", "any", "all", "enumerate", "zip", "list", "dict",
           "tuple", "set", "map", "filter", "reversed")
-_OPS = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv}
+_UNCATCHABLE = ("BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit")
+
+
+def _guarded_getattr(obj, name, default=None):
+    return limits.guard_method(obj, name, safer_getattr(obj, name, default))
+
+
 GUARDS = {
-    "__builtins__": {**safe_builtins, **{n: getattr(builtins, n) for n in _EXTRA}},
-    "_getattr_": safer_getattr, "_getitem_": default_guarded_getitem,
-    "_getiter_": default_guarded_getiter, "_write_": full_write_guard,
+    "__builtins__": {**{k: v for k, v in safe_builtins.items() if k not in _UNCATCHABLE},
+                     **{n: getattr(builtins, n) for n in _EXTRA},
+                     "pow": limits.checked_pow, "range": limits.limited_range},
+    "_getattr_": _guarded_getattr, "_getitem_": default_guarded_getitem,
+    "_write_": full_write_guard,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
-    "_inplacevar_": lambda op, x, y: _OPS[op](x, y),
+    **limits.GUARDS,
 }
+
+
+class ScriptTooSlow(Exception):
+    """A script hit the time limit (re-raised outside the sandbox as an ordinary error)."""
+
+
+class ScriptValueError(Exception):
+    """A script left a value in the case data that cannot be stored (a generator, a function...)."""
 
 
 @lru_cache(maxsize=4096)
 def compile_sandboxed(src: str, mode: str):
     """Compile under RestrictedPython; a rejected construct raises SyntaxError with its line."""
-    res = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(src)
+    compile_ = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    res = compile_(src, policy=limits.LimitingTransformer)
     if res.errors:
         line = int((re.match(r"Line (\d+)", res.errors[0]) or [0, 1])[1])
         raise SyntaxError("; ".join(res.errors), ("<script>", line, 0, ""))
@@ -49,19 +67,38 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression, context, external_context=None):
         code = compile_sandboxed(expression.strip(), "eval")
-        with time_limit():
-            return eval(code, self._scope(context, external_context))
+        return _run(eval, code, self._scope(context, external_context))
 
     def execute(self, script, context, external_context=None):
         scope = self._scope(context, external_context)
         code = compile_sandboxed(script, "exec")
-        with time_limit():
-            exec(code, scope)
+        _run(exec, code, scope)
         hidden = set(GUARDS) | set(self.globals) | set(external_context or {})
         for key in [k for k in context if k not in scope]:
             del context[key]
-        context.update({k: v for k, v in scope.items() if k not in hidden and not callable(v)})
+        kept = {k: v for k, v in scope.items() if k not in hidden and not callable(v)}
+        for key, value in kept.items():
+            check_storable(key, value)
+        context.update(kept)
         return True
+
+
+def _run(run, code, scope):
+    try:
+        with time_limit():
+            return run(code, scope)
+    except ScriptTimeout as exc:
+        raise ScriptTooSlow(f"script stopped: it ran longer than {LIMIT_SECONDS:g} s") from exc
+    except RecursionError as exc:
+        raise ScriptValueError("script stopped: recursion too deep") from exc
+
+
+def check_storable(name: str, value) -> None:
+    """A script may leave only plain data in the case (no generator, function, deep nesting...)."""
+    try:
+        check_plain(name, value)
+    except DataProblem as exc:
+        raise ScriptValueError(f"script left '{name}' that cannot be stored: {exc.message}") from exc
 
 
 def host_functions(now: Callable[[], dt.datetime], calendar: Callable[[], WorkCalendar]) -> dict:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from . import history
 from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
 from .calendar_service import CalendarService
+from .case_data import DEFAULT_MAX_BYTES, DataProblem, check_data, start_fields
 from .catalog import ProcessCatalog
+from .repair import CaseRepair, NotRepairable
 from .clock import SystemClock
 from .form_validation import validate
 from .forms import Form, blanks, coerce
@@ -21,7 +23,9 @@ from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, T
 from .tasks import fields_masked_for, mask, task_rows
 from .timers import fire_due
 
-__all__ = ["Service", "Actor", "NotAllowed", "NotFound", "Conflict", "InvalidData", "TaskClosed",
+STATE_FACTOR = 20          # the stored workflow state keeps a copy of the data per task
+
+__all__ = ["Service", "Actor", "NotRepairable", "CaseTooLarge", "NotAllowed", "NotFound", "Conflict", "InvalidData", "TaskClosed",
            "InvalidProcess", "ProcessError"]
 
 
@@ -29,6 +33,10 @@ class InvalidData(Exception):
     def __init__(self, fields: dict[str, str]):
         super().__init__("invalid data: " + ", ".join(fields))
         self.fields = fields
+
+
+class CaseTooLarge(ProcessError):
+    """A step would leave more case data than the cap allows; nothing is stored."""
 
 
 class TaskClosed(Exception):
@@ -53,11 +61,12 @@ class TaskDetail:
     forms: list[Form]
 
 
-class Service(ProcessCatalog):
+class Service(ProcessCatalog, CaseRepair):
     """Cases and tasks on top of the catalog of deployed processes; every public call checks access."""
 
-    def __init__(self, store: InstanceStore, clock=None):
+    def __init__(self, store: InstanceStore, clock=None, max_case_bytes: int = DEFAULT_MAX_BYTES):
         self.store = store
+        self.max_case_bytes = max_case_bytes
         self.clock = clock or SystemClock()
         ClockDatetime.source = self.clock
         self.calendar = CalendarService(store)
@@ -69,11 +78,15 @@ class Service(ProcessCatalog):
         return self.clock.now()
 
     # cases -------------------------------------------------------------------------------------
-    def start(self, key: str, data: dict | None, actor: Actor) -> InstanceRecord:
+    def start(self, key: str, data: dict | None, actor: Actor, internal: dict | None = None) -> InstanceRecord:
+        """Start a case with the start form's fields; `internal` (in-process callers only) may set others."""
         dep, compiled = self.current(key)
         if not actor.groups & start_groups_of(compiled, self.script_engine) and not actor.is_admin:
             raise NotAllowed(f"{actor.name} may not start {key}")
-        rec, step = self._start(dep, compiled, _clean_start_data(data), actor.name)
+        allowed = start_fields(compiled, self.script_engine.environment.globals)
+        data = {**_clean_start_data(data, allowed), **(internal or {})}
+        self._check_input(data)
+        rec, step = self._start(dep, compiled, data, actor.name)
         if step.messages:
             self.deliver_messages()
         return rec
@@ -91,11 +104,29 @@ class Service(ProcessCatalog):
         self.store.add_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed)
         return rec, step
 
+    def _check_input(self, data: dict) -> None:
+        try:
+            check_data(data, self.max_case_bytes)
+        except DataProblem as exc:
+            raise InvalidData({exc.field: exc.message}) from exc
+
+    def _check_result(self, data: dict, state: str) -> None:
+        """The case as it would be stored: within the size cap (its state holds a few copies of the data)."""
+        try:
+            check_data(data, self.max_case_bytes)
+        except DataProblem as exc:
+            raise CaseTooLarge(str(exc)) from exc
+        if len(state) > STATE_FACTOR * self.max_case_bytes:
+            raise CaseTooLarge(f"case state is {len(state):,} bytes; the limit is "
+                               f"{STATE_FACTOR * self.max_case_bytes:,} bytes")
+
     def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None) -> "Step":
         """Copy the workflow's state into the record; return its task rows, result and outgoing messages."""
         now = self.now()
         thrown = runner.take_messages()          # before dump(): a message is sent once, not stored
-        rec.state, rec.data, rec.updated_at = runner.dump(), runner.data(), now
+        state, data = runner.dump(), runner.data()
+        self._check_result(data, state)
+        rec.state, rec.data, rec.updated_at = state, data, now
         rec.status = "completed" if runner.is_completed() else "running"
         rec.title = _title(rec.data)
         timers = runner.timers()
@@ -198,6 +229,7 @@ class Service(ProcessCatalog):
         compiled = self.compiled(rec.bundle_hash)
         form = compiled.user_tasks[row.bpmn_id].form
         data = coerce(form, raw) if form_post else dict(raw or {})
+        self._check_input(data)
         errors = validate(form, data, lang)
         if errors:
             raise InvalidData(errors)
@@ -221,14 +253,30 @@ class Service(ProcessCatalog):
     def deliver_messages(self, limit: int = 50) -> int:
         return deliver_pending(self, limit)
 
+    def _run_timers(self, rec: InstanceRecord, event_type: str, actor_name: str) -> list[str]:
+        """Fire what is due; a diagram error puts the case in `error` (recorded) instead of failing forever."""
+        compiled = self.compiled(rec.bundle_hash)
+        runner = Runner.load(rec.state, compiled, self.script_engine)
+        try:
+            names = runner.fire_timers()
+            step = self._snapshot(rec, runner, compiled) if names or event_type != "timers_fired" else None
+        except ProcessError as exc:
+            rec.status, rec.error, rec.next_timer_at = "error", str(exc), None
+            self._append(rec, Step(self.ready_tasks(rec.id), {}, []), "error", actor_name, task=exc.task,
+                         data={"message": str(exc)})
+            raise
+        if step is not None:
+            rec.error = None
+            self._append(rec, step, event_type, actor_name, data={"fired": names})
+        return names
 
-def _clean_start_data(data) -> dict:
+
+def _clean_start_data(data, allowed: frozenset[str]) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise InvalidData({"": "data must be an object"})
-    bad = {k: "field names must be identifiers not starting with _" for k in data
-           if not str(k).isidentifier() or str(k).startswith("_")}
+    bad = {str(k): "not a field of this process's start form" for k in data if k not in allowed}
     if bad:
         raise InvalidData(bad)
     return data

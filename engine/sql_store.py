@@ -11,9 +11,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles,
-                         calendar_days, calendar_years, deployments, events, instances, outbox, task_groups, tasks,
-                         tokens, users)
-from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, User,
+                         calendar_days, calendar_years, counters, deployments, events, instances, outbox,
+                         task_groups, tasks, tokens, users)
+from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, Token, User,
                     task_order)
 
 INSTANCE_COLS = [c.name for c in instances.columns]
@@ -284,9 +284,53 @@ class SqlStore:
         with self.reader.connect() as conn:
             return [User(**r._mapping) for r in conn.execute(select(users).order_by(users.c.name))]
 
-    def add_token(self, token_hash, name):
+    def update_user(self, name, **values):
         with self.engine.begin() as conn:
-            conn.execute(insert(tokens).values(token_hash=token_hash, user_name=name))
+            conn.execute(update(users).where(users.c.name == name).values(**values))
+
+    def add_to_user(self, name, column, amount=1):
+        """Atomically add to a counter column of a user (concurrent failures all count); the new value."""
+        with self.engine.begin() as conn:
+            conn.execute(update(users).where(users.c.name == name).values({column: users.c[column] + amount}))
+            return conn.scalar(select(users.c[column]).where(users.c.name == name)) or 0
+
+    def add_token(self, token_hash, name, token_id=None, created_at=None, expires_at=None):
+        with self.engine.begin() as conn:
+            conn.execute(insert(tokens).values(token_hash=token_hash, user_name=name,
+                                               token_id=token_id or token_hash[:12], created_at=created_at,
+                                               expires_at=expires_at))
+
+    def token_for_hash(self, token_hash):
+        with self.reader.connect() as conn:
+            row = conn.execute(select(*_TOKEN_COLS).where(tokens.c.token_hash == token_hash)).first()
+        return Token(**row._mapping) if row else None
+
+    def tokens_of(self, name):
+        with self.reader.connect() as conn:
+            rows = conn.execute(select(*_TOKEN_COLS).where(tokens.c.user_name == name)
+                                .order_by(tokens.c.created_at, tokens.c.token_id))
+            return [Token(**r._mapping) for r in rows]
+
+    def delete_token(self, token_id):
+        with self.engine.begin() as conn:
+            return conn.execute(tokens.delete().where(tokens.c.token_id == token_id)).rowcount > 0
+
+    def hit_counter(self, key, window, amount=1):
+        """Add hits to a throttling counter in one statement (an upsert); the counter's new total."""
+        base, changed = self._upsert(counters, exclude=("key", "window", "hits"))
+        statement = base.values(key=key, window=window, hits=amount).on_conflict_do_update(
+            index_elements=["key", "window"], set_={"hits": counters.c.hits + base.excluded.hits})
+        with self.engine.begin() as conn:
+            return conn.execute(statement.returning(counters.c.hits)).scalar_one()
+
+    def counter(self, key, window):
+        with self.reader.connect() as conn:
+            return conn.scalar(select(counters.c.hits).where(counters.c.key == key)
+                               .where(counters.c.window == window)) or 0
+
+    def prune_counters(self, before_window):
+        with self.engine.begin() as conn:
+            conn.execute(counters.delete().where(counters.c.window < before_window))
 
     def user_for_token(self, token_hash):
         with self.reader.connect() as conn:
@@ -312,6 +356,9 @@ class SqlStore:
         with self.engine.begin() as conn:
             conn.execute(calendar_years.delete().where(calendar_years.c.year == year))
             conn.execute(insert(calendar_years).values(year=year, source=source))
+
+
+_TOKEN_COLS = [tokens.c[n] for n in Token.__dataclass_fields__]
 
 
 def _task_values(row: TaskRow) -> dict:

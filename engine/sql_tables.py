@@ -61,10 +61,17 @@ events = Table("events", metadata,
                Column("hash", String(64)), UniqueConstraint("instance_id", "seq"))
 users = Table("users", metadata,
               Column("name", String(100), primary_key=True), Column("password_hash", String(200)),
-              Column("groups", JSON), Column("display_name", String(200)), Column("active", Boolean))
+              Column("groups", JSON), Column("display_name", String(200)), Column("active", Boolean),
+              Column("failed_logins", Integer, nullable=False, server_default="0"),
+              Column("locked_at", UTCDateTime), Column("session_gen", Integer, nullable=False, server_default="0"))
 tokens = Table("tokens", metadata,
                Column("token_hash", String(64), primary_key=True),
-               Column("user_name", String(100), ForeignKey("users.name")))
+               Column("user_name", String(100), ForeignKey("users.name")),
+               Column("token_id", String(16)), Column("created_at", UTCDateTime),
+               Column("expires_at", UTCDateTime), Index("ix_tokens_token_id", "token_id", unique=True))
+counters = Table("counters", metadata,    # throttling: hits per key and time window, shared by all app nodes
+                 Column("key", String(200), primary_key=True), Column("window", Integer, primary_key=True),
+                 Column("hits", Integer, nullable=False))
 calendar_days = Table("calendar_days", metadata,
                       Column("day", Date, primary_key=True), Column("kind", String(10), nullable=False))
 outbox = Table("messages", metadata,

@@ -97,6 +97,18 @@ class User:
     groups: list[str]
     display_name: str = ""
     active: bool = True
+    failed_logins: int = 0            # wrong passwords in a row; reset by a good one
+    locked_at: dt.datetime | None = None
+    session_gen: int = 0              # bumped at logout and password change: older sessions stop working
+
+
+@dataclass
+class Token:
+    """An API token (only its hash is stored), shown to users by its short id."""
+    token_id: str
+    user_name: str
+    created_at: dt.datetime | None
+    expires_at: dt.datetime | None
 
 
 class InstanceStore(Protocol):
@@ -125,8 +137,17 @@ class InstanceStore(Protocol):
     def add_user(self, user: User) -> None: ...
     def get_user(self, name: str) -> User | None: ...
     def users(self) -> list[User]: ...
-    def add_token(self, token_hash: str, name: str) -> None: ...
+    def update_user(self, name: str, **values) -> None: ...
+    def add_to_user(self, name: str, column: str, amount: int = 1) -> int: ...
+    def add_token(self, token_hash: str, name: str, token_id: str | None = None,
+                  created_at: dt.datetime | None = None, expires_at: dt.datetime | None = None) -> None: ...
     def user_for_token(self, token_hash: str) -> User | None: ...
+    def token_for_hash(self, token_hash: str) -> Token | None: ...
+    def tokens_of(self, name: str) -> list[Token]: ...
+    def delete_token(self, token_id: str) -> bool: ...
+    def hit_counter(self, key: str, window: int, amount: int = 1) -> int: ...
+    def counter(self, key: str, window: int) -> int: ...
+    def prune_counters(self, before_window: int) -> None: ...
     def calendar_days(self) -> list[tuple[dt.date, str]]: ...
     def set_calendar_days(self, changes: dict[dt.date, str | None]) -> None: ...
     def calendar_years(self) -> set[int]: ...
@@ -141,6 +162,7 @@ class MemoryStore:
         self._bundles, self._deps, self._instances = {}, [], {}
         self._tasks, self._events, self._users, self._tokens = {}, {}, {}, {}
         self._days, self._years, self._messages = {}, {}, {}
+        self._counters: dict[tuple[str, int], int] = {}
 
     def ping(self):
         return None
@@ -272,11 +294,50 @@ class MemoryStore:
     def users(self):
         return copy.deepcopy(sorted(self._users.values(), key=lambda u: u.name))
 
-    def add_token(self, token_hash, name):
-        self._tokens[token_hash] = name
+    def update_user(self, name, **values):
+        if name in self._users:
+            self._users[name] = replace(self._users[name], **values)
+
+    def add_to_user(self, name, column, amount=1):
+        with self._lock:
+            user = self._users.get(name)
+            if user is None:
+                return 0
+            setattr(user, column, getattr(user, column) + amount)
+            return getattr(user, column)
+
+    def add_token(self, token_hash, name, token_id=None, created_at=None, expires_at=None):
+        self._tokens[token_hash] = Token(token_id or token_hash[:12], name, created_at, expires_at)
 
     def user_for_token(self, token_hash):
-        return self.get_user(self._tokens.get(token_hash, ""))
+        token = self._tokens.get(token_hash)
+        return self.get_user(token.user_name) if token else None
+
+    def token_for_hash(self, token_hash):
+        return copy.deepcopy(self._tokens.get(token_hash))
+
+    def tokens_of(self, name):
+        return sorted((copy.deepcopy(t) for t in self._tokens.values() if t.user_name == name),
+                      key=lambda t: (t.created_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc), t.token_id))
+
+    def delete_token(self, token_id):
+        found = [h for h, t in self._tokens.items() if t.token_id == token_id]
+        for token_hash in found:
+            del self._tokens[token_hash]
+        return bool(found)
+
+    def hit_counter(self, key, window, amount=1):
+        with self._lock:
+            self._counters[(key, window)] = self._counters.get((key, window), 0) + amount
+            return self._counters[(key, window)]
+
+    def counter(self, key, window):
+        return self._counters.get((key, window), 0)
+
+    def prune_counters(self, before_window):
+        with self._lock:
+            for k in [k for k in self._counters if k[1] < before_window]:
+                del self._counters[k]
 
     def calendar_days(self):
         return sorted(self._days.items())

@@ -1,7 +1,7 @@
 """Due timers: a worker claims one due case at a time, fires what is due and saves it in the claim."""
 from __future__ import annotations
 
-from .runtime import ProcessError, Runner
+from .runtime import ProcessError
 from .store import Conflict, NotFound
 
 
@@ -25,19 +25,10 @@ def fire_due(service, limit: int = 100) -> list[tuple[str, list[str]]]:
 
 
 def _fire(service, rec) -> list[str]:
-    from .service import Step
+    """Fire the case's due timers; a diagram error has put the case in `error` (recorded), so go on."""
     if rec.next_timer_at is None or rec.next_timer_at >= service.now():
         return []
-    compiled = service.compiled(rec.bundle_hash)
-    runner = Runner.load(rec.state, compiled, service.script_engine)
     try:
-        names = runner.fire_timers()
-    except ProcessError as exc:
-        rec.status, rec.error, rec.next_timer_at = "error", str(exc), None
-        service._append(rec, Step(service.ready_tasks(rec.id), {}, []), "error", "system", task=exc.task,
-                        data={"message": str(exc)})
+        return service._run_timers(rec, "timers_fired", "system")
+    except ProcessError:
         return []
-    if not names:
-        return []
-    service._append(rec, service._snapshot(rec, runner, compiled), "timers_fired", "system", data={"fired": names})
-    return names

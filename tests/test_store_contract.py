@@ -180,3 +180,24 @@ def test_task_with_its_instance_in_one_read(store):
     assert (row.groups, row.status, inst.id, inst.lock_version, inst.data) == (["operators"], "ready", rec.id, 1,
                                                                                  {"case_no": "H1"})
     assert store.get_task_with_instance("nope") == (None, None)
+
+
+def test_lockout_fields_tokens_with_expiry_and_shared_counters(store):
+    store.add_user(User("op1", "hash", ["operators"], "话务员"))
+    assert [store.add_to_user("op1", "failed_logins") for _ in range(3)] == [1, 2, 3]
+    at = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.timezone.utc)
+    store.update_user("op1", locked_at=at, failed_logins=0)
+    user = store.get_user("op1")
+    assert (user.locked_at, user.failed_logins, user.session_gen) == (at, 0, 0)
+    assert store.add_to_user("op1", "session_gen") == 1
+    store.add_token("t" * 64, "op1", "tid1", at, at + dt.timedelta(days=1))
+    store.add_token("s" * 64, "op1", "tid2", at + dt.timedelta(hours=1), None)
+    token = store.token_for_hash("t" * 64)
+    assert (token.token_id, token.user_name, token.expires_at) == ("tid1", "op1", at + dt.timedelta(days=1))
+    assert [t.token_id for t in store.tokens_of("op1")] == ["tid1", "tid2"]
+    assert store.delete_token("tid1") and not store.delete_token("tid1")
+    assert store.token_for_hash("t" * 64) is None and [t.token_id for t in store.tokens_of("op1")] == ["tid2"]
+    assert [store.hit_counter("k", 7) for _ in range(3)] == [1, 2, 3]
+    assert store.hit_counter("k", 7, 10) == 13 and store.counter("k", 7) == 13 and store.counter("k", 8) == 0
+    store.prune_counters(8)
+    assert store.counter("k", 7) == 0

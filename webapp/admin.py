@@ -1,12 +1,14 @@
-"""Administration: the holiday and make-up workday table."""
+"""Administration: the holiday and make-up workday table; retrying or cancelling a stuck case."""
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from engine.calendar_service import check_year
+from engine.service import NotFound, NotRepairable, ProcessError
 from engine.workcal import parse_day
 
 from .common import actor, requires, service
@@ -20,7 +22,10 @@ admin_only = requires(lambda who: who.is_admin, _l("仅管理员可用"))
 @bp.route("/calendar")
 @admin_only
 def calendar():
-    year = request.args.get("year", type=int) or service().now().year
+    try:
+        year = check_year(request.args.get("year") or service().now().year)
+    except ValueError as exc:
+        abort(400, str(exc))
     cal = service().calendar.current()
     days = [(d, k) for d, k in service().store.calendar_days() if d.year == year]
     return render_template("admin_calendar.html", year=year, days=days, covered=cal.covers(dt.date(year, 1, 1)),
@@ -55,3 +60,29 @@ def calendar_import():
         return redirect(url_for("admin.calendar"))
     flash(_("已导入 %(year)s 年：%(n)s 天", year=year, n=count), "ok")
     return redirect(url_for("admin.calendar", year=year))
+
+
+@bp.route("/cases/<instance_id>/retry", methods=["POST"])
+@admin_only
+def case_retry(instance_id):
+    return _repair(instance_id, lambda: service().retry(instance_id, actor()), _("已重新执行"))
+
+
+@bp.route("/cases/<instance_id>/cancel", methods=["POST"])
+@admin_only
+def case_cancel(instance_id):
+    reason = request.form.get("reason", "").strip()
+    return _repair(instance_id, lambda: service().cancel(instance_id, actor(), reason), _("案件已撤销"))
+
+
+def _repair(instance_id, action, done_message):
+    try:
+        action()
+        flash(done_message, "ok")
+    except NotFound:
+        abort(404, _("没有这个案件"))
+    except NotRepairable as exc:
+        flash(_("无法处置：%(msg)s", msg=str(exc)), "error")
+    except ProcessError as exc:
+        flash(_("重新执行仍然出错（已记录）：%(msg)s", msg=str(exc)), "error")
+    return redirect(url_for("cases.instance", instance_id=instance_id))

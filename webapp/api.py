@@ -1,16 +1,18 @@
 """JSON API /api/v1 (see shared/API.md): HTTP Basic or Bearer auth, JSON errors only."""
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from engine.accounts import actor_of, check_password, user_for_token
+from engine.accounts import actor_of
 from engine.library import InvalidProcess
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed)
 
 from .common import service
 from .errors import json_error
+from .guard import Refused, api_user, check_not_cross_site, check_rate
 from .serialize import instance_json, links_json, task_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -22,26 +24,31 @@ ERRORS = [  # exception -> (status, code)
 ]
 
 
-def _authenticate():
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return user_for_token(service().store, header[7:].strip())
-    auth = request.authorization
-    if auth and auth.type == "basic":
-        user = service().store.get_user(auth.username or "")
-        return user if check_password(user, auth.password or "") else None
-    return None
+def _caller():
+    """The authenticated user, or an error response (cross-site write, throttled, locked, unknown)."""
+    try:
+        check_not_cross_site()
+        user = api_user()
+        if user is None:
+            response = json_error(401, "unauthorized", "HTTP Basic or Bearer token required")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="api"'    # never a browser password prompt
+            return None, response
+        check_rate(user)
+    except Refused as exc:
+        response = json_error(exc.status, exc.code, exc.message)
+        if exc.status in (429, 503):
+            response.headers["Retry-After"] = "60"
+        return None, response
+    return user, None
 
 
 def api_view(view):
     """Authenticate, then map domain exceptions to the contract's status codes."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        user = _authenticate()
-        if user is None:
-            response = json_error(401, "unauthorized", "HTTP Basic or Bearer token required")
-            response.headers["WWW-Authenticate"] = 'Basic realm="api"'
-            return response
+        user, refused = _caller()
+        if refused is not None:
+            return refused
         g.actor = actor_of(user)
         try:
             return view(*args, **kwargs)
@@ -60,14 +67,22 @@ def _error_response(exc):
 
 
 def _body_data() -> dict:
-    body = request.get_json(silent=True)
-    if body is None:
-        if request.data.strip():
-            raise InvalidData({"": "body is not valid JSON"})
+    raw = request.get_data(as_text=True)
+    if not raw.strip():
         return {}
+    try:
+        body = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise InvalidData({"": "JSON nested too deeply"}) from exc
+    except ValueError as exc:
+        raise InvalidData({"": "body is not valid JSON"}) from exc
     if not isinstance(body, dict) or not isinstance(body.get("data", {}), dict):
         raise InvalidData({"data": "expected {\"data\": {...}}"})
     return body.get("data") or {}
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 @bp.route("/processes")

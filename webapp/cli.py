@@ -9,9 +9,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from engine.accounts import create_user, new_token, seed_demo_users
+from engine.access import SYSTEM
+from engine.accounts import (TOKEN_DAYS, create_user, new_token, seed_demo_users, set_password, token_id_of,
+                             unlock)
 from engine.clock import FixedClock
 from engine.library import InvalidProcess
+from engine.service import NotFound, NotRepairable, ProcessError
 from engine.workcal import parse_day
 
 from .demo import seed_demo_cases
@@ -19,6 +22,17 @@ from .demo import seed_demo_cases
 
 def _service():
     return current_app.extensions["service"]
+
+
+def _when(at) -> str:
+    return at.isoformat(timespec="minutes") if at else "-"
+
+
+def _repair(action):
+    try:
+        return action(_service())
+    except (NotFound, NotRepairable, ProcessError) as exc:
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _aware(value: str) -> dt.datetime:
@@ -32,6 +46,7 @@ def register(app):
     users_cli = AppGroup("users", help="User accounts.")
     demo_cli = AppGroup("demo", help="Demo data.")
     processes_cli = AppGroup("processes", help="Deploy the diagrams in processes/.")
+    cases_cli = AppGroup("cases", help="Repair cases that cannot move on.")
 
     @engine_cli.command("tick")
     @click.option("--now", "now", default=None, help="ISO 8601 time to treat as now")
@@ -106,11 +121,69 @@ def register(app):
 
     @users_cli.command("token")
     @click.argument("name")
-    def users_token(name):
+    @click.option("--days", default=TOKEN_DAYS, show_default=True, help="days until the token expires")
+    def users_token(name, days):
+        """Print a new API token for NAME (shown once; its id is the part before the dot)."""
         try:
-            click.echo(new_token(_service().store, name))
+            click.echo(new_token(_service().store, name, days, _service().now()))
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+
+    @users_cli.command("tokens")
+    @click.argument("name")
+    def users_tokens(name):
+        """List NAME's API tokens: id, created, expires."""
+        now = _service().now()
+        for token in _service().store.tokens_of(name):
+            expired = " (expired)" if token.expires_at and token.expires_at <= now else ""
+            click.echo(f"{token.token_id}  created {_when(token.created_at)}  expires {_when(token.expires_at)}"
+                       f"{expired}")
+
+    @users_cli.command("revoke")
+    @click.argument("token_id")
+    def users_revoke(token_id):
+        """Revoke an API token by its id."""
+        if not _service().store.delete_token(token_id_of(token_id)):
+            raise click.ClickException(f"no token {token_id}")
+        click.echo(f"revoked {token_id}")
+
+    @users_cli.command("unlock")
+    @click.argument("name")
+    def users_unlock(name):
+        """Unlock an account locked after too many wrong passwords."""
+        try:
+            unlock(_service().store, name)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"unlocked {name}")
+
+    @users_cli.command("password")
+    @click.argument("name")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def users_password(name, password):
+        """Set NAME's password; every session of NAME ends."""
+        if _service().store.get_user(name) is None:
+            raise click.ClickException(f"no user {name}")
+        try:
+            set_password(_service().store, name, password)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"password of {name} changed; sessions ended")
+
+    @cases_cli.command("retry")
+    @click.argument("instance_id")
+    def cases_retry(instance_id):
+        """Run a case in error again (recorded as `retried`, or as another error)."""
+        rec = _repair(lambda s: s.retry(instance_id, SYSTEM))
+        click.echo(f"{instance_id}: {rec.status}")
+
+    @cases_cli.command("cancel")
+    @click.argument("instance_id")
+    @click.option("--reason", default="", help="why, kept in the case history")
+    def cases_cancel(instance_id, reason):
+        """Cancel a running or failed case: its tasks close and its timers stop (recorded)."""
+        rec = _repair(lambda s: s.cancel(instance_id, SYSTEM, reason))
+        click.echo(f"{instance_id}: {rec.status}")
 
     @processes_cli.command("load")
     def processes_load():
@@ -130,5 +203,5 @@ def register(app):
         click.echo(f"users created: {', '.join(seed_demo_users(service.store)) or 'none (already there)'}")
         click.echo(f"example cases: {seed_demo_cases(service)}")
 
-    for group in (engine_cli, calendar_cli, users_cli, demo_cli, processes_cli):
+    for group in (engine_cli, calendar_cli, users_cli, demo_cli, processes_cli, cases_cli):
         app.cli.add_command(group)

@@ -43,7 +43,7 @@ def seed_demo_cases(service) -> int:
         if number in {r.data.get("demo_example") for r in service.instances(overseer, key)}:
             continue
         actor = Actor.of(starter, [group])
-        rec = service.start(key, {"demo_example": number}, actor)
+        rec = service.start(key, {}, actor, internal={"demo_example": number})
         first = service.ready_tasks(rec.id)[0]
         today = service.now().date().isoformat()
         service.complete(first.task_id, {k: today if v is None else v for k, v in data.items()}, actor)

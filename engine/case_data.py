@@ -1,0 +1,84 @@
+"""What case data may hold: plain JSON values, nested at most 50 deep, and at most a size per case."""
+from __future__ import annotations
+
+import json
+import math
+import os
+
+MAX_NESTING = 50
+DEFAULT_MAX_BYTES = int(os.environ.get("MAX_CASE_DATA_BYTES") or 1_000_000)
+
+
+class DataProblem(ValueError):
+    """A value that cannot be stored as case data; `field` names the top-level key."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field, self.message = field, message
+
+
+def _check_scalar(field: str, item) -> None:
+    if isinstance(item, str):
+        try:
+            item.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise DataProblem(field, "text holds an invalid character (a lone surrogate)") from exc
+        if "\x00" in item:
+            raise DataProblem(field, "text may not hold the NUL character")
+    elif isinstance(item, float) and not math.isfinite(item):
+        raise DataProblem(field, "numbers must be finite")
+    elif not isinstance(item, (int, float, bool, type(None))):
+        raise DataProblem(field, f"a {type(item).__name__} cannot be stored in case data")
+
+
+def check_plain(field: str, value) -> None:
+    """Raise DataProblem unless `value` is JSON data (str keys, finite numbers, valid text), not too deep."""
+    todo = [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if depth > MAX_NESTING:
+            raise DataProblem(field, f"nested more than {MAX_NESTING} levels deep")
+        if isinstance(item, dict):
+            for key, sub in item.items():
+                if not isinstance(key, str):
+                    raise DataProblem(field, "object keys must be text")
+                _check_scalar(field, key)
+                todo.append((sub, depth + 1))
+        elif isinstance(item, (list, tuple)):
+            todo += [(sub, depth + 1) for sub in item]
+        else:
+            _check_scalar(field, item)
+
+
+def check_data(data: dict, max_bytes: int) -> None:
+    """Every field plain, and the whole no larger than `max_bytes` as UTF-8 JSON."""
+    for key, value in data.items():
+        check_plain(str(key), value)
+    size = data_size(data)
+    if size > max_bytes:
+        raise DataProblem("", f"case data is {size:,} bytes; the limit is {max_bytes:,} bytes")
+
+
+def data_size(data: dict) -> int:
+    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+RESERVED = frozenset({"case_no", "demo_example"})     # set by the engine only
+
+
+def start_fields(compiled, host_names) -> frozenset[str]:
+    """The fields a caller may set when starting a case: the start event's `startFields` (comma-separated)
+    and form (`formJsonSchemaFilename`) if it has them, else the fields of the process's task forms;
+    never the case number, a host function's name or an internal (`_`) name."""
+    start = compiled.spec.task_specs[compiled.spec.task_specs["Start"].outputs[0].name]
+    props = start.extensions.get("properties", {})
+    named = {n.strip() for n in (props.get("startFields") or "").split(",") if n.strip()}
+    form_name = props.get("formJsonSchemaFilename")
+    if form_name:
+        form = next((t.form for t in compiled.user_tasks.values() if t.form.name == form_name.removesuffix(
+            ".schema.json")), None)
+        fields = set(form.properties) if form else set()
+    else:
+        fields = {f for t in compiled.user_tasks.values() for f in t.form.properties}
+    return frozenset(f for f in fields | named if f not in RESERVED and f not in host_names
+                     and not f.startswith("_"))
