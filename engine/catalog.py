@@ -4,14 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .access import Actor, start_groups_of
-from .library import Bundle, CompiledBundle, bundle_from_directory, compile_bundle
+from .design.assemble import assemble
+from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directory, compile_bundle
 from .store import Deployment, NotFound
 
 
 class ProcessCatalog:
     """Mixed into Service: needs `self.store`, `self.now()`, `self.script_engine`, `self._compiled`."""
 
-    def deploy(self, bundle: Bundle, actor: str = "system") -> Deployment:
+    def deploy(self, bundle: Bundle, actor: str = "system", comment: str = "") -> Deployment:
         """Validate and store a new version; an unchanged bundle keeps its current version."""
         compiled = compile_bundle(bundle)
         current = self.store.deployments(bundle.key)
@@ -20,14 +21,40 @@ class ProcessCatalog:
         self.store.put_bundle(bundle.hash, bundle.key, bundle.files)
         self._compiled[bundle.hash] = compiled
         return self.store.add_deployment(Deployment(bundle.key, 0, bundle.hash, compiled.name,
-                                                    self.now(), actor))
+                                                    self.now(), actor, comment))
 
-    def deploy_files(self, key: str, files: dict[str, str], actor: str) -> Deployment:
-        """A new version from changed files; files not sent are taken from the current version."""
-        base = {}
-        if self.latest().get(key):
-            base = dict(self.current(key)[1].bundle.files)
-        return self.deploy(Bundle(key, {**base, **files}), actor)
+    def proposed_bundle(self, key: str, files: dict[str, str]) -> Bundle:
+        """The bundle a deployment of these files would store (see design.assemble for the rules)."""
+        current = self.current(key)[1].bundle.files if self.latest().get(key) else None
+        return Bundle(key, assemble(key, files, current))
+
+    def check_files(self, key: str, files: dict[str, str]) -> Bundle:
+        """Check without deploying; raises InvalidProcess listing every problem."""
+        bundle = self.proposed_bundle(key, files)
+        compile_bundle(bundle)
+        return bundle
+
+    def deploy_files(self, key: str, files: dict[str, str], actor: str, comment: str = "") -> Deployment:
+        """A new version of exactly the files sent (BPMN only: over the current version's DMN and forms)."""
+        return self.deploy(self.proposed_bundle(key, files), actor, comment)
+
+    def version(self, key: str, version: int) -> Deployment:
+        found = next((d for d in self.store.deployments(key) if d.version == version), None)
+        if found is None:
+            raise NotFound(f"process {key} version {version}")
+        return found
+
+    def version_files(self, key: str, version: int) -> dict[str, str]:
+        return self.store.get_bundle_files(self.version(key, version).bundle_hash)
+
+    def rollback(self, key: str, version: int, actor: str, comment: str) -> Deployment:
+        """Deploy an earlier version's files again, as a new version (history is never rewritten)."""
+        files = self.version_files(key, version)
+        if self.latest()[key].bundle_hash == self.version(key, version).bundle_hash:
+            raise InvalidProcess([{"file": "", "line": None, "element": None, "label": None,
+                                   "message": f"第 {version} 版与当前版本内容相同，无需回滚。",
+                                   "message_en": f"Version {version} has the same files as the current version."}])
+        return self.deploy(Bundle(key, files), actor, comment)
 
     def deploy_directory(self, processes_dir: Path, forms_dir: Path, actor="system") -> list[Deployment]:
         keys = sorted(p.stem for p in Path(processes_dir).glob("*.bpmn"))
