@@ -100,8 +100,11 @@ def form_step(compiled, bpmn_id: str, index: int, formdata) -> dict:
 
 def _snap(service, instance_id: str, step: dict) -> Snapshot:
     rec = service.store.get_instance(instance_id)
-    ready = [{"task_id": r.task_id, "bpmn_id": r.bpmn_id, "name": r.title, "lane": r.lane, "groups": r.groups,
-              "due_at": r.due_at} for r in service.ready_tasks(instance_id)]
+    ready, seen = [], {}
+    for r in service.ready_tasks(instance_id):
+        seen[r.bpmn_id] = seen.get(r.bpmn_id, -1) + 1
+        ready.append({"task_id": r.task_id, "bpmn_id": r.bpmn_id, "index": seen[r.bpmn_id], "name": r.title,
+                      "lane": r.lane, "groups": r.groups, "due_at": r.due_at})
     events = service.store.events(instance_id)
     sent = events[-1].result.get("sent", []) if events else []
     return Snapshot(step, service.now(), rec.status, ready, rec.timers, rec.data, sent)

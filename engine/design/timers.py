@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import calendar
 import datetime as dt
 import re
 
@@ -122,3 +123,41 @@ def convert_literals(xml: bytes) -> bytes:
             if converted is not None:
                 node.text, changed = converted, True
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") if changed else xml
+
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+
+def _add_duration(start: dt.datetime, text: str) -> dt.datetime:
+    parts = re.match(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", text)
+    if not parts:
+        raise ValueError(text)
+    years, months, weeks, days, hours, minutes, seconds = (int(p or 0) for p in parts.groups())
+    month = start.month - 1 + months + 12 * years
+    year, month = start.year + month // 12, month % 12 + 1
+    moved = start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
+    return moved + dt.timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def due_time(value, now: dt.datetime) -> dt.datetime:
+    """When a timer whose expression gave `value` fires (durations count from `now`)."""
+    if not isinstance(value, str):
+        raise ValueError(f"a timer needs an ISO 8601 text, not {type(value).__name__}")
+    text = value.strip()
+    kind = _literal_kind(text)
+    if kind == "duration":
+        return _add_duration(now.astimezone(CHINA), text)
+    if kind == "cycle":
+        first = CYCLE.match(text).group(1).split("/")[0]
+        return due_time(first, now) if _literal_kind(first) == "date" else _add_duration(now.astimezone(CHINA), first)
+    if kind == "date":
+        return dt.datetime.fromisoformat(_china_time(text).replace("Z", "+00:00"))
+    raise ValueError(f"'{text}' is not an ISO 8601 date, time or duration")
+
+
+def describe(moment: dt.datetime, lang: str = "zh") -> str:
+    local = moment.astimezone(CHINA)
+    if str(lang).startswith("en"):
+        return local.strftime("%a %d %b %Y, %H:%M:%S") + " (China time)"
+    return f"{local:%Y年%m月%d日} {WEEKDAYS[local.weekday()]} {local:%H:%M:%S}（北京时间）"
