@@ -14,6 +14,7 @@ DURATION = re.compile(r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+W)?(\d+(\.\d+)?
                       r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$")
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 CYCLE = re.compile(r"^R\d*/(.+)$")
+ISO_LIKE = re.compile(r"^(P\d[\dA-Z.]*|PT\d[\dA-Z.]*|R\d*/.*|\d{4}-\d{2}-.*)$")
 DATE_FUNCTIONS = {"end_of_day", "at_time", "now", "today", "working_days_after", "working_days_before",
                   "calendar_days_after", "days_after", "nth_weekday_of_month"}
 NOT_DATE_FUNCTIONS = {"is_workday", "len", "int", "float", "bool", "sum", "min", "max", "abs", "round", "list",
@@ -85,8 +86,10 @@ def check_expression(text: str, element: str) -> None:
         return
     try:
         node = ast.parse(text.strip(), mode="eval").body
+        if ISO_LIKE.match(text.strip()):
+            raise SyntaxError(text)
     except SyntaxError:
-        if re.match(r"^[\dPRT:+\-/.ZWYMDHS]+$", text.strip()):
+        if ISO_LIKE.match(text.strip()) or re.match(r"^[\dPRT:+\-/.ZWYMDHS]+$", text.strip()):
             raise TimerProblem(f"“{text.strip()}”不是有效的 ISO 8601 日期或时长。例如 P5D、PT2H、2026-12-01T09:00:00+08:00。",
                                f"'{text.strip()}' is not a valid ISO 8601 date or duration, e.g. P5D, PT2H, "
                                "2026-12-01T09:00:00+08:00.") from None
