@@ -5,6 +5,8 @@ import json
 
 from .xmlfiles import BPMN, local, ns, parse_xml, spiff_properties
 
+FORM_ITSELF = "(form)"      # the form's own title, description and field order
+
 
 def files_diff(a: dict[str, str], b: dict[str, str]) -> dict[str, list[str]]:
     return {"added": sorted(set(b) - set(a)), "removed": sorted(set(a) - set(b)),
@@ -61,11 +63,16 @@ def _fields(schema_text: str | None, ui_text: str | None) -> dict[str, dict]:
         ui = json.loads(ui_text) if ui_text else {}
     except ValueError:
         return {}
-    required = set(schema.get("required") or []) if isinstance(schema, dict) else set()
-    props = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
-    return {k: {**{a: v for a, v in p.items()}, "required": k in required,
-                **({"ui": ui.get(k)} if isinstance(ui, dict) and ui.get(k) else {})}
-            for k, p in props.items() if isinstance(p, dict)}
+    if not isinstance(schema, dict):
+        return {}
+    required = set(schema.get("required") or [])
+    props = schema.get("properties") or {}
+    whole = {k: v for k, v in schema.items() if k not in ("properties", "required", "$schema")}
+    if isinstance(ui, dict):
+        whole.update({k: v for k, v in ui.items() if k.startswith("ui:")})
+    fields = {k: {**p, "required": k in required, **({"ui": ui.get(k)} if isinstance(ui, dict) and ui.get(k) else {})}
+              for k, p in props.items() if isinstance(p, dict)}
+    return {FORM_ITSELF: whole, **fields}
 
 
 def form_diff(a: dict[str, str], b: dict[str, str]) -> list[dict]:
