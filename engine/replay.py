@@ -29,6 +29,7 @@ def replay_events(compiled, calendar, events: list[Event], compiled_for=None) ->
             if event.type == "migrated" and compiled_for and runner is not None:
                 compiled = compiled_for(event.data["to_bundle"])
                 runner = Runner.load(runner.dump(), compiled, engine)
+                runner.repredict()
             try:
                 runner = _step(runner, compiled, engine, event)
             except (ProcessError, TaskNotReady, KeyError, ValueError):

@@ -96,6 +96,7 @@ def _result(instance_id, title, zh, en) -> dict:
 
 def _move(service, rec, dep, compiled, actor: Actor, reason: str) -> None:
     runner = Runner.load(rec.state, compiled, service.script_engine)
+    runner.repredict()
     moved = {"from_version": rec.version, "to_version": dep.version, "from_bundle": rec.bundle_hash,
              "to_bundle": dep.bundle_hash, "reason": reason}
     rec.version, rec.bundle_hash = dep.version, dep.bundle_hash
