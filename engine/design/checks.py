@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import re
 
-from .bpmn_checks import (expression_problems, reference_problems, start_problems, structure_problems,
-                          user_task_problems)
+from .bpmn_checks import expression_problems, reference_problems, start_problems, structure_problems, user_task_problems
 from .dmn_checks import decision_outputs, dmn_problems
-from .expressions import ALWAYS_DATA, assigned_names, string_constants
+from .expressions import ALWAYS_DATA, assigned_names
 from .form_checks import check_form, form_fields
 from .imports import import_problems
 from .problems import problem
-from .xmlfiles import BPMN, MAX_FILES, SPIFF, local, parse_xml, spiff_properties, too_big, where
+from .xmlfiles import BPMN, MAX_FILES, local, parse_xml, spiff_properties, too_big
 
 SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f<>:\"|?*]{1,120}$")
 KINDS = (".bpmn", ".dmn", ".schema.json", ".uischema.json")
@@ -154,5 +153,3 @@ def _unique(found: list[dict]) -> list[dict]:
             result.append(p)
     return result
 
-
-__all__ = ["check_bundle", "where", "SPIFF", "string_constants"]

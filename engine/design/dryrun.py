@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ..access import Actor
 from ..clock import FixedClock
 from ..forms import coerce
-from ..library import Bundle, InvalidProcess
+from ..library import Bundle
 from ..runtime import ClockDatetime, ProcessError
 from ..service import InvalidData, Service, TaskClosed
 from ..store import MemoryStore
@@ -109,5 +109,3 @@ def _snap(service, instance_id: str, step: dict) -> Snapshot:
     sent = events[-1].result.get("sent", []) if events else []
     return Snapshot(step, service.now(), rec.status, ready, rec.timers, rec.data, sent)
 
-
-__all__ = ["dry_run", "form_step", "DryRun", "Snapshot", "InvalidProcess"]

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
-from . import dryrun_views, impact_views, json_views, pages  # noqa: E402,F401  (routes register on import)
+from . import dryrun_views, impact_views, json_views, pages  # noqa: F401  (routes register on import)
