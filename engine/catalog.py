@@ -5,6 +5,8 @@ from pathlib import Path
 
 from .access import Actor, start_groups_of
 from .design.assemble import assemble
+from .design.newprocess import KEY as NEW_KEY
+from .design.problems import problem
 from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directory, compile_bundle
 from .store import Deployment, NotFound
 
@@ -26,6 +28,10 @@ class ProcessCatalog:
     def proposed_bundle(self, key: str, files: dict[str, str]) -> Bundle:
         """The bundle a deployment of these files would store (see design.assemble for the rules)."""
         current = self.current(key)[1].bundle.files if self.latest().get(key) else None
+        if current is None and not NEW_KEY.match(key):
+            raise InvalidProcess([problem("", f"新流程的标识“{key}”不可用：须以小写字母开头，只含小写字母、数字和下划线。",
+                                          f"The new process key '{key}' is not usable: lower-case letters, digits "
+                                          "and _, starting with a letter.")])
         return Bundle(key, assemble(key, files, current))
 
     def check_files(self, key: str, files: dict[str, str]) -> Bundle:

@@ -214,3 +214,10 @@ def test_impact_and_migration_allowed_and_refused(app, designer):
     op = app.test_client()
     login(op, "op1")
     assert op.post("/designer/hotline/migrate", data={"case": [stuck], "reason": "x"}).status_code == 403
+
+
+def test_a_new_process_needs_a_usable_key(designer):
+    body = designer.get("/designer/complaint/files").get_json()
+    files = {n.replace("complaint", "Bad-Key"): t.replace("complaint", "Bad-Key") for n, t in body["files"].items()}
+    response = designer.post("/designer/Bad-Key/deploy", json={"files": files, "comment": "x"})
+    assert response.status_code == 422 and "Bad-Key" in response.get_json()["error"]["problems"][0]["message"]
