@@ -221,3 +221,15 @@ def test_a_new_process_needs_a_usable_key(designer):
     files = {n.replace("complaint", "Bad-Key"): t.replace("complaint", "Bad-Key") for n, t in body["files"].items()}
     response = designer.post("/designer/Bad-Key/deploy", json={"files": files, "comment": "x"})
     assert response.status_code == 422 and "Bad-Key" in response.get_json()["error"]["problems"][0]["message"]
+
+
+@pytest.mark.parametrize("lang, words", [("zh", ["流程设计", "部署记录"]), ("en", ["Deployment log", "Open the modeler"])])
+def test_studio_pages_render_in_both_languages(designer, lang, words):
+    pages = ["/designer/", "/designer/hotline/edit", "/designer/log", "/designer/hotline/log",
+             "/designer/hotline/diff", "/designer/hotline/dryrun", "/designer/hotline/impact"]
+    html = ""
+    for page in pages:
+        response = designer.get(f"{page}?lang={lang}")
+        assert response.status_code == 200, page
+        html += response.get_data(as_text=True)
+    assert all(w in html for w in words)
