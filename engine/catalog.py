@@ -5,7 +5,10 @@ import re
 from pathlib import Path
 
 from .access import Actor, start_groups_of
-from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directory, compile_bundle, problem
+from .design.assemble import assemble
+from .design.newprocess import KEY as NEW_KEY
+from .design.problems import problem
+from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directory, compile_bundle
 from .store import Deployment, NotFound
 
 
@@ -15,11 +18,12 @@ PROCESS_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}", re.ASCII)
 class ProcessCatalog:
     """Mixed into Service: needs `self.store`, `self.now()`, `self.script_engine`, `self._compiled`."""
 
-    def deploy(self, bundle: Bundle, actor: str = "system") -> Deployment:
+    def deploy(self, bundle: Bundle, actor: str = "system", comment: str = "") -> Deployment:
         """Validate and store a new version; an unchanged bundle keeps its current version."""
         if not PROCESS_KEY.fullmatch(bundle.key):
-            raise InvalidProcess([problem(f"{bundle.key[:100]}.bpmn", "process key: a letter or _, then letters, "
-                                          "digits, _, - or . (at most 100 characters)")])
+            raise InvalidProcess([problem(f"{bundle.key[:100]}.bpmn", "流程标识须以字母或 _ 开头，只含字母、数字、_、- 或 .，"
+                                          "不超过 100 个字符。", "Process key: a letter or _, then letters, digits, _, - "
+                                          "or . (at most 100 characters).")])
         compiled = compile_bundle(bundle)
         current = self.store.deployments(bundle.key)
         if current and current[-1].bundle_hash == bundle.hash:
@@ -27,14 +31,44 @@ class ProcessCatalog:
         self.store.put_bundle(bundle.hash, bundle.key, bundle.files)
         self._compiled[bundle.hash] = compiled
         return self.store.add_deployment(Deployment(bundle.key, 0, bundle.hash, compiled.name,
-                                                    self.now(), actor))
+                                                    self.now(), actor, comment))
 
-    def deploy_files(self, key: str, files: dict[str, str], actor: str) -> Deployment:
-        """A new version from changed files; files not sent are taken from the current version."""
-        base = {}
-        if self.latest().get(key):
-            base = dict(self.current(key)[1].bundle.files)
-        return self.deploy(Bundle(key, {**base, **files}), actor)
+    def proposed_bundle(self, key: str, files: dict[str, str]) -> Bundle:
+        """The bundle a deployment of these files would store (see design.assemble for the rules)."""
+        current = self.current(key)[1].bundle.files if self.latest().get(key) else None
+        if current is None and not NEW_KEY.match(key):
+            raise InvalidProcess([problem("", f"新流程的标识“{key}”不可用：须以小写字母开头，只含小写字母、数字和下划线。",
+                                          f"The new process key '{key}' is not usable: lower-case letters, digits "
+                                          "and _, starting with a letter.")])
+        return Bundle(key, assemble(key, files, current))
+
+    def check_files(self, key: str, files: dict[str, str]) -> Bundle:
+        """Check without deploying; raises InvalidProcess listing every problem."""
+        bundle = self.proposed_bundle(key, files)
+        compile_bundle(bundle)
+        return bundle
+
+    def deploy_files(self, key: str, files: dict[str, str], actor: str, comment: str = "") -> Deployment:
+        """A new version of exactly the files sent (BPMN only: over the current version's DMN and forms)."""
+        return self.deploy(self.proposed_bundle(key, files), actor, comment)
+
+    def version(self, key: str, version: int) -> Deployment:
+        found = next((d for d in self.store.deployments(key) if d.version == version), None)
+        if found is None:
+            raise NotFound(f"process {key} version {version}")
+        return found
+
+    def version_files(self, key: str, version: int) -> dict[str, str]:
+        return self.store.get_bundle_files(self.version(key, version).bundle_hash)
+
+    def rollback(self, key: str, version: int, actor: str, comment: str) -> Deployment:
+        """Deploy an earlier version's files again, as a new version (history is never rewritten)."""
+        files = self.version_files(key, version)
+        if self.latest()[key].bundle_hash == self.version(key, version).bundle_hash:
+            raise InvalidProcess([{"file": "", "line": None, "element": None, "label": None,
+                                   "message": f"第 {version} 版与当前版本内容相同，无需回滚。",
+                                   "message_en": f"Version {version} has the same files as the current version."}])
+        return self.deploy(Bundle(key, files), actor, comment)
 
     def deploy_directory(self, processes_dir: Path, forms_dir: Path, actor="system") -> list[Deployment]:
         keys = sorted(p.stem for p in Path(processes_dir).glob("*.bpmn"))

@@ -1,7 +1,6 @@
 """Process bundles: collect a process's BPMN, DMN and form files, validate them, compile specs."""
 from __future__ import annotations
 
-import ast
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +11,13 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from .forms import Form, FormError, load_form
-from .scripting import compile_sandboxed
+from .design.checks import check_bundle
+from .design.form_checks import check_form
+from .design.groups import lane_group
+from .design.problems import problem as design_problem
+from .design.problems import wrap_engine_message
+from .design.timers import convert_literals
+from .forms import Form
 
 MAX_FILE_BYTES = 2_000_000
 TASK_EXPRESSIONS = ("candidateGroups", "dueAt", "maskFields")
@@ -29,7 +33,8 @@ class InvalidProcess(Exception):
 
 
 def problem(file, message, line=None, element=None):
-    return {"file": file, "line": line, "element": element, "message": message}
+    """A problem with one message (English, from the engine) for both languages."""
+    return design_problem(file, message, message, line, element)
 
 
 @dataclass
@@ -138,8 +143,10 @@ def compile_bundle(bundle: Bundle) -> CompiledBundle:
 
 
 def _compile(bundle: Bundle) -> CompiledBundle:
+    problems = check_bundle(bundle.key, bundle.files)     # every problem we can find without the engine
+    if problems:
+        raise InvalidProcess(problems)
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    problems = []
     for name, text in sorted(bundle.files.items()):
         if name.endswith((".bpmn", ".dmn")):
             problems += _add_to_parser(parser, name, text)
@@ -150,39 +157,55 @@ def _compile(bundle: Bundle) -> CompiledBundle:
         subprocess_specs = parser.get_subprocess_specs(bundle.key)
     except ValidationException as exc:
         raise InvalidProcess([_spiff_problem(exc, bundle.files)]) from exc
-    all_specs = [spec, *subprocess_specs.values()]
-    problems = [p for s in all_specs for p in _lint_expressions(s)]
     user_tasks = {}
-    for s, task_spec in ((s, ts) for s in all_specs for ts in s.task_specs.values()):
+    for task_spec in (ts for s in [spec, *subprocess_specs.values()] for ts in s.task_specs.values()):
         if isinstance(task_spec, UserTaskMixin):
-            info = _user_task_info(task_spec, s.file, bundle.files, problems)
+            info = _user_task_info(task_spec, bundle.files, problems)
             if info:
                 user_tasks[task_spec.bpmn_id] = info
-        elif getattr(task_spec, "manual", False):   # a plain or manual task stops the case with no form
-            problems.append(problem(s.file, f"task {task_spec.bpmn_id} waits for a person but is not "
-                                    "a user task with a form", None, task_spec.bpmn_id))
     if problems:
         raise InvalidProcess([_with_line(p, bundle.files) for p in problems])
     return CompiledBundle(bundle, spec.description or bundle.key, spec, subprocess_specs, user_tasks)
 
 
 def _add_to_parser(parser, name, text) -> list[dict]:
-    _root_of(name, text)
+    """Add one file; the XML schema's errors are all listed (the parser itself stops at the first)."""
+    xml = convert_literals(text.encode()) if name.endswith(".bpmn") else text.encode()
+    if name.endswith(".bpmn"):
+        found = _schema_errors(name, xml)
+        if found:
+            return found
     try:
         add = parser.add_bpmn_str if name.endswith(".bpmn") else parser.add_dmn_str
-        add(text.encode(), name)
+        add(xml, name)
     except etree.XMLSyntaxError as exc:
         return [problem(name, exc.msg, exc.lineno)]
     except ValidationException as exc:
         return [_spiff_problem(exc, {name: text})]
     except Exception as exc:  # the DMN parser raises AttributeError and friends on bad tables
-        return [problem(name, f"{type(exc).__name__}: {exc}")]
+        zh, en = wrap_engine_message(f"{type(exc).__name__}: {exc}")
+        return [design_problem(name, zh, en)]
     return []
 
 
+def _schema_errors(name: str, xml: bytes) -> list[dict]:
+    schema = VALIDATOR.validator
+    if schema.validate(etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))):
+        return []
+    found = []
+    for error in schema.error_log:
+        zh, en = wrap_engine_message(error.message)
+        found.append(design_problem(name, zh.replace("流程引擎无法读取该元素", "不符合 BPMN 2.0 规范"),
+                                    en.replace("The workflow engine cannot read this element", "Not valid BPMN 2.0"),
+                                    error.line))
+    return found
+
+
 def _spiff_problem(exc: ValidationException, files: dict[str, str]) -> dict:
-    found = problem(getattr(exc, "file_name", "") or "", exc.args[0] if exc.args else str(exc),
-                    exc.line_number or None, getattr(exc, "id", None))
+    zh, en = wrap_engine_message(exc.args[0] if exc.args else str(exc))
+    element = getattr(exc, "id", None)
+    found = design_problem(getattr(exc, "file_name", "") or "", zh, en, exc.line_number or None, element,
+                           getattr(exc, "name", None))
     return _with_line(found, files)
 
 
@@ -195,52 +218,22 @@ def _with_line(found: dict, files: dict[str, str]) -> dict:
     return {**found, "line": hits[0].sourceline if hits else None}
 
 
-def _lint_expressions(spec) -> list[dict]:
-    """Compile every script, condition and timer now, in the sandbox, instead of at run time."""
-    found = []
-    for ts in spec.task_specs.values():
-        sources = [(getattr(ts, "script", None), "exec")]
-        sources += [(cond.args[0], "eval") for cond, _ in getattr(ts, "cond_task_specs", [])
-                    if cond is not None and getattr(cond, "args", None)]
-        expression = getattr(getattr(ts, "event_definition", None), "expression", None)
-        sources.append((expression, "eval"))
-        for src, mode in sources:
-            if src and isinstance(src, str):
-                found += _lint(spec.file, ts, src, mode)
-    return found
-
-
-def _lint(file, ts, src, mode):
-    src = src.strip() if mode == "eval" else src
-    try:
-        tree = ast.parse(src, mode=mode)
-        compile_sandboxed(src, mode)
-    except SyntaxError as exc:
-        return [problem(file, f"{ts.bpmn_id}: {exc.msg}", None, ts.bpmn_id)]
-    if any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree)):
-        return [problem(file, f"{ts.bpmn_id}: import is not allowed in diagram scripts", None, ts.bpmn_id)]
-    return []
-
-
-def _user_task_info(ts, file, files, problems) -> UserTaskInfo | None:
-    props = ts.extensions.get("properties", {})
-    missing = [p for p in ("formJsonSchemaFilename", "formUiSchemaFilename", "candidateGroups")
-               if not props.get(p)]
-    if missing:
-        problems.append(problem(file, f"user task {ts.bpmn_id} lacks {', '.join(missing)}", None, ts.bpmn_id))
+def _user_task_info(ts, files, problems) -> UserTaskInfo | None:
+    """What the runtime needs of a user task (the checks already refused incomplete ones)."""
+    props = dict(ts.extensions.get("properties", {}))
+    group = lane_group(ts.lane)
+    if not props.get("candidateGroups") and group and group != "dept:":
+        props["candidateGroups"] = repr(group)         # a task in a group's lane goes to that group
+    file = getattr(ts, "file", None) or ""
+    schema_name, ui_name = props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename")
+    if not (schema_name and ui_name and props.get("candidateGroups")) or schema_name not in files:
+        problems.append(design_problem(file, f"用户任务“{ts.bpmn_name or ts.bpmn_id}”缺少表单或办理岗位。",
+                                       f"The user task '{ts.bpmn_name or ts.bpmn_id}' lacks a form or groups.",
+                                       None, ts.bpmn_id, ts.bpmn_name))
         return None
-    schema_name, ui_name = props["formJsonSchemaFilename"], props["formUiSchemaFilename"]
-    absent = [n for n in (schema_name, ui_name) if n not in files]
-    if absent:
-        problems.append(problem(file, f"user task {ts.bpmn_id}: form file missing: {', '.join(absent)}",
-                                None, ts.bpmn_id))
-        return None
-    try:
-        form = load_form(files[schema_name], files[ui_name], schema_name.removesuffix(".schema.json"))
-    except FormError as exc:
-        problems += [problem(schema_name, msg, None, ts.bpmn_id) for msg in exc.problems]
+    form, found = check_form(schema_name, files[schema_name], ui_name, files.get(ui_name))
+    if form is None:
+        problems += found
         return None
     expressions = {k: props[k] for k in TASK_EXPRESSIONS if props.get(k)}
-    for src in expressions.values():
-        problems += _lint(file, ts, src, "eval")
     return UserTaskInfo(ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, ts.lane, form, expressions)

@@ -10,10 +10,15 @@ from .scripting import make_script_engine
 from .store import Event
 
 
-def replay_events(compiled, calendar, events: list[Event]) -> tuple[bool, int | None]:
-    """(True, None) if every recorded step reproduces; else (False, seq of the first that does not)."""
+def replay_events(compiled, calendar, events: list[Event], compiled_for=None) -> tuple[bool, int | None]:
+    """(True, None) if every recorded step reproduces; else (False, seq of the first that does not).
+    A case moved to another version (a "migrated" event) replays on each version in turn: `compiled_for`
+    gives the compiled bundle of a hash."""
     if not events:
         return True, None
+    moves = [e for e in events if e.type == "migrated"]
+    if moves and compiled_for:
+        compiled = compiled_for(moves[0].data["from_bundle"])
     clock = FixedClock(events[0].at)
     engine = make_script_engine(clock.now, calendar)
     ClockDatetime.local.source = clock
@@ -21,6 +26,10 @@ def replay_events(compiled, calendar, events: list[Event]) -> tuple[bool, int | 
         runner = None
         for event in events:
             clock.set(event.at)
+            if event.type == "migrated" and compiled_for and runner is not None:
+                compiled = compiled_for(event.data["to_bundle"])
+                runner = Runner.load(runner.dump(), compiled, engine)
+                runner.repredict()
             try:
                 runner = _step(runner, compiled, engine, event)
             except (ProcessError, TaskNotReady, KeyError, ValueError):

@@ -118,6 +118,15 @@ class Runner:
             return cls(_serializer.from_dict(dct), script_engine)
         return cls(_restore(dct, compiled.spec, compiled.subprocess_specs), script_engine)
 
+    def repredict(self) -> None:
+        """After loading a case on another version's diagram: predict the path ahead from the new diagram
+        (the predicted tasks stored with the case follow the old one)."""
+        predicted = TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE     # tasks that never ran
+        for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            for child in [c for c in task.children if c.has_state(predicted)]:
+                task.workflow._remove_task(child.id)
+            task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
+
     def dump(self) -> str:
         """The workflow's state without its specs (they are stored once, in the bundle)."""
         registry = _serializer.registry

@@ -195,7 +195,7 @@ class Service(ProcessCatalog, CaseRepair):
             raise NotAllowed("auditors only")
         rec = self.store.get_instance(instance_id)
         events = self.store.events(instance_id)
-        return replay_events(self.compiled(rec.bundle_hash), self.calendar.current, events)
+        return replay_events(self.compiled(rec.bundle_hash), self.calendar.current, events, self.compiled)
 
     # tasks -------------------------------------------------------------------------------------
     def inbox(self, actor: Actor) -> list[TaskRow]:

@@ -73,7 +73,50 @@ class SqlStore:
             query = query.where(deployments.c.process_key == key)
         with self.reader.connect() as conn:
             rows = conn.execute(query.order_by(deployments.c.process_key, deployments.c.version))
-            return [Deployment(**r._mapping) for r in rows]
+            return [Deployment(**{**r._mapping, "comment": r.comment or ""}) for r in rows]
+
+    def running_summary(self, process_key):
+        """Running cases per version and their ready tasks, from the indexed columns (no case is loaded)."""
+        running = (instances.c.process_key == process_key) & (instances.c.status == "running")
+        cases = select(instances.c.version, func.count()).where(running).group_by(instances.c.version)
+        ready = select(instances.c.version, tasks.c.bpmn_id, func.count()) \
+            .join(instances, instances.c.id == tasks.c.instance_id) \
+            .where(running & (tasks.c.status == "ready")).group_by(instances.c.version, tasks.c.bpmn_id)
+        summary = {}
+        with self.reader.connect() as conn:
+            for version, count in conn.execute(cases):
+                summary[version] = {"cases": count, "tasks": {}}
+            for version, bpmn_id, count in conn.execute(ready):
+                summary.setdefault(version, {"cases": 0, "tasks": {}})["tasks"][bpmn_id] = count
+        return summary
+
+    def running_cases(self, process_key, version=None, limit=200):
+        query = select(instances.c.id, instances.c.version, instances.c.title, instances.c.created_at) \
+            .where(instances.c.process_key == process_key).where(instances.c.status == "running")
+        if version is not None:
+            query = query.where(instances.c.version == version)
+        with self.reader.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query.order_by(instances.c.created_at).limit(limit))]
+            ready = conn.execute(select(tasks.c.instance_id, tasks.c.bpmn_id).where(tasks.c.status == "ready")
+                                 .where(tasks.c.instance_id.in_([r["id"] for r in rows])))
+            by_case = {}
+            for instance_id, bpmn_id in ready:
+                by_case.setdefault(instance_id, []).append(bpmn_id)
+        return [{**r, "tasks": sorted(by_case.get(r["id"], []))} for r in rows]
+
+    def repin_instance(self, rec, tasks_, events_):
+        """Save a case moved to another version: like save_instance, but version and bundle change too."""
+        new = replace(rec, lock_version=rec.lock_version + 1)
+        try:
+            with self.engine.begin() as conn:
+                changes = {k: v for k, v in _instance_row(new).items() if k not in FIXED_COLS - {"version", "bundle_hash"}}
+                done = conn.execute(SAVE_INSTANCE, {**changes, "b_id": rec.id, "b_lock": rec.lock_version})
+                if done.rowcount != 1:
+                    raise Conflict(rec.id)
+                self._write_children(conn, rec.id, tasks_, events_)
+        except IntegrityError as exc:
+            raise Conflict(rec.id) from exc
+        rec.lock_version = new.lock_version
 
     # instances, tasks, events
     def add_instance(self, rec, tasks_, events_, messages=(), consumed=None):

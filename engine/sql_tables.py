@@ -30,7 +30,8 @@ deployments = Table("deployments", metadata,
                     Column("process_key", String(100), nullable=False), Column("version", Integer, nullable=False),
                     Column("bundle_hash", String(64), ForeignKey("bundles.hash"), nullable=False),
                     Column("name", String(200)), Column("deployed_at", UTCDateTime),
-                    Column("deployed_by", String(100)), UniqueConstraint("process_key", "version"))
+                    Column("deployed_by", String(100)), Column("comment", Text),
+                    UniqueConstraint("process_key", "version"))
 instances = Table("instances", metadata,
                   Column("id", String(36), primary_key=True), Column("process_key", String(100), index=True),
                   Column("version", Integer), Column("bundle_hash", String(64)),

@@ -88,6 +88,7 @@ class Deployment:
     name: str
     deployed_at: dt.datetime
     deployed_by: str
+    comment: str = ""                 # the designer's change comment (the deployment log)
 
 
 @dataclass
@@ -128,6 +129,9 @@ class InstanceStore(Protocol):
     def list_instances(self, process_key=None, status=None, ids=None, visible_to=None,
                        parent_id=None, limit=200) -> list[InstanceRecord]: ...
     def instance_groups(self, instance_id: str) -> set[str]: ...
+    def running_summary(self, process_key: str) -> dict[int, dict]: ...
+    def running_cases(self, process_key: str, version: int | None = None, limit: int = 200) -> list[dict]: ...
+    def repin_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event]) -> None: ...
     def instance_tasks(self, instance_id: str, ready_only: bool = False) -> list[TaskRow]: ...
     def ready_tasks(self, groups: Iterable[str]) -> list[TaskRow]: ...
     def get_task(self, task_id: str) -> TaskRow | None: ...
@@ -257,6 +261,36 @@ class MemoryStore:
                  and status in (None, r.status) and (ids is None or r.id in ids)
                  and parent_id in (None, r.parent_id)]
         return copy.deepcopy(sorted(found, key=lambda r: r.created_at, reverse=True)[:limit])
+
+    def running_summary(self, process_key):
+        summary = {}
+        for rec in self._instances.values():
+            if rec.process_key == process_key and rec.status == "running":
+                entry = summary.setdefault(rec.version, {"cases": 0, "tasks": {}})
+                entry["cases"] += 1
+        for row in self._tasks.values():
+            rec = self._instances.get(row.instance_id)
+            if row.status == "ready" and rec and rec.process_key == process_key and rec.status == "running":
+                tasks = summary[rec.version]["tasks"]
+                tasks[row.bpmn_id] = tasks.get(row.bpmn_id, 0) + 1
+        return summary
+
+    def running_cases(self, process_key, version=None, limit=200):
+        found = sorted((r for r in self._instances.values() if r.process_key == process_key
+                        and r.status == "running" and version in (None, r.version)),
+                       key=lambda r: r.created_at)[:limit]
+        return [{"id": r.id, "version": r.version, "title": r.title, "created_at": r.created_at,
+                 "tasks": sorted(t.bpmn_id for t in self._tasks.values()
+                                 if t.instance_id == r.id and t.status == "ready")} for r in found]
+
+    def repin_instance(self, rec, tasks, events):
+        """Save a case moved to another version of its process (version and bundle change, nothing else may)."""
+        with self._lock:
+            current = self._instances.get(rec.id)
+            if current is None or current.lock_version != rec.lock_version:
+                raise Conflict(rec.id)
+            self._write(replace(rec, lock_version=rec.lock_version + 1), tasks, events)
+            rec.lock_version += 1
 
     def instance_groups(self, instance_id):
         return {g for t in self._tasks.values() if t.instance_id == instance_id for g in t.groups}

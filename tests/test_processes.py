@@ -56,7 +56,7 @@ def test_dangling_flow_names_the_element_and_line():
 
 
 def test_script_errors_and_imports_are_refused():
-    assert "import" in problems(hotline_with(b"extension_count = 0", b"import os\nextension_count = 0"))[0]["message"]
+    assert "import" in problems(hotline_with(b"extension_count = 0", b"import os\nextension_count = 0"))[0]["message_en"]
     assert problems(hotline_with(b"extension_count = 0", b"extension_count = = 0"))[0]["element"] == "init_case"
     assert problems(hotline_with(b"extension_count = 0", b"x = ().__class__\nextension_count = 0"))
 
@@ -73,12 +73,15 @@ def test_bad_form_file_and_missing_form():
 def test_entities_and_dtds_are_refused():
     xxe = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
     bundle = hotline_with(b'<?xml version="1.0" encoding="UTF-8"?>', xxe)
-    assert "unsafe" in problems(bundle)[0]["message"]
+    assert "unsafe" in problems(bundle)[0]["message_en"]
 
 
-def test_user_task_without_candidate_groups_is_refused():
-    found = problems(hotline_with(b'name="candidateGroups" value=\'"operators"\'', b'name="x" value="1"'))
-    assert "candidateGroups" in found[0]["message"]
+def test_user_task_without_candidate_groups_takes_its_lanes_group_or_is_refused():
+    in_operator_lane = hotline_with(b'name="candidateGroups" value=\'"operators"\'', b'name="x" value="1"')
+    assert compile_bundle(in_operator_lane).user_tasks["register"].expressions["candidateGroups"] == "'operators'"
+    in_unit_lane = hotline_with(b'name="candidateGroups" value=\'"dept:" + lead_unit\'', b'name="x" value="1"')
+    found = problems(in_unit_lane)
+    assert "candidate groups" in found[0]["message_en"] and found[0]["line"] and found[0]["label"]
 
 
 ACCEPT_PROPERTIES = re.compile(r'(<bpmn:userTask id="accept" name="签收交办事项">)\s*<bpmn:extensionElements>.*?'
@@ -107,4 +110,4 @@ def hotline_accept_as(replacement: str, user_task=True) -> Bundle:
 def test_a_task_without_a_form_is_refused_and_named(properties, user_task):
     [found] = problems(hotline_accept_as(properties, user_task))
     assert (found["file"], found["element"]) == ("hotline.bpmn", "accept") and found["line"]
-    assert "accept" in found["message"]
+    assert "签收交办事项" in found["message"] and found["label"] == "签收交办事项"

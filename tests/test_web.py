@@ -153,15 +153,19 @@ def test_designer_deploys_a_new_version_and_sees_problems(app, client):
     client.post("/logout")
     login(client, "designer1")
     page = client.get("/designer/").get_data(as_text=True)
-    assert "12345热线工单办理" in page and "hotline_scope.dmn" in page
+    assert "12345热线工单办理" in page and "/designer/hotline/edit" in page
     xml = client.get("/designer/hotline/files/hotline.bpmn").get_data(as_text=True)
     broken = xml.replace('targetRef="check_scope"', 'targetRef="nowhere"')
     response = client.post("/designer/hotline/versions", content_type="multipart/form-data",
-                           data={"files": (io.BytesIO(broken.encode()), "hotline.bpmn")})
+                           data={"files": (io.BytesIO(broken.encode()), "hotline.bpmn"), "comment": "试一下"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "未部署" in page and "nowhere" in page
+    assert response.status_code == 422 and "没有部署任何内容" in page and "nowhere" in page
     changed = xml.replace("12345热线工单办理", "12345热线工单办理（2027版）")
+    no_comment = client.post("/designer/hotline/versions", content_type="multipart/form-data", follow_redirects=True,
+                             data={"files": (io.BytesIO(changed.encode()), "hotline.bpmn")})
+    assert "请填写变更说明" in no_comment.get_data(as_text=True)
+    assert app.extensions["service"].current("hotline")[0].version == 1
     done = client.post("/designer/hotline/versions", content_type="multipart/form-data", follow_redirects=True,
-                       data={"files": (io.BytesIO(changed.encode()), "hotline.bpmn")})
-    assert "已部署 hotline 第 2 版" in done.get_data(as_text=True)
+                       data={"files": (io.BytesIO(changed.encode()), "hotline (1).bpmn"), "comment": "2027 版名称"})
+    assert "已部署 hotline 第 2 版" in done.get_data(as_text=True) and "2027 版名称" in done.get_data(as_text=True)
     assert app.extensions["service"].current("hotline")[0].version == 2

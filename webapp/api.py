@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from engine.accounts import actor_of
+from engine.design.problems import localized, summary
 from engine.library import InvalidProcess
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed)
 
@@ -14,9 +15,11 @@ from .common import service
 from .errors import json_error
 from .guard import Refused, api_user, check_not_cross_site, check_rate
 from .serialize import instance_json, links_json, task_json
+from .studio.downloads import attachment
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health_bp = Blueprint("health", __name__)
+API_COMMENT = "API deploy (no comment given)"   # a deploy through the API without `comment` / X-Change-Comment
 ERRORS = [  # exception -> (status, code)
     (InvalidData, 422, "invalid"), (InvalidProcess, 422, "invalid_process"), (NotAllowed, 403, "forbidden"),
     (NotFound, 404, "not_found"), (TaskClosed, 409, "conflict"), (Conflict, 409, "conflict"),
@@ -60,9 +63,10 @@ def api_view(view):
 def _error_response(exc):
     status, code = next((s, c) for e, s, c in ERRORS if isinstance(exc, e))
     extra = {"fields": exc.fields} if isinstance(exc, InvalidData) else {}
-    if isinstance(exc, InvalidProcess):
-        extra = {"problems": exc.problems}
     message = {403: "not allowed", 404: "not found", 409: "task is no longer ready"}.get(status, str(exc))
+    if isinstance(exc, InvalidProcess):       # every problem, `message` in ?lang= (zh default), both kept
+        lang = request.args.get("lang", "zh")
+        extra, message = {"problems": localized(exc.problems, lang)}, summary(exc.problems, lang)
     return json_error(status, code, message, **extra)
 
 
@@ -96,7 +100,9 @@ def processes():
 @api_view
 def process_bpmn(key):
     dep, compiled = service().current(key)
-    return Response(compiled.bundle.files[f"{key}.bpmn"], mimetype="application/xml")
+    files = compiled.bundle.files
+    name = f"{key}.bpmn" if f"{key}.bpmn" in files else next(n for n in sorted(files) if n.endswith(".bpmn"))
+    return attachment(files[name], name)     # never rendered by a browser: nosniff, attachment, no scripts
 
 
 @bp.route("/processes/<key>/instances", methods=["POST"])
@@ -161,16 +167,36 @@ def replay(instance_id):
 @bp.route("/processes/<key>/versions", methods=["POST"])
 @api_view
 def deploy(key):
+    """Deploy (or with ?dry_run=1 only check) a new version. Multipart or JSON {"files"}: the new version is
+    exactly those files; an XML body (or BPMN files only): the BPMN over the current DMN tables and forms."""
     if not g.actor.is_designer:
         raise NotAllowed("designers only")
+    files = _sent_files(key)
+    if request.args.get("dry_run") in ("1", "true", "yes"):
+        service().check_files(key, files)
+        return jsonify({"ok": True})
+    body = request.get_json(silent=True) if request.is_json else None
+    comment = request.headers.get("X-Change-Comment") or request.form.get("comment") or \
+        (body.get("comment") if isinstance(body, dict) else None) or API_COMMENT
+    dep = service().deploy_files(key, files, g.actor.name, str(comment)[:2000])
+    return jsonify({"key": dep.process_key, "version": dep.version, "bundle_hash": dep.bundle_hash,
+                    "comment": dep.comment}), 201
+
+
+def _sent_files(key: str) -> dict[str, str]:
     if request.mimetype in ("application/xml", "text/xml"):
         files = {f"{key}.bpmn": request.get_data(as_text=True)}
+    elif request.is_json:
+        body = request.get_json(silent=True) or {}
+        files = body.get("files") if isinstance(body.get("files"), dict) else {}
+        files = {str(k): v for k, v in files.items() if isinstance(v, str)}
     else:
-        files = {f.filename: f.read().decode("utf-8", "replace") for f in request.files.values() if f.filename}
+        files = {f.filename: f.read().decode("utf-8", "replace") for name in request.files
+                 for f in request.files.getlist(name) if f.filename}
     if not files:
-        raise InvalidData({"": "send the BPMN as application/xml or the files as multipart/form-data"})
-    dep = service().deploy_files(key, files, g.actor.name)
-    return jsonify({"key": dep.process_key, "version": dep.version, "bundle_hash": dep.bundle_hash}), 201
+        raise InvalidData({"": "send the BPMN as application/xml, the files as multipart/form-data, "
+                               "or JSON {\"files\": {name: text}}"})
+    return files
 
 
 @health_bp.route("/healthz")

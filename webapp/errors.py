@@ -24,6 +24,8 @@ def _wants_json() -> bool:
 def register(app):
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
+        if request.is_json:
+            return json_error(400, "csrf", _("表单已过期，请刷新页面后重试。"))
         return render_template("error.html", status=400, message=_("表单已过期，请返回刷新后重试。")), 400
 
     @app.errorhandler(HTTPException)
