@@ -84,7 +84,7 @@ def authenticate(store, user: User | None, password: str, now: dt.datetime) -> U
     """The user (as read from the store) if the password is right; counts wrong ones and locks the account
     after LOCK_AFTER. Raises Locked for a locked account (without checking the password), Busy when flooded."""
     if user is not None and user.locked_at is not None:
-        raise Locked(name)
+        raise Locked(user.name)
     if check_password(user, password):
         if user.failed_logins:
             store.update_user(user.name, failed_logins=0)
