@@ -48,10 +48,10 @@ def test_malformed_xml_names_file_and_line():
 
 def test_dangling_flow_names_the_element_and_line():
     bundle = hotline_with(b'targetRef="check_scope"', b'targetRef="nowhere"')
-    register_line = next(n for n, text in enumerate(bundle.files["hotline.bpmn"].splitlines(), start=1)
-                         if '<bpmn:userTask id="register"' in text)
+    flow_line = next(n for n, text in enumerate(bundle.files["hotline.bpmn"].splitlines(), start=1)
+                     if '<bpmn:sequenceFlow id="flow_register"' in text)
     [found] = problems(bundle)
-    assert (found["file"], found["line"], found["element"]) == ("hotline.bpmn", register_line, "register")
+    assert (found["file"], found["line"], found["element"]) == ("hotline.bpmn", flow_line, "flow_register")
     assert "nowhere" in found["message"]
 
 
@@ -108,6 +108,7 @@ def hotline_accept_as(replacement: str, user_task=True) -> Bundle:
     ("", False),                                                    # a plain task: it too waits for a person
 ])
 def test_a_task_without_a_form_is_refused_and_named(properties, user_task):
-    [found] = problems(hotline_accept_as(properties, user_task))
-    assert (found["file"], found["element"]) == ("hotline.bpmn", "accept") and found["line"]
-    assert "签收交办事项" in found["message"] and found["label"] == "签收交办事项"
+    found = problems(hotline_accept_as(properties, user_task))
+    assert found and all(p["line"] for p in found)
+    assert {(p["file"], p["element"], p["label"]) for p in found} == {("hotline.bpmn", "accept", "签收交办事项")}
+    assert "签收交办事项" in found[0]["message"]

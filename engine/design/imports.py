@@ -81,4 +81,8 @@ def _foreign(at: dict, el, name: str) -> list[dict]:
 
 
 def _line(at: dict, name: str, zh: str, en: str) -> dict:
-    return problem(at["file"], zh, en, at["line"], at["element"], at["label"] or name)
+    """One line naming the element (label and id) and what to do."""
+    label, element = at["label"] or name, at["element"]
+    if element:
+        zh, en = f"“{label}”（{element}）：{zh}", f"'{label}' ({element}): {en}"
+    return problem(at["file"], zh, en, at["line"], element, label)

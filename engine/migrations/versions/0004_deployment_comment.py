@@ -6,8 +6,8 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_deployment_comment"
-down_revision = "0002"
+revision = "0004_deployment_comment"
+down_revision = "0003_security"
 branch_labels = None
 depends_on = None
 
