@@ -167,7 +167,7 @@ def test_deploying_a_user_task_without_form_is_422_naming_the_task(client):
     body = response.get_json()
     assert response.status_code == 422 and body["error"]["code"] == "invalid_process"
     found = body["error"]["problems"]
-    assert {(p["file"], p["element"]) for p in found} == {("hotline.bpmn", "accept")}
+    assert ("hotline.bpmn", "accept") in {(p["file"], p["element"]) for p in found}
     assert any("没有配置表单" in p["message"] and "签收交办事项" in p["message"] for p in found)
     listed = client.get("/api/v1/processes", headers=OP).get_json()
     assert next(p["version"] for p in listed if p["key"] == "hotline") == 1           # nothing deployed
