@@ -20,6 +20,7 @@ class StepState:
     data: dict = field(default_factory=dict)
     status: str = "running"
     error: str = ""
+    differs: dict = field(default_factory=dict)   # what the re-execution gave that the record did not
 
 
 def replay_states(compiled, calendar, events, upto: int | None = None) -> list[StepState]:
@@ -43,10 +44,27 @@ def replay_states(compiled, calendar, events, upto: int | None = None) -> list[S
                 break
             status = "completed" if runner.is_completed() else "running"
             data = json.loads(json.dumps(runner.data(), default=str))
-            states.append(StepState(event.seq, _same(runner, event), element_state(runner, xml), data, status))
+            same = _same(runner, event)
+            states.append(StepState(event.seq, same, element_state(runner, xml), data, status,
+                                    differs={} if same else _difference(runner, event, data, status)))
     finally:
         ClockDatetime.local.source = None
     return states
+
+
+def _difference(runner, event, data, status) -> dict:
+    recorded = event.result
+    ready = sorted(t.bpmn_id for t in runner.ready_tasks())
+    found = {}
+    if recorded.get("status") != status:
+        found["status"] = [recorded.get("status"), status]
+    if sorted(recorded.get("ready", [])) != ready:
+        found["ready"] = [sorted(recorded.get("ready", [])), ready]
+    was = recorded.get("data", {})
+    keys = sorted(k for k in set(was) | set(data) if was.get(k) != data.get(k))
+    if keys:
+        found["fields"] = keys
+    return found
 
 
 def first_divergence(states) -> StepState | None:
