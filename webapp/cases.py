@@ -8,6 +8,7 @@ from flask_login import login_required
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 
+from .audit.casepage import case_context, case_view_or_abort
 from .common import actor, service
 
 bp = Blueprint("cases", __name__)
@@ -49,19 +50,12 @@ def instances():
 @bp.route("/instances/<instance_id>")
 @login_required
 def instance(instance_id):
-    try:
-        rec = service().instance(instance_id, actor())
-    except NotFound:
-        abort(404, _("没有这个案件"))
-    except NotAllowed:
-        abort(403, _("您无权查看这个案件"))
-    events, chain_ok = service().history(instance_id, actor())
-    compiled = service().compiled(rec.bundle_hash)
-    hidden = service().hidden_fields(rec, actor())
-    return render_template("instance.html", rec=rec, tasks=service().ready_tasks(rec.id),
-                           events=events, chain_ok=chain_ok, forms=compiled.forms,
-                           data=mask(rec.data, hidden), hidden=hidden, links=service().links(rec),
-                           task_names={k: t.name for k, t in compiled.user_tasks.items()})
+    view = case_view_or_abort(instance_id)      # access, masking (and reveals), chain check, access log
+    compiled = service().compiled(view.rec.bundle_hash)
+    return render_template("instance.html", rec=view.rec, tasks=service().ready_tasks(instance_id),
+                           events=view.events, chain_ok=view.chain.ok, forms=compiled.forms,
+                           data=mask(view.rec.data, view.hidden), hidden=view.hidden, links=service().links(view.rec),
+                           task_names={k: t.name for k, t in compiled.user_tasks.items()}, **case_context(view))
 
 
 @bp.route("/instances/<instance_id>/replay", methods=["POST"])
