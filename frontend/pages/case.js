@@ -97,6 +97,15 @@ function replay(diagram, steps, live) {
   show(steps.length);
 }
 
+function fitHeight(container, canvas) {
+  // As tall as the diagram's shape asks at this width (within limits), then fit it in.
+  const inner = canvas.viewbox().inner;
+  const wanted = (container.clientWidth * inner.height) / Math.max(inner.width, 1) + 24;
+  container.style.height = `${Math.round(Math.min(Math.max(wanted, 260), 720))}px`;
+  canvas.resized();
+  canvas.zoom("fit-viewport");
+}
+
 async function main() {
   const container = document.getElementById("case-diagram");
   if (!container) return;
@@ -104,7 +113,7 @@ async function main() {
     const [xml, live] = await Promise.all([getText(container.dataset.xmlUrl), getJSON(container.dataset.stateUrl)]);
     const viewer = new NavigatedViewer({ container });
     await viewer.importXML(xml);
-    viewer.get("canvas").zoom("fit-viewport");
+    fitHeight(container, viewer.get("canvas"));
     const diagram = new CaseDiagram(container, viewer);
     diagram.paint(live);
     diagram.holders(live);
