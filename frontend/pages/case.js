@@ -62,12 +62,14 @@ class CaseDiagram {
   }
 
   links(state) {
+    const stacked = {};        // a reception day starts many cases from one element: stack their links
     for (const child of state.children || []) {
       for (const id of child.elements) {
         if (!this.registry.get(id)) continue;
+        stacked[id] = (stacked[id] || 0) + 1;
         const link = element("a", "case-link", `${state.labels.linked}：${child.title}`);
         link.href = child.url;
-        this.overlays.add(id, "link", { position: { top: -28, left: -20 }, html: link });
+        this.overlays.add(id, "link", { position: { top: -8 - 22 * stacked[id], left: -20 }, html: link });
       }
     }
   }
