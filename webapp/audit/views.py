@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from engine.audit.search import BadQuery, parse_query
 from engine.audit.service import ReasonRequired
@@ -15,7 +16,7 @@ from . import AUDIT_GROUPS, audit, bp, remember_reveal, revealed
 from .api import xlsx_response
 from .casepage import case_context, case_view_or_abort, labelled
 
-auditors_only = requires(lambda a: bool(a.groups & AUDIT_GROUPS), "仅审计人员和管理员可以使用审计功能")
+auditors_only = requires(lambda a: bool(a.groups & AUDIT_GROUPS), _l("仅审计人员和管理员可以使用审计功能"))
 FILTERS = ("q", "process", "status", "unit", "from", "to", "overdue", "sort")
 
 
@@ -111,7 +112,7 @@ def export_period():
 
 
 @bp.route("/log")
-@requires(lambda a: a.is_admin, "仅管理员可以查看审计日志")
+@requires(lambda a: a.is_admin, _l("仅管理员可以查看审计日志"))
 def access_log():
     before = request.args.get("before", type=int)
     entries = audit().access_log(actor(), limit=100, before_id=before,
