@@ -126,3 +126,17 @@ def test_auditor_actions_are_recorded_and_shown_to_admins(app, confidential):
 def _cells(data: bytes) -> str:
     book = openpyxl.load_workbook(io.BytesIO(data))
     return "\n".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
+
+
+def test_api_reads_and_replays_by_auditors_are_recorded_too(app, confidential):
+    client = app.test_client()
+    client.get(f"/api/v1/instances/{confidential}", headers=basic("audit1"))
+    client.post(f"/api/v1/instances/{confidential}/replay", headers=basic("audit1"))
+    client.get(f"/api/v1/instances/{confidential}", headers=basic("review1"))      # handling, not auditing
+    login(client, "audit1")
+    flashed = client.post(f"/instances/{confidential}/replay", follow_redirects=True).get_data(as_text=True)
+    assert "重放结果一致" in flashed
+    entries = app.extensions["audit"].store.access_entries()
+    assert [(e.actor, e.action) for e in reversed(entries)][:3] == [
+        ("audit1", "view"), ("audit1", "replay"), ("audit1", "replay")]
+    assert {e.actor for e in entries} == {"audit1"}

@@ -123,6 +123,7 @@ def instances():
 def instance(instance_id):
     rec = service().instance(instance_id, g.actor)
     body = instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor))
+    audit_api.audit().record(g.actor, "view", rec, via="api")
     return jsonify({**body, "links": links_json(service().links(rec))})
 
 
@@ -136,6 +137,7 @@ def instance_history(instance_id):
 @api_view
 def replay(instance_id):
     matches, diverged_at = service().replay(instance_id, g.actor)
+    audit_api.audit().record(g.actor, "replay", service().store.get_instance(instance_id), via="api")
     return jsonify({"matches": matches, "diverged_at": diverged_at})
 
 

@@ -8,7 +8,9 @@ from flask_login import login_required
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 
+from .audit import audit
 from .audit.casepage import case_context, case_view_or_abort
+from .audit.words import divergence_words
 from .common import actor, service
 
 bp = Blueprint("cases", __name__)
@@ -63,12 +65,17 @@ def instance(instance_id):
 def replay(instance_id):
     try:
         matches, diverged_at = service().replay(instance_id, actor())
+        steps, divergence = audit().recheck(instance_id, actor())       # the same check, in words; recorded
     except NotAllowed:
         abort(403, _("仅审计人员可以重放"))
     except NotFound:
         abort(404, _("没有这个案件"))
-    if matches:
+    if matches and divergence is None:
         flash(_("重放结果一致：按固定版本的流程和记录的输入重新执行，每一步结果都与记录相同。"), "ok")
     else:
-        flash(_("重放结果不一致：第 %(seq)s 步与记录不同。", seq=diverged_at), "error")
+        event = next((e for e in service().store.events(instance_id) if divergence and e.seq == divergence.seq), None)
+        names = {k: t.name for k, t in service().compiled(service().store.get_instance(instance_id).bundle_hash)
+                 .user_tasks.items()}
+        flash(divergence_words(divergence, event, names) if divergence else
+              _("重放结果不一致：第 %(seq)s 步与记录不同。", seq=diverged_at), "error")
     return redirect(url_for("cases.instance", instance_id=instance_id))

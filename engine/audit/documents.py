@@ -45,14 +45,11 @@ def documents(compiled, events, hidden=(), units=None) -> list[Document]:
         if info is None:
             continue
         form = info.form
-        entries = [Entry(k, form.labels()[k], HIDDEN if k in hidden else _shown(form, k, e.data[k]), k in hidden)
+        labels = form.labels()
+        entries = [Entry(k, labels[k], HIDDEN if k in hidden else form.choice_label(k, e.data[k]), k in hidden)
                    for k in form.field_order() if k in e.data and e.data[k] not in (None, "", [])]
         found.append(Document(e.seq, e.task, info.name, e.actor, e.at, units.get(e.task_id, ""), entries))
     return found
-
-
-def _shown(form, key, value) -> str:
-    return form.choice_label(key, value)
 
 
 def context_for(compiled, bpmn_id: str, docs: list[Document]) -> list[tuple[Document, Entry]]:
@@ -62,12 +59,10 @@ def context_for(compiled, bpmn_id: str, docs: list[Document]) -> list[tuple[Docu
     wanted = (info.form.ui.get("ui:context") or []) if info else []
     found = []
     for key in wanted:
-        hits = [(d, en) for d in docs for en in d.entries if en.key == key]
-        by_step = {}
-        for d, en in hits:
-            by_step.setdefault((d.step, d.unit or d.actor), (d, en))   # keep the latest per unit below
-            by_step[(d.step, d.unit or d.actor)] = (d, en)
-        found += sorted(by_step.values(), key=lambda pair: pair[0].seq)
+        latest = {}                  # per step and unit: a redone step shows its latest entry
+        for d, en in ((d, en) for d in docs for en in d.entries if en.key == key):
+            latest[(d.step, d.unit or d.actor)] = (d, en)
+        found += sorted(latest.values(), key=lambda pair: pair[0].seq)
     return found
 
 

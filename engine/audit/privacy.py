@@ -28,7 +28,7 @@ def hidden_for(actor, task_rows, script_engine, compiled, data: dict) -> set[str
              for row in task_rows if actor.groups & set(row.groups)]
     if not masks:                 # not a handler: overseers and anyone else who may read the case
         return personal
-    return set.intersection(*masks) & personal if personal else set()
+    return set.intersection(*masks)
 
 
 def may_reveal(actor) -> bool:

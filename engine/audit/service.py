@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..access import NotAllowed
 from ..runtime import Runner
+from ..store import NotFound
 from ..tasks import mask
 from . import export
 from .access_log import AccessEntry, is_accountable
@@ -116,7 +117,6 @@ class AuditService:
     def diagram_state(self, instance_id, actor, at: int) -> dict:
         view, states = self.replay(instance_id, actor, upto=at)
         if not states or states[-1].seq != at:
-            from ..store import NotFound
             raise NotFound(f"step {at}")
         return {"seq": at, **states[-1].elements}
 
@@ -145,7 +145,7 @@ class AuditService:
             rows += found
             if not cursor or len(rows) >= 20000:
                 break
-            query.after = (found[-1].__dict__[query.column], found[-1].id)
+            query.after = (getattr(found[-1], query.column), found[-1].id)
         self.record(actor, "search_export", None, filters=filters, count=len(rows))
         return export.period_workbook(rows, filters, actor.name, self.service.now())
 
