@@ -122,3 +122,23 @@ def test_postgresql_answers_the_search_from_an_index(pg_schema):
             plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params))
             assert "Index" in plan and "Seq Scan on instances" not in plan, (query, plan)
         assert len(audit_store.search(queries[0])) == 51
+
+
+def test_upgrading_an_existing_database_fills_the_search_columns(tmp_path):
+    from alembic import command
+
+    from engine.migrations import config, upgrade
+    from engine.sql_store import SqlStore
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(config(url), "0002")
+    store = SqlStore(url)
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO instances (id, process_key, version, bundle_hash, status, state, data, title, "
+                          "created_at, updated_at, lock_version, last_seq, last_hash, timers) VALUES ('i1', 'hotline', "
+                          "1, 'h', 'completed', '', :d, 't', '2026-11-01 00:00:00', '2026-11-02 00:00:00', 1, 0, '', '[]')"),
+                     {"d": '{"case_no": "RX20261101-AAAAAA", "lead_unit": "住建局"}'})
+    upgrade(url, store.engine)
+    rec = store.get_instance("i1")
+    assert (rec.case_no, rec.unit, rec.closed_at.day, rec.late) == ("RX20261101-AAAAAA", "住建局", 2, False)
+    found = SqlAuditStore(store.engine).search(CaseQuery(q="RX20261101", now=rec.closed_at))
+    assert [r.id for r in found] == ["i1"]
