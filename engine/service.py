@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from . import history
+from .audit.privacy import hidden_for
+from .audit.search import update_index_fields
 from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
 from .calendar_service import CalendarService
 from .case_data import DEFAULT_MAX_BYTES, DataProblem, check_data, start_fields
@@ -133,6 +135,7 @@ class Service(ProcessCatalog, CaseRepair):
         rec.timers = [{"task": t["task"], "due_at": t["due_at"].isoformat()} for t in timers]
         rec.next_timer_at = timers[0]["due_at"] if timers else None
         rows = task_rows(runner, compiled, rec.id, rec.process_key, rec.title, now)
+        update_index_fields(rec, rows, now)
         result = {"status": rec.status, "ready": sorted(r.bpmn_id for r in rows), "data": rec.data}
         if task_index is not None:
             result["task_index"] = task_index
@@ -179,13 +182,10 @@ class Service(ProcessCatalog, CaseRepair):
         return {"parent": parent, "children": children, "outcomes": linked_outcomes(self.store.events(rec.id))}
 
     def hidden_fields(self, rec: InstanceRecord, actor: Actor) -> set[str]:
-        """Fields this actor may not see: masked in every task of the case the actor could work on."""
-        if actor.is_overseer:
-            return set()
-        compiled = self.compiled(rec.bundle_hash)
-        masks = [set(fields_masked_for(self.script_engine, compiled, row.bpmn_id, rec.data))
-                 for row in self.store.instance_tasks(rec.id) if actor.groups & set(row.groups)]
-        return set.intersection(*masks) if masks else set()
+        """Fields this actor may not see: a confidential caller is shown only to those handling the case
+        (engine/audit/privacy.py); overseers included, until they reveal it with a reason."""
+        return hidden_for(actor, self.store.instance_tasks(rec.id), self.script_engine,
+                          self.compiled(rec.bundle_hash), rec.data)
 
     def case_data(self, rec: InstanceRecord, actor: Actor) -> dict:
         return mask(rec.data, self.hidden_fields(rec, actor))

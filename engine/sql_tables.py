@@ -40,7 +40,16 @@ instances = Table("instances", metadata,
                   Column("created_at", UTCDateTime), Column("updated_at", UTCDateTime),
                   Column("next_timer_at", UTCDateTime, index=True), Column("timers", JSON),
                   Column("lock_version", Integer, nullable=False), Column("last_seq", Integer),
-                  Column("last_hash", String(64)), Column("error", Text))
+                  Column("last_hash", String(64)), Column("error", Text),
+                  Column("case_no", String(60)), Column("unit", String(100)), Column("due_at", UTCDateTime),
+                  Column("closed_at", UTCDateTime), Column("late", Boolean, nullable=False, default=False),
+                  Index("ix_instances_created", "created_at", "id"),
+                  Index("ix_instances_process_created", "process_key", "created_at"),
+                  Index("ix_instances_status_created", "status", "created_at"),
+                  Index("ix_instances_unit_created", "unit", "created_at"),
+                  Index("ix_instances_case_no", "case_no"),
+                  Index("ix_instances_status_due", "status", "due_at"),
+                  Index("ix_instances_late_created", "late", "created_at"))
 tasks = Table("tasks", metadata,
               Column("task_id", String(36), primary_key=True),
               Column("instance_id", String(36), ForeignKey("instances.id"), index=True),
@@ -80,6 +89,11 @@ outbox = Table("messages", metadata,
                  Column("sender_id", String(36), ForeignKey("instances.id"), nullable=False),
                  Column("name", String(100), nullable=False), Column("payload", JSON),
                  Column("created_at", UTCDateTime), Column("delivered_at", UTCDateTime, index=True))
+access_log = Table("access_log", metadata,
+                   Column("id", Integer, primary_key=True, autoincrement=True),
+                   Column("at", UTCDateTime, nullable=False), Column("actor", String(100), nullable=False),
+                   Column("action", String(30), nullable=False), Column("instance_id", String(36), index=True),
+                   Column("case_no", String(60)), Column("detail", JSON), Index("ix_access_log_at", "at"))
 calendar_years = Table("calendar_years", metadata,
                        Column("year", Integer, primary_key=True), Column("source", String(200)))
 

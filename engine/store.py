@@ -36,6 +36,12 @@ class InstanceRecord:
     last_seq: int = 0
     last_hash: str = ""
     error: str | None = None
+    # search columns (engine/audit/search.py keeps them up to date with each step)
+    case_no: str = ""
+    unit: str = ""
+    due_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    late: bool = False
 
 
 @dataclass

@@ -6,8 +6,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPIFF_ADAPTERS = {"engine/library.py", "engine/runtime.py", "engine/scripting.py"}
-SQL_MODULES = {"engine/sql_store.py", "engine/sql_tables.py"}
+SPIFF_ADAPTERS = {"engine/library.py", "engine/runtime.py", "engine/scripting.py", "engine/audit/trace.py"}
+SQL_MODULES = {"engine/sql_store.py", "engine/sql_tables.py", "engine/sql_audit.py"}
 
 
 def imports(path: Path) -> set[str]:
@@ -38,3 +38,4 @@ def test_sqlalchemy_only_in_sql_store_and_migrations():
     users = {m for folder in ("engine", "webapp") for m, names in modules(folder)
              if names & {"sqlalchemy", "alembic"} and "/migrations/" not in m and not m.endswith("migrations/__init__.py")}
     assert users == SQL_MODULES
+    assert all(m.startswith("engine/sql_") for m in SQL_MODULES)

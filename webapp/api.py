@@ -136,8 +136,7 @@ def complete(task_id):
 @bp.route("/instances")
 @api_view
 def instances():
-    rows = service().instances(g.actor, request.args.get("process") or None, request.args.get("status") or None)
-    return jsonify([instance_json(r, None, service().case_data(r, g.actor)) for r in rows])
+    return audit_api.list_instances()     # filters, cursor pages, summaries (webapp/audit/api.py)
 
 
 @bp.route("/instances/<instance_id>")
@@ -145,22 +144,21 @@ def instances():
 def instance(instance_id):
     rec = service().instance(instance_id, g.actor)
     body = instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor))
+    audit_api.audit().record(g.actor, "view", rec, via="api")
     return jsonify({**body, "links": links_json(service().links(rec))})
 
 
 @bp.route("/instances/<instance_id>/history")
 @api_view
 def instance_history(instance_id):
-    events, chain_ok = service().history(instance_id, g.actor)
-    return jsonify({"events": [{"seq": e.seq, "at": e.at.isoformat(), "type": e.type, "actor": e.actor,
-                                "task": e.task, "data": e.data, "hash": e.hash, "prev_hash": e.prev_hash}
-                               for e in events], "chain_ok": chain_ok})
+    return jsonify(audit_api.history_body(instance_id))
 
 
 @bp.route("/instances/<instance_id>/replay", methods=["POST"])
 @api_view
 def replay(instance_id):
     matches, diverged_at = service().replay(instance_id, g.actor)
+    audit_api.audit().record(g.actor, "replay", service().store.get_instance(instance_id), via="api")
     return jsonify({"matches": matches, "diverged_at": diverged_at})
 
 
@@ -206,3 +204,6 @@ def healthz():
     except Exception:  # any database failure means not healthy
         return json_error(503, "unavailable", "database unreachable")
     return jsonify({"status": "ok"})
+
+
+from .audit import api as audit_api  # noqa: E402  (its routes join this blueprint)

@@ -8,6 +8,9 @@ from flask_login import login_required
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 
+from .audit import audit
+from .audit.casepage import case_context, case_view_or_abort
+from .audit.words import divergence_words
 from .common import actor, service
 
 bp = Blueprint("cases", __name__)
@@ -49,19 +52,12 @@ def instances():
 @bp.route("/instances/<instance_id>")
 @login_required
 def instance(instance_id):
-    try:
-        rec = service().instance(instance_id, actor())
-    except NotFound:
-        abort(404, _("没有这个案件"))
-    except NotAllowed:
-        abort(403, _("您无权查看这个案件"))
-    events, chain_ok = service().history(instance_id, actor())
-    compiled = service().compiled(rec.bundle_hash)
-    hidden = service().hidden_fields(rec, actor())
-    return render_template("instance.html", rec=rec, tasks=service().ready_tasks(rec.id),
-                           events=events, chain_ok=chain_ok, forms=compiled.forms,
-                           data=mask(rec.data, hidden), hidden=hidden, links=service().links(rec),
-                           task_names={k: t.name for k, t in compiled.user_tasks.items()})
+    view = case_view_or_abort(instance_id)      # access, masking (and reveals), chain check, access log
+    compiled = service().compiled(view.rec.bundle_hash)
+    return render_template("instance.html", rec=view.rec, tasks=service().ready_tasks(instance_id),
+                           events=view.events, chain_ok=view.chain.ok, forms=compiled.forms,
+                           data=mask(view.rec.data, view.hidden), hidden=view.hidden, links=service().links(view.rec),
+                           task_names={k: t.name for k, t in compiled.user_tasks.items()}, **case_context(view))
 
 
 @bp.route("/instances/<instance_id>/replay", methods=["POST"])
@@ -69,12 +65,17 @@ def instance(instance_id):
 def replay(instance_id):
     try:
         matches, diverged_at = service().replay(instance_id, actor())
+        steps, divergence = audit().recheck(instance_id, actor())       # the same check, in words; recorded
     except NotAllowed:
         abort(403, _("仅审计人员可以重放"))
     except NotFound:
         abort(404, _("没有这个案件"))
-    if matches:
+    if matches and divergence is None:
         flash(_("重放结果一致：按固定版本的流程和记录的输入重新执行，每一步结果都与记录相同。"), "ok")
     else:
-        flash(_("重放结果不一致：第 %(seq)s 步与记录不同。", seq=diverged_at), "error")
+        event = next((e for e in service().store.events(instance_id) if divergence and e.seq == divergence.seq), None)
+        names = {k: t.name for k, t in service().compiled(service().store.get_instance(instance_id).bundle_hash)
+                 .user_tasks.items()}
+        flash(divergence_words(divergence, event, names) if divergence else
+              _("重放结果不一致：第 %(seq)s 步与记录不同。", seq=diverged_at), "error")
     return redirect(url_for("cases.instance", instance_id=instance_id))

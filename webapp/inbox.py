@@ -8,6 +8,7 @@ from flask_login import login_required
 from engine.forms import coerce, defaults
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed)
 
+from .audit.casepage import task_context
 from .common import actor, get_locale_code, service
 
 bp = Blueprint("inbox", __name__)
@@ -45,7 +46,7 @@ def _typed(detail):
 def _page(detail, values, errors, status=200):
     can_work = bool(actor().groups & set(detail.row.groups))
     return render_template("task.html", detail=detail, values=values, errors=errors, can_work=can_work,
-                           lang=get_locale_code()), status
+                           lang=get_locale_code(), context=task_context(detail)), status
 
 
 @bp.route("/tasks/<task_id>", methods=["POST"])

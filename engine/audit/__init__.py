@@ -1,0 +1,1 @@
+"""Auditing: case search, the hash chain check, replay states, the access log, privacy and exports."""
