@@ -17,6 +17,7 @@ from .links import deliver_pending, linked_outcomes
 from .replay import replay_events
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
 from .scripting import CHINA, make_script_engine
+from .stats.figures import Figures
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
 from .tasks import fields_masked_for, mask, task_rows
 
@@ -62,6 +63,7 @@ class Service(ProcessCatalog):
         self.calendar = CalendarService(store)
         self.script_engine = make_script_engine(lambda: self.clock.now(), self.calendar.current)
         self._compiled = {}
+        self.figures = Figures(store, self.calendar.current, self.clock)
 
     def now(self) -> dt.datetime:
         ClockDatetime.source = self.clock

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table,
-                        Text, TypeDecorator, UniqueConstraint, bindparam, select, update)
+                        Text, TypeDecorator, UniqueConstraint, bindparam, select, text, update)
 
 
 class UTCDateTime(TypeDecorator):
@@ -87,3 +87,27 @@ CLOSE_READY_PG = [   # one round trip: a data-modifying CTE
 CLOSE_READY = [_CLOSING, update(task_groups).where(task_groups.c.ready.is_(True)).where(
     task_groups.c.task_id.in_(select(tasks.c.task_id).where(tasks.c.instance_id == bindparam("b_instance"))))
     .values(ready=False)]
+
+
+def _fact_columns():
+    """The columns of engine/stats/facts.py's row, typed (migration 0020_stats creates the same)."""
+    from .stats.facts import COUNTS, DATES, FLAGS, TEXTS, TIMES
+    return ([Column("instance_id", String(36), primary_key=True)]
+            + [Column(n, String(300) if n == "case_no" else String(100)) for n in TEXTS]
+            + [Column(n, UTCDateTime) for n in TIMES] + [Column(n, Date) for n in DATES]
+            + [Column(n, Integer, nullable=False, default=0) for n in FLAGS + COUNTS])
+
+
+# one row per case: what the figures count, written in the same transaction as each step
+case_facts = Table("case_facts", metadata, *_fact_columns(),
+                   Index("ix_case_facts_process_started", "process_key", "started_on"),
+                   Index("ix_case_facts_unit_started", "unit", "process_key", "started_on"),
+                   Index("ix_case_facts_open_due", "due_date", postgresql_where=text("replied_on IS NULL")))
+# issued bulletins: the content as published, never updated
+bulletins = Table("bulletins", metadata,
+                  Column("no", String(60), primary_key=True), Column("kind", String(40), nullable=False),
+                  Column("year", Integer, nullable=False), Column("seq", Integer, nullable=False),
+                  Column("title", String(200)), Column("period_start", Date), Column("period_end", Date),
+                  Column("issued_at", UTCDateTime), Column("issued_by", String(100)),
+                  Column("content", JSON, nullable=False), Column("content_hash", String(64)),
+                  UniqueConstraint("kind", "year", "seq"))
