@@ -63,6 +63,8 @@ def _condition(figure, today):
         return or_(F.late > 0, _open_overdue(today))
     if figure == "closed_with_deadline":
         return and_(F.closed > 0, F.has_deadline > 0)
+    if figure == "open":
+        return F.status == "running"
     return F[figure] > 0
 
 

@@ -49,4 +49,22 @@ RATES = {  # name -> (numerator, denominator, label)
     "satisfaction_rate": ("satisfied", "callback", "满意率"),
     "closure_rate": ("closed", "cases", "办结率"),
 }
-DRILLS = {f.name for f in FIGURES} | {"held", "reply_slip", "criticised", "open_overdue", "late", "handled"}
+DRILLS = {f.name for f in FIGURES} | {"held", "reply_slip", "criticised", "open_overdue", "late", "handled", "open"}
+LABELS = {  # codes in the case data -> how bulletins and the page name them
+    "consultation": "咨询", "opinion_suggestion": "意见建议", "complaint_criticism": "投诉批评",
+    "emergency_incident": "突发事件", "other_admin_act": "其他行政行为", "livelihood_support": "生活保障",
+    "relief": "救助", "pension_compensation": "抚恤", "other": "其他",
+    "closed_satisfied": "办结（满意）", "deemed_completed": "视为办结", "closed_no_callback": "办结（未能回访）",
+    "answered_immediately": "当即答复", "forwarded_or_informed": "转送或告知", "not_accepted_duplicate": "不重复受理",
+    "resolved": "已解决", "resolved_after_repeat": "再次督办后解决", "accountability_recommended": "已建议追责",
+    "circulated_criticism": "通报批评", "closed_other": "其他结案", "handled_and_closed": "办结销号",
+    "resolved_on_spot": "当场解决", "answered_explained": "答复解释", "redirected_legal": "引导依法解决",
+    "forwarded": "已转送", "not_accepted": "不予受理", "final_no_review": "未申请复查终结",
+    "final_after_review": "复查后终结", "final_after_rereview": "复核终结", "day_closed": "接访日结束",
+}
+
+
+def label(code) -> str:
+    if code is None or code == "":
+        return "未填"
+    return LABELS.get(code, str(code))

@@ -153,7 +153,7 @@ def _unit(key: str, profile: Profile, data: dict):
 
 def _special(row: dict, key: str, data: dict) -> None:
     if key == "petition_supervision":
-        row["criticised"] = int(data.get("outcome") == "circulated_criticism")
+        row["criticised"] = int(data.get("route") == "criticism" or data.get("outcome") == "circulated_criticism")
         row["bulletin_no"] = data.get("bulletin_issue") or None
     if key == "reception_day":
         day = _date(data.get("reception_date"))

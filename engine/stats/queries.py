@@ -46,6 +46,8 @@ def row_counts(row: dict, figure: str, today: dt.date) -> bool:
         return bool(row["late"]) or is_open_overdue(row, today)
     if figure == "closed_with_deadline":
         return bool(row["closed"] and row["has_deadline"])
+    if figure == "open":
+        return row["status"] == "running"
     return bool(row.get(figure))
 
 
