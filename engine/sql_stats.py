@@ -74,10 +74,11 @@ def _sums(today):
         if name == "cases":
             cols.append(func.count().label(name))
         elif name == "open_overdue":
-            cols.append(func.sum(case((_open_overdue(today), 1), else_=0)).label(name))
+            cols.append(func.coalesce(func.sum(case((_open_overdue(today), 1), else_=0)), 0).label(name))
         else:
             cols.append(func.coalesce(func.sum(F[name]), 0).label(name))
-    cols.append(func.sum(case((and_(F.closed > 0, F.has_deadline > 0), 1), else_=0)).label("closed_with_deadline"))
+    cols.append(func.coalesce(func.sum(case((and_(F.closed > 0, F.has_deadline > 0), 1), else_=0)), 0)
+                .label("closed_with_deadline"))
     return cols
 
 

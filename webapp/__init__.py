@@ -36,8 +36,8 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_locale)
-    from . import admin, api, auth, cases, cli, designer, display, errors, inbox
-    for blueprint in (auth.bp, inbox.bp, cases.bp, designer.bp, admin.bp, api.bp, api.health_bp):
+    from . import admin, api, auth, cases, cli, designer, display, errors, inbox, stats
+    for blueprint in (auth.bp, inbox.bp, cases.bp, designer.bp, admin.bp, api.bp, api.health_bp, stats.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
     errors.register(app)

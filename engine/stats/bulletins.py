@@ -179,3 +179,11 @@ def with_bulletin_choices(store, form, case_no: str):
 def _choice_title(store, no: str) -> str:
     bulletin = store.get_bulletin(no)
     return f"{no}（{bulletin.content.get('issue_label', '')}）" if bulletin else no
+
+
+ISSUERS = {"hotline_work": {"reviewers", "admins"}, "weekly_demands": {"petition_bureau", "reviewers", "admins"},
+           "reception_monthly": {"petition_bureau", "admins"}}
+
+
+def may_issue(actor, kind: str) -> bool:
+    return bool(actor.groups & ISSUERS.get(kind, set()))
