@@ -1,57 +1,75 @@
 """The figures part of the SQL store: the fact row written with each step, aggregates, bulletins."""
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select, union_all
+import datetime as dt
+
+from sqlalchemy import and_, case, func, insert, literal, literal_column, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .sql_tables import bulletins, case_facts, events
+from .sql_tables import bulletins, case_facts, events, fact_counts, fact_daily
 from .stats.definitions import SUMS
 from .stats.facts import next_fact, rebuild
+from .stats.rollup import COUNT_DIMS, COUNT_KEY, DAILY_KEY, DAILY_SUMS, count_deltas, daily_deltas
 from .store import Conflict, Event
 
 F = case_facts.c
 
 
 def write_fact(conn, rec, events_, dialect: str) -> None:
-    """Fold the step's events into the case's fact row, in the step's own transaction."""
+    """Fold the step's events into the case's fact row and its running totals, in the step's own transaction."""
     if not events_:
         return
-    previous = conn.execute(select(case_facts).where(F.instance_id == rec.id)).first()
+    found = conn.execute(select(case_facts).where(F.instance_id == rec.id)).first()
+    previous = dict(found._mapping) if found else None
     if previous is None and events_[0].seq > 0:       # a case older than the table: fold its whole log
         cols = [events.c[n] for n in Event.__dataclass_fields__]
         log = [Event(**r._mapping) for r in conn.execute(select(*cols).where(events.c.instance_id == rec.id)
                                                          .order_by(events.c.seq))]
         row = rebuild(rec, log + [e for e in events_ if not log or e.seq > log[-1].seq])
     else:
-        row = next_fact(dict(previous._mapping) if previous else None, rec, events_)
-    base = (postgresql if dialect == "postgresql" else sqlite).insert(case_facts).values(**row)
+        row = next_fact(previous, rec, events_)
+    insert_ = (postgresql if dialect == "postgresql" else sqlite).insert
+    base = insert_(case_facts).values(**row)
     conn.execute(base.on_conflict_do_update(index_elements=["instance_id"],
                                             set_={k: v for k, v in row.items() if k != "instance_id"}))
+    _add(conn, insert_, fact_daily, DAILY_KEY, DAILY_SUMS, daily_deltas(previous, row))
+    _add(conn, insert_, fact_counts, COUNT_KEY, ("n",), count_deltas(previous, row))
 
 
-def _where(flt):
+def _add(conn, insert_, table, key, sums, rows) -> None:
+    """Add `rows` to a running-totals table: insert, or add to the numbers already there."""
+    if not rows:
+        return
+    base = insert_(table)
+    conn.execute(base.on_conflict_do_update(index_elements=list(key),
+                                            set_={s: table.c[s] + base.excluded[s] for s in sums}), rows)
+
+
+def _where(flt, table=case_facts):
+    t = table.c
     conds = []
     if flt.process:
-        conds.append(F.process_key == flt.process)
+        conds.append(t.process_key == flt.process)
     if flt.start:
-        conds.append(F.started_on >= flt.start)
+        conds.append(t.started_on >= flt.start)
     if flt.end:
-        conds.append(F.started_on <= flt.end)
+        conds.append(t.started_on <= flt.end)
     if flt.units is not None:
-        conds.append(F.unit.in_(list(flt.units)) if flt.units else literal(False))
+        conds.append(t.unit.in_(list(flt.units)) if flt.units else literal(False))
     for dim, value in flt.where:
-        column = F[dim]
+        column = t[dim]
         conds.append(column == (value if column.type.python_type is str else _as(column, value)))
     return and_(*conds) if conds else literal(True)
 
 
 def _as(column, value):
-    import datetime as dt
     return dt.date.fromisoformat(str(value)) if column.type.python_type is dt.date else value
 
 
 def _open_overdue(today):
-    return and_(F.due_date.is_not(None), F.replied_on.is_(None), F.status == "running", F.due_date < today)
+    """Written with literals so PostgreSQL can use the partial index that holds exactly these rows."""
+    return and_(F.replied_on.is_(None), F.due_date.is_not(None), F.status == literal_column("'running'"),
+                F.due_date < today)
 
 
 def _condition(figure, today):
@@ -60,7 +78,7 @@ def _condition(figure, today):
     if figure == "open_overdue":
         return _open_overdue(today)
     if figure == "overdue":
-        return or_(F.late > 0, _open_overdue(today))
+        return or_(F.late > literal_column("0"), _open_overdue(today))
     if figure == "closed_with_deadline":
         return and_(F.closed > 0, F.has_deadline > 0)
     if figure == "open":
@@ -68,18 +86,14 @@ def _condition(figure, today):
     return F[figure] > 0
 
 
-def _sums(today):
-    cols = []
-    for name in SUMS:
-        if name == "cases":
-            cols.append(func.count().label(name))
-        elif name == "open_overdue":
-            cols.append(func.coalesce(func.sum(case((_open_overdue(today), 1), else_=0)), 0).label(name))
-        else:
-            cols.append(func.coalesce(func.sum(F[name]), 0).label(name))
-    cols.append(func.coalesce(func.sum(case((and_(F.closed > 0, F.has_deadline > 0), 1), else_=0)), 0)
-                .label("closed_with_deadline"))
-    return cols
+def _blank(key) -> dict:
+    return {"key": key, **{s: 0 for s in SUMS}, "closed_with_deadline": 0}
+
+
+def _fold(target: dict, key, sums: dict) -> None:
+    acc = target.setdefault(key, _blank(key))
+    for name, value in sums.items():
+        acc[name] += int(value or 0)
 
 
 class SqlStats:
@@ -96,26 +110,95 @@ class SqlStats:
                 conn.execute(case_facts.delete().where(F.instance_id == row["instance_id"]))
             if rows:
                 conn.execute(insert(case_facts), [dict(r) for r in rows])
+        self.rebuild_rollups()
 
     def fact_sums(self, flt, dims, today):
-        """Totals and per-dimension sums in one scan (GROUPING SETS on PostgreSQL, UNION ALL on SQLite)."""
-        where = _where(flt)
-        if self.engine.dialect.name == "postgresql":
-            query = select(*[F[d] for d in dims], *[func.grouping(F[d]).label(f"g_{d}") for d in dims],
-                           *_sums(today)).where(where).group_by(_grouping_sets(dims))
-            with self.reader.connect() as conn:
-                rows = [dict(r._mapping) for r in conn.execute(query)]
-            return _split(rows, dims)
-        parts = [select(literal("").label("dim"), literal(None).label("key"), *_sums(today)).where(where)]
-        parts += [select(literal(d).label("dim"), F[d].label("key"), *_sums(today)).where(where).group_by(F[d])
-                  for d in dims]
+        """Totals and groups from the running totals (a few thousand rows a year), plus the cases overdue as of
+        `today` from the fact rows (a partial index keeps that to the open ones)."""
+        out = {"": {}} | {d: {} for d in dims}
+        by_day = {"started_week", "started_month"} & set(dims)
+        sets = [()] + [(d,) for d in ("unit", "channel") if d in dims] + ([("started_on",)] if by_day else [])
+        open_overdue = [func.count().label("open_overdue")]
         with self.reader.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(union_all(*parts))]
-        out = {"": []} | {d: [] for d in dims}
-        for r in rows:
-            dim = r.pop("dim")
-            out[dim].append({**r, "key": "" if dim == "" else _key(r["key"])})
-        return out
+            for table, sums, extra in ((fact_daily, [func.sum(fact_daily.c[s]).label(s) for s in DAILY_SUMS], None),
+                                       (case_facts, open_overdue, _open_overdue(today))):
+                for cols, row in self._grouped(conn, table, flt, sets, sums, extra):
+                    self._place(out, cols, row)
+            self._counts(conn, flt, [d for d in dims if d in COUNT_DIMS], out)
+        if not out[""]:
+            out[""][""] = _blank("")
+        return {dim: list(groups.values()) for dim, groups in out.items()}
+
+    def _grouped(self, conn, table, flt, sets, sums, extra=None):
+        """(grouping columns, row) for each set: GROUPING SETS in one scan on PostgreSQL, a query a set on SQLite."""
+        where = and_(_where(flt, table), extra if extra is not None else literal(True))
+        if self.engine.dialect.name != "postgresql":
+            for cols in sets:
+                query = select(*[table.c[c] for c in cols], *sums).where(where).group_by(*[table.c[c] for c in cols])
+                for r in conn.execute(query):
+                    yield cols, dict(r._mapping)
+            return
+        names = sorted({c for cols in sets for c in cols})
+        query = select(*[table.c[c] for c in names], *[func.grouping(table.c[c]).label(f"g_{c}") for c in names],
+                       *sums).where(where).group_by(func.grouping_sets(*[tuple_(*[table.c[c] for c in cols])
+                                                                        for cols in sets]))
+        for r in conn.execute(query):
+            row = dict(r._mapping)
+            flags = {c: row.pop(f"g_{c}") for c in names}
+            cols = next(((c,) for c in names if flags[c] == 0), ())
+            for c in names:
+                value = row.pop(c)
+                if cols == (c,):
+                    row[c] = value
+            yield cols, row
+
+    def _counts(self, conn, flt, wanted, out):
+        """Cases per matter type, township, outcome: the running counts, or one unit's own fact rows."""
+        if not wanted:
+            return
+        if flt.units is None:
+            c = fact_counts.c
+            query = select(c.dim, c.value, func.sum(c.n).label("cases")).where(_where(flt, fact_counts)) \
+                .where(c.dim.in_(wanted)).group_by(c.dim, c.value)
+            rows = [(r.dim, r.value or None, r.cases) for r in conn.execute(query)]
+        else:
+            rows = []
+            for dim in wanted:
+                query = select(F[dim], func.count()).where(_where(flt)).group_by(F[dim])
+                rows += [(dim, value or None, n) for value, n in conn.execute(query)]
+        for dim, value, n in rows:
+            if n:
+                _fold(out[dim], value, {"cases": n})
+
+    @staticmethod
+    def _place(out, cols, row):
+        """One grouped row into its place: totals, unit, channel, or the week and month of its day."""
+        if not cols:
+            _fold(out[""], "", row)
+            return
+        key = row.pop(cols[0])
+        if cols[0] == "started_on":
+            for dim, value in (("started_week", key - dt.timedelta(days=key.weekday())),
+                               ("started_month", f"{key:%Y-%m}")):
+                if dim in out:
+                    _fold(out[dim], value.isoformat() if isinstance(value, dt.date) else value, row)
+            return
+        _fold(out[cols[0]], key or None, row)
+
+    def rebuild_rollups(self):
+        """Recompute the running totals from the fact rows (after a bulk load or a repair)."""
+        with self.engine.begin() as conn:
+            conn.execute(fact_daily.delete())
+            conn.execute(fact_counts.delete())
+            keys = [func.coalesce(F[k], "") if k in ("unit", "channel") else F[k] for k in DAILY_KEY]
+            sums = [func.count()] + [func.sum(F[s]) for s in DAILY_SUMS[1:-1]] + [
+                func.sum(case((and_(F.closed > 0, F.has_deadline > 0), 1), else_=0))]
+            conn.execute(insert(fact_daily).from_select(list(DAILY_KEY) + list(DAILY_SUMS),
+                                                        select(*keys, *sums).group_by(*keys)))
+            for dim in COUNT_DIMS:
+                keys = [F.process_key, F.started_on, literal(dim), func.coalesce(F[dim], "")]
+                conn.execute(insert(fact_counts).from_select(list(COUNT_KEY) + ["n"],
+                                                             select(*keys, func.count()).group_by(*keys)))
 
     def fact_cases(self, flt, figure, today, limit=500):
         query = select(case_facts).where(_where(flt)).where(_condition(figure, today)) \
@@ -124,10 +207,13 @@ class SqlStats:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def overdue_pairs(self, flt, today):
-        query = select(F.due_date, F.replied_on, func.count()).where(_where(flt)) \
-            .where(_condition("overdue", today)).group_by(F.due_date, F.replied_on)
+        pairs = []
         with self.reader.connect() as conn:
-            return [tuple(r) for r in conn.execute(query)]
+            for condition in (F.late > literal_column("0"), _open_overdue(today)):
+                query = select(F.due_date, F.replied_on, func.count()).where(_where(flt)).where(condition) \
+                    .group_by(F.due_date, F.replied_on)
+                pairs += [tuple(r) for r in conn.execute(query)]
+        return pairs
 
     # bulletins
     def add_bulletin(self, b):
@@ -156,22 +242,6 @@ class SqlStats:
         with self.reader.connect() as conn:
             return conn.scalar(select(func.count()).select_from(bulletins)
                                .where(bulletins.c.kind == kind, bulletins.c.year == year))
-
-
-def _grouping_sets(dims):
-    from sqlalchemy import tuple_
-    return func.grouping_sets(tuple_(), *[tuple_(F[d]) for d in dims])
-
-
-def _split(rows, dims):
-    """GROUPING SETS rows back into {"": [totals], dim: [groups]}: grouping(d) = 0 marks d's set."""
-    out = {"": []} | {d: [] for d in dims}
-    for r in rows:
-        flags = {d: r.pop(f"g_{d}") for d in dims}
-        keys = {d: r.pop(d) for d in dims}
-        dim = next((d for d in dims if flags[d] == 0), "")
-        out[dim].append({**r, "key": "" if dim == "" else _key(keys[dim])})
-    return out
 
 
 def _key(value):

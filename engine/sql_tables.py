@@ -98,11 +98,26 @@ def _fact_columns():
             + [Column(n, Integer, nullable=False, default=0) for n in FLAGS + COUNTS])
 
 
+def _rollup_sums():
+    from .stats.rollup import DAILY_SUMS
+    return DAILY_SUMS
+
+
 # one row per case: what the figures count, written in the same transaction as each step
 case_facts = Table("case_facts", metadata, *_fact_columns(),
                    Index("ix_case_facts_process_started", "process_key", "started_on"),
                    Index("ix_case_facts_unit_started", "unit", "process_key", "started_on"),
-                   Index("ix_case_facts_open_due", "due_date", postgresql_where=text("replied_on IS NULL")))
+                   Index("ix_case_facts_open_due", "process_key", "started_on",
+                         postgresql_where=text("replied_on IS NULL AND due_date IS NOT NULL AND status = 'running'")),
+                   Index("ix_case_facts_late", "process_key", "started_on", postgresql_where=text("late > 0")))
+# running totals over case_facts (engine/stats/rollup.py), changed in the same transaction as the fact row
+fact_daily = Table("fact_daily", metadata, Column("process_key", String(100), primary_key=True),
+                   Column("started_on", Date, primary_key=True), Column("unit", String(100), primary_key=True),
+                   Column("channel", String(100), primary_key=True),
+                   *[Column(n, Integer, nullable=False, default=0) for n in _rollup_sums()])
+fact_counts = Table("fact_counts", metadata, Column("process_key", String(100), primary_key=True),
+                    Column("started_on", Date, primary_key=True), Column("dim", String(40), primary_key=True), Column("value", String(100), primary_key=True),
+                    Column("n", Integer, nullable=False, default=0))
 # issued bulletins: the content as published, never updated
 bulletins = Table("bulletins", metadata,
                   Column("no", String(60), primary_key=True), Column("kind", String(40), nullable=False),

@@ -77,19 +77,27 @@ def rates(sums: dict) -> dict:
 
 def overdue_days(pairs, today: dt.date, calendar) -> int:
     """Working days past the deadline: answered late (answer day) or still open (today), summed."""
-    total = 0
-    for due, answered, count in pairs:
-        total += count * workdays_between(calendar, due, answered or today)
-    return total
+    pairs = [(due, answered or today, count) for due, answered, count in pairs if due]
+    if not pairs:
+        return 0
+    first = min(due for due, _, _ in pairs)
+    ordinal = workday_ordinals(calendar, first, max(end for _, end, _ in pairs))
+    return sum(count * max(0, ordinal[end] - ordinal[due]) for due, end, count in pairs)
+
+
+def workday_ordinals(calendar, first: dt.date, last: dt.date) -> dict:
+    """{day: working days after `first` up to and including day}: one pass over the calendar, then O(1) a pair."""
+    out, count, day = {first: 0}, 0, first
+    while day < last:
+        day += dt.timedelta(days=1)
+        count += calendar.is_workday(day)
+        out[day] = count
+    return out
 
 
 def workdays_between(calendar, start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end` (0 when end <= start)."""
-    days, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        days += calendar.is_workday(day)
-    return days
+    return workday_ordinals(calendar, start, end)[end] if end > start else 0
 
 
 def with_rates(sums: dict) -> dict:
