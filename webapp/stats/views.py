@@ -51,7 +51,15 @@ def cases():
                                                   "criticised": "通报批评", "open_overdue": "在办超期",
                                                   "late": "超期答复", "handled": "已答复"}
     return render_template("stats/cases.html", rows=rows, args=args, figure=figure, figure_label=names.get(figure,
-                           figure), dim=dim, value=value, today=service().figures.today())
+                           figure), dim=dim, value=value, today=service().figures.today(), openable=_openable(rows))
+
+
+def _openable(rows) -> set[str]:
+    """The listed cases this user may open (the list itself is the check for the others)."""
+    ids = [r["instance_id"] for r in rows]
+    if actor().is_overseer or not ids:
+        return set(ids)
+    return {r.id for r in service().store.list_instances(ids=ids, visible_to=actor().groups, limit=len(ids))}
 
 
 @bp.route("/assessment")
