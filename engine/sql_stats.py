@@ -207,13 +207,14 @@ class SqlStats:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def overdue_pairs(self, flt, today):
-        pairs = []
+        """(deadline, answer day or None, cases): answered late, and still open past the deadline; each query
+        reads only its covering partial index."""
+        late = select(F.due_date, F.replied_on, func.count()).where(_where(flt)) \
+            .where(F.late > literal_column("0")).group_by(F.due_date, F.replied_on)
+        still_open = select(F.due_date, func.count()).where(_where(flt)).where(_open_overdue(today)) \
+            .group_by(F.due_date)
         with self.reader.connect() as conn:
-            for condition in (F.late > literal_column("0"), _open_overdue(today)):
-                query = select(F.due_date, F.replied_on, func.count()).where(_where(flt)).where(condition) \
-                    .group_by(F.due_date, F.replied_on)
-                pairs += [tuple(r) for r in conn.execute(query)]
-        return pairs
+            return [tuple(r) for r in conn.execute(late)] + [(due, None, n) for due, n in conn.execute(still_open)]
 
     # bulletins
     def add_bulletin(self, b):

@@ -69,8 +69,8 @@ def load(store, n: int, seed: int = 10) -> float:
     finally:
         raw.close()
     store.rebuild_rollups()                   # what the steps would have added up one by one
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE case_facts")      # what autovacuum does: index-only scans
     return time.perf_counter() - t0
 
 

@@ -67,8 +67,10 @@ def upgrade():
     op.create_index("ix_case_facts_process_started", "case_facts", ["process_key", "started_on"])
     op.create_index("ix_case_facts_unit_started", "case_facts", ["unit", "process_key", "started_on"])
     op.create_index("ix_case_facts_open_due", "case_facts", ["process_key", "started_on"],
+                    postgresql_include=["due_date", "unit", "channel"],
                     postgresql_where=sa.text("replied_on IS NULL AND due_date IS NOT NULL AND status = 'running'"))
     op.create_index("ix_case_facts_late", "case_facts", ["process_key", "started_on"],
+                    postgresql_include=["due_date", "replied_on", "unit", "channel"],
                     postgresql_where=sa.text("late > 0"))
     op.create_table(
         "fact_daily",
