@@ -14,7 +14,7 @@ import pytest
 from engine.access import Actor
 from engine.service import NotAllowed
 from engine.stats.bulletins import issue
-from tests.conftest import make_service
+from tests.conftest import ROOT, make_service
 from tests.walk import china, do, ready
 from webapp.demo import EXAMPLES
 
@@ -220,3 +220,75 @@ def test_bulletins_are_numbered_stored_as_issued_and_de_identified(walked):
         text = json.dumps(service.store.get_bulletin(bulletin.no).content, ensure_ascii=False)
         leaks = [value for caller in CALLERS for value in caller if value in text]
         assert leaks == [], f"{bulletin.no} names {leaks}"
+
+
+def test_assessment_scores_units_with_the_weights_a_designer_deployed(walked):
+    """Year weights (DMN): on time 35, satisfied 30, 签收 10, not redone 10, reception 15; nothing to count = full.
+    住建局: 2/2 on time, 2/2 satisfied, 3/3 accepted, 0/2 redone, no reception cases -> 100.
+    人社局: 1/2 on time, 1/2 satisfied, 3/3 accepted, 1/2 redone -> 17.5 + 15 + 10 + 5 + 15 = 62.5."""
+    from engine.stats.assessment import assessment
+    service, c = walked
+    table = assessment(service, None, "year", 2026, 1)
+    assert [(r["rank"], r["unit"], r["score"]) for r in table["rows"]] == [(1, "住建局", 100.0), (2, "人社局", 62.5)]
+    assert table["weights"]["w_on_time"] == 35
+    dmn = (ROOT / "processes" / "unit_assessment.dmn").read_text("utf-8")
+    changed = dmn.replace('<outputEntry id="unit_assessment_weights_r1_o1"><text>35</text>',
+                          '<outputEntry id="unit_assessment_weights_r1_o1"><text>55</text>')
+    service.deploy_files("unit_assessment", {"unit_assessment.dmn": changed}, "designer1")
+    rows = assessment(service, None, "year", 2026, 1)["rows"]
+    assert [(r["unit"], r["score"]) for r in rows] == [("住建局", 120.0), ("人社局", 72.5)]
+    assert [r["unit"] for r in assessment(service, ("人社局",), "year", 2026, 1)["rows"]] == ["人社局"]
+
+
+def test_reception_cases_progress_and_the_monthly_bulletin(service):
+    """Three cases from a reception day on 11-23: one assigned (deadline 12-04) and closed with its 回复单 on 12-02,
+    one answered on the spot, one assigned (deadline 12-04) and still open on 12-08: overdue 2 working days."""
+    from tests import test_reception as r
+    closed = r.received(service)
+    do(service, closed, "leader_reception", r.LEADER, r.ASSIGN)
+    data = service.task(ready(service, closed)["assignment_notice"].task_id, r.BUREAU).data
+    do(service, closed, "assignment_notice", r.BUREAU, {**r.NOTICE, **{k: data[k] for k in (
+        "assigned_units", "lead_unit", "deadline", "leader_instruction")}})
+    do(service, closed, "co_opinion", r.DEPT2, {"co_opinion": "配合"})
+    do(service, closed, "handle", r.DEPT1, r.HANDLE)
+    do(service, closed, "feedback", r.DEPT1, r.FEEDBACK)
+    at(service, 12, 2)
+    do(service, closed, "reply_slip", r.DEPT1, r.SLIP)
+    do(service, closed, "archive", r.BUREAU, {"archive_no": "JA-1", "closed_at": "2026-12-03T09:00:00+08:00"})
+    at(service, 11, 23)
+    spot = r.received(service)
+    do(service, spot, "leader_reception", r.LEADER, {"leader_opinion": "resolved_on_spot", "instruction_text": "当场答复",
+                                                     "written_answer_given": True})
+    do(service, spot, "archive_on_spot", r.BUREAU, {"answer_summary": "当场解释", "archive_no": "JA-2",
+                                                    "closed_at": "2026-11-23T11:00:00+08:00"})
+    still_open = r.noticed(service)
+    at(service, 12, 8, 10)
+    f = service.figures.dashboard(LEADER, "hotline", "2026-11-01", "2026-11-30")["reception"]
+    assert (f["cases"], f["closed"], f["closed_with_slip"], f["overdue"], f["on_time_rate"]) == (3, 2, 1, 1, 100.0)
+    overdue = service.figures.summary(service.figures.filter_for(LEADER, "reception_case", "2026-11-01", "2026-11-30"))
+    assert overdue["overdue_days"] == 2                                       # 12-07, 12-08
+    bulletin = issue(service.figures, "reception_monthly", dt.date(2026, 11, 1), dt.date(2026, 11, 30), "petition1")
+    progress = {p["case_no"]: (p["status"], p["overdue"], p["reply_slip"]) for p in bulletin.content["cases"]}
+    number = lambda iid: service.store.get_instance(iid).data["case_no"]    # noqa: E731
+    assert progress == {number(closed): ("已办结", False, True), number(spot): ("已办结", False, False),
+                        number(still_open): ("在办", True, False)}
+    text = json.dumps(bulletin.content, ensure_ascii=False)
+    assert not [v for v in (r.CASE["visitor_name"], r.CASE["phone"], r.CASE["address"]) if v in text]
+
+
+def test_a_reception_day_counts_as_held_with_its_visitors():
+    """The fold itself (pure): a reception day closed with 3 visitors and 2 cases, counted on its own date."""
+    from engine.stats.facts import next_fact
+    from engine.store import Event, InstanceRecord
+    started = china(11, 20)
+    rec = InstanceRecord("d1", "reception_day", 1, "h", "running", "", {}, created_at=started)
+    first = next_fact(None, rec, [Event("d1", 0, started, "started", "bureau", None, None, {},
+                                        {"status": "running", "data": {"case_no": "JF1"}}, "")])
+    assert (first["held"], str(first["started_on"])) == (0, "2026-11-20")
+    rec.status = "completed"
+    done = next_fact(first, rec, [Event("d1", 9, china(12, 25, 11), "task_completed", "bureau", "close_day", "t", {},
+                                        {"status": "completed", "data": {
+                                            "case_no": "JF1", "outcome": "day_closed", "reception_date": "2026-12-25",
+                                            "visitor_count": 3, "case_count": 2}}, "")])
+    assert (done["held"], done["visitor_count"], done["case_count"], str(done["started_on"])) == (1, 3, 2, "2026-12-25")
+    assert (done["closed"], str(done["closed_on"])) == (1, "2026-12-25")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from engine.service import InvalidData, NotFound
-from engine.stats.figures import units_of
+from engine.stats.figures import parse_day, units_of
 
 from ..api import api_view, bp
 from ..common import service
@@ -15,11 +15,15 @@ from ..common import service
 def stats():
     units_of(g.actor)                         # NotAllowed (403) for users without figures
     args = {k: request.args.get(k) or None for k in ("process", "from", "to", "unit")}
-    try:
-        found = service().figures.dashboard(g.actor, args["process"], args["from"], args["to"], args["unit"])
-    except ValueError as exc:
-        raise InvalidData({"from" if "from" in str(exc) or args["from"] else "to": str(exc)}) from exc
-    return jsonify(found)
+    bad = {}
+    for key in ("from", "to"):
+        try:
+            parse_day(args[key])
+        except ValueError:
+            bad[key] = "expected YYYY-MM-DD"
+    if bad:
+        raise InvalidData(bad)
+    return jsonify(service().figures.dashboard(g.actor, args["process"], args["from"], args["to"], args["unit"]))
 
 
 def _bulletin_json(b, content=True) -> dict:
