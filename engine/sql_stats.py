@@ -161,11 +161,9 @@ class SqlStats:
             query = select(c.dim, c.value, func.sum(c.n).label("cases")).where(_where(flt, fact_counts)) \
                 .where(c.dim.in_(wanted)).group_by(c.dim, c.value)
             rows = [(r.dim, r.value or None, r.cases) for r in conn.execute(query)]
-        else:
-            rows = []
-            for dim in wanted:
-                query = select(F[dim], func.count()).where(_where(flt)).group_by(F[dim])
-                rows += [(dim, value or None, n) for value, n in conn.execute(query)]
+        else:                                      # one unit: its rows, from the covering unit index
+            rows = [(cols[0], row[cols[0]] or None, row["cases"]) for cols, row in
+                    self._grouped(conn, case_facts, flt, [(d,) for d in wanted], [func.count().label("cases")])]
         for dim, value, n in rows:
             if n:
                 _fold(out[dim], value, {"cases": n})

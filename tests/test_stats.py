@@ -292,3 +292,12 @@ def test_a_reception_day_counts_as_held_with_its_visitors():
                                             "visitor_count": 3, "case_count": 2}}, "")])
     assert (done["held"], done["visitor_count"], done["case_count"], str(done["started_on"])) == (1, 3, 2, "2026-12-25")
     assert (done["closed"], str(done["closed_on"])) == (1, "2026-12-25")
+
+
+def test_rebuilding_from_the_event_log_gives_the_same_figures(walked):
+    from engine.stats.figures import rebuild_facts
+    service, c = walked
+    before = service.figures.dashboard(LEADER, **PERIOD)
+    rebuilt = rebuild_facts(service.store)
+    assert rebuilt == len(service.store.list_instances(limit=1000))
+    assert service.figures.dashboard(LEADER, **PERIOD) == before

@@ -119,3 +119,11 @@ def _ranking(groups) -> list[dict]:
             "callback", "on_time_rate", "satisfaction_rate", "acceptance_rate", "return_rate", "redo_rate")
     rows = [{"unit": g["key"], **{k: g[k] for k in keep}} for g in groups]
     return sorted(rows, key=lambda r: (-(r["on_time_rate"] or -1), -(r["satisfaction_rate"] or -1), r["unit"]))
+
+
+def rebuild_facts(store) -> int:
+    """Fold every case's whole event log again (a database upgraded from before the figures, or a repair)."""
+    from .facts import rebuild
+    rows = [rebuild(rec, store.events(rec.id)) for rec in store.list_instances(limit=10 ** 9)]
+    store.put_facts([r for r in rows if r])
+    return len(rows)

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
-from . import api_routes, bulletin_views, views  # noqa: E402,F401  (routes register on import)
+from . import api_routes, bulletin_views, cli, views  # noqa: E402,F401  (routes register on import)

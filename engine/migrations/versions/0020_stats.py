@@ -65,7 +65,8 @@ def upgrade():
         sa.Column("case_count", sa.Integer, nullable=False, server_default="0"),
     )
     op.create_index("ix_case_facts_process_started", "case_facts", ["process_key", "started_on"])
-    op.create_index("ix_case_facts_unit_started", "case_facts", ["unit", "process_key", "started_on"])
+    op.create_index("ix_case_facts_unit_started", "case_facts", ["unit", "process_key", "started_on"],
+                    postgresql_include=["matter_type", "township", "outcome"])
     op.create_index("ix_case_facts_open_due", "case_facts", ["process_key", "started_on"],
                     postgresql_include=["due_date", "unit", "channel"],
                     postgresql_where=sa.text("replied_on IS NULL AND due_date IS NOT NULL AND status = 'running'"))
