@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, func, insert, literal, literal_column, or_, select, tuple_
+from sqlalchemy import and_, bindparam, case, func, insert, literal, literal_column, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .sql_tables import bulletins, case_facts, events, fact_counts, fact_daily
@@ -15,11 +15,31 @@ from .store import Conflict, Event
 F = case_facts.c
 
 
+_STATEMENTS: dict[str, tuple] = {}
+_PREVIOUS = select(case_facts).where(F.instance_id == bindparam("b_id"))
+
+
+def _statements(dialect: str) -> tuple:
+    """The three upserts, built once per dialect (building `excluded` per call costs more than running them)."""
+    if dialect not in _STATEMENTS:
+        insert_ = (postgresql if dialect == "postgresql" else sqlite).insert
+        fact = insert_(case_facts)
+        fact = fact.on_conflict_do_update(index_elements=["instance_id"], set_={
+            c.name: fact.excluded[c.name] for c in case_facts.columns if c.name != "instance_id"})
+        adds = []
+        for table, key, sums in ((fact_daily, DAILY_KEY, DAILY_SUMS), (fact_counts, COUNT_KEY, ("n",))):
+            base = insert_(table)
+            adds.append(base.on_conflict_do_update(index_elements=list(key),
+                                                   set_={s: table.c[s] + base.excluded[s] for s in sums}))
+        _STATEMENTS[dialect] = (fact, *adds)
+    return _STATEMENTS[dialect]
+
+
 def write_fact(conn, rec, events_, dialect: str) -> None:
     """Fold the step's events into the case's fact row and its running totals, in the step's own transaction."""
     if not events_:
         return
-    found = conn.execute(select(case_facts).where(F.instance_id == rec.id)).first()
+    found = conn.execute(_PREVIOUS, {"b_id": rec.id}).first() if events_[0].seq > 0 else None
     previous = dict(found._mapping) if found else None
     if previous is None and events_[0].seq > 0:       # a case older than the table: fold its whole log
         cols = [events.c[n] for n in Event.__dataclass_fields__]
@@ -28,21 +48,11 @@ def write_fact(conn, rec, events_, dialect: str) -> None:
         row = rebuild(rec, log + [e for e in events_ if not log or e.seq > log[-1].seq])
     else:
         row = next_fact(previous, rec, events_)
-    insert_ = (postgresql if dialect == "postgresql" else sqlite).insert
-    base = insert_(case_facts).values(**row)
-    conn.execute(base.on_conflict_do_update(index_elements=["instance_id"],
-                                            set_={k: v for k, v in row.items() if k != "instance_id"}))
-    _add(conn, insert_, fact_daily, DAILY_KEY, DAILY_SUMS, daily_deltas(previous, row))
-    _add(conn, insert_, fact_counts, COUNT_KEY, ("n",), count_deltas(previous, row))
-
-
-def _add(conn, insert_, table, key, sums, rows) -> None:
-    """Add `rows` to a running-totals table: insert, or add to the numbers already there."""
-    if not rows:
-        return
-    base = insert_(table)
-    conn.execute(base.on_conflict_do_update(index_elements=list(key),
-                                            set_={s: table.c[s] + base.excluded[s] for s in sums}), rows)
+    upsert_fact, add_daily, add_counts = _statements(dialect)
+    conn.execute(upsert_fact, row)
+    for statement, rows in ((add_daily, daily_deltas(previous, row)), (add_counts, count_deltas(previous, row))):
+        if rows:
+            conn.execute(statement, rows)
 
 
 def _where(flt, table=case_facts):

@@ -34,7 +34,9 @@ def daily_deltas(old: dict | None, new: dict) -> list[dict]:
         acc = changes.setdefault(_daily_key(row), {s: 0 for s in DAILY_SUMS})
         for s, v in _vector(row).items():
             acc[s] += sign * v
-    return [{**dict(zip(DAILY_KEY, key)), **sums} for key, sums in changes.items() if any(sums.values())]
+    # in key order, so that two steps touching the same totals lock them in the same order (no deadlock)
+    return [{**dict(zip(DAILY_KEY, key)), **sums} for key, sums in sorted(changes.items(), key=_order)
+            if any(sums.values())]
 
 
 def count_deltas(old: dict | None, new: dict) -> list[dict]:
@@ -46,4 +48,8 @@ def count_deltas(old: dict | None, new: dict) -> list[dict]:
         for dim in COUNT_DIMS:
             key = (row["process_key"], row["started_on"], dim, str(row.get(dim) or ""))
             changes[key] = changes.get(key, 0) + sign
-    return [{**dict(zip(COUNT_KEY, key)), "n": n} for key, n in changes.items() if n]
+    return [{**dict(zip(COUNT_KEY, key)), "n": n} for key, n in sorted(changes.items(), key=_order) if n]
+
+
+def _order(item) -> tuple:
+    return tuple(str(part) for part in item[0])
