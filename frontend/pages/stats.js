@@ -18,7 +18,7 @@ function trendOption(rows, labels) {
   return {
     textStyle: { fontFamily: FONT },
     tooltip: { trigger: "axis" },
-    legend: { top: 0 },
+    legend: { top: 0, itemGap: 16 },
     grid: { left: 48, right: 56, top: 36, bottom: 32 },
     xAxis: { type: "category", data: periods },
     yAxis: [{ type: "value", minInterval: 1 }, { type: "value", max: 100, axisLabel: { formatter: "{value}%" } }],
@@ -68,11 +68,17 @@ function drawUnits(el) {
   return chart;
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+function start() {
   const charts = [];
   const trend = document.getElementById("trend-chart");
   if (trend) charts.push(drawTrend(trend));
   const units = document.getElementById("unit-chart");
   if (units) charts.push(drawUnits(units));
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+}
+
+// Draw once the web font is in, so that ECharts measures legend and axis texts in the font it shows.
+document.addEventListener("DOMContentLoaded", () => {
+  const fonts = document.fonts ? document.fonts.ready : Promise.resolve();
+  fonts.then(start, start);
 });
