@@ -59,6 +59,18 @@ def test_dashboard_number_opens_its_cases(page, stats_url):  # noqa: F811
     page.wait_for_selector("#unit-chart svg")
     assert "住建局" in page.inner_html("#unit-chart")       # the ranking axis names the units
 
+    page.locator("#trend-chart").scroll_into_view_if_needed()
+    bar = page.evaluate("""() => {                      // the tallest bar of the trend chart: the month's 受理量
+        const bars = [...document.querySelectorAll('#trend-chart svg path')]
+            .filter((p) => /^#[0-9a-f]{6}$/i.test(p.getAttribute('fill') || ''))
+            .map((p) => p.getBoundingClientRect()).filter((r) => r.height > 30 && r.width < 400);
+        const b = bars.sort((a, c) => c.height - a.height)[0];
+        return {x: b.x + b.width / 2, y: b.y + b.height / 2};
+    }""")
+    page.mouse.click(bar["x"], bar["y"])
+    page.wait_for_url("**/stats/cases?*dim=started_month*")
+    assert "value=2026-11" in page.url and page.locator("#figure-cases tbody tr").count() == 3
+    page.go_back()
     page.click("#kpi-overdue a")
     page.wait_for_url("**/stats/cases?*figure=overdue*")
     listed = page.locator("#figure-cases tbody tr td:first-child").all_inner_texts()

@@ -31,10 +31,21 @@ function trendOption(rows, labels) {
   };
 }
 
+const TREND_FIGURES = ["cases", "closed", "overdue", "on_time"];
+
 function drawTrend(el) {
   const chart = echarts.init(el, null, { renderer: "svg" });
   const labels = read(el, "labels") || {};
+  let shown = "month";
+  chart.on("click", (params) => {   // a bar or point: the cases of that week or month behind it
+    const url = new URL(el.dataset.link, window.location.href);
+    url.searchParams.set("figure", TREND_FIGURES[params.seriesIndex] || "cases");
+    url.searchParams.set("dim", shown === "week" ? "started_week" : "started_month");
+    url.searchParams.set("value", params.name);
+    window.location.assign(url.toString());
+  });
   const show = (which) => {
+    shown = which;
     chart.setOption(trendOption(read(el, which) || [], labels), true);
     document.querySelectorAll("[data-trend]").forEach((b) => b.classList.toggle("active", b.dataset.trend === which));
   };
