@@ -89,3 +89,13 @@ def test_assessment_page_uses_the_decision_table(seeded_app):
     page = client.get("/stats/assessment?kind=year&year=2026").get_data(as_text=True)
     assert "2026年度" in page and "住建局" in page and "人社局" in page
     assert ">35.0<" in page or ">35<" in page                       # the yearly on-time weight from the DMN
+
+
+def test_cli_issues_the_weekly_bulletin_and_rebuilds_the_facts(seeded_app):
+    runner = seeded_app.test_cli_runner()
+    issued = runner.invoke(args=["stats", "issue", "weekly_demands", "--from", "2026-11-23", "--to", "2026-11-29"])
+    assert issued.exit_code == 0 and issued.output.startswith("SQDT-2026-001 诉求动态 2026年第1期")
+    stored = seeded_app.extensions["service"].store.get_bulletin("SQDT-2026-001")
+    assert stored.content["totals"]["cases"] == 3
+    rebuilt = runner.invoke(args=["stats", "rebuild"])
+    assert rebuilt.exit_code == 0 and "cases folded" in rebuilt.output
