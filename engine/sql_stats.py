@@ -58,8 +58,10 @@ def write_fact(conn, rec, events_, dialect: str) -> None:
 def _where(flt, table=case_facts):
     t = table.c
     conds = []
-    if flt.process:
+    if isinstance(flt.process, str):
         conds.append(t.process_key == flt.process)
+    elif flt.process:
+        conds.append(t.process_key.in_(list(flt.process)))
     if flt.start:
         conds.append(t.started_on >= flt.start)
     if flt.end:

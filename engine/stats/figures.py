@@ -8,6 +8,7 @@ from .definitions import DIMENSIONS, DRILLS, SUMS
 from .facts import china_date
 from .queries import FactFilter, overdue_days, with_rates
 
+DEMANDS = ("hotline", "petition_case", "reception_case")     # "all procedures": the citizens' demands
 VIEWERS = frozenset({"leaders", "reviewers", "petition_bureau", "supervisors", "admins", "auditors"})
 UNIT_PREFIX = "dept:"
 
@@ -54,7 +55,7 @@ class Figures:
             if allowed is not None and unit not in allowed:
                 raise NotAllowed(f"unit {unit}")
             allowed = (unit,)
-        return FactFilter(process or None, parse_day(start), parse_day(end), allowed)
+        return FactFilter(process or DEMANDS, parse_day(start), parse_day(end), allowed)
 
     def summary(self, flt: FactFilter, dims=DIMENSIONS) -> dict:
         today = self.today()
@@ -74,7 +75,7 @@ class Figures:
         days = self.summary(FactFilter("reception_day", flt.start, flt.end, None if flt.units is None else ()), ())
         visits = self.summary(FactFilter("reception_case", flt.start, flt.end, flt.units), ())
         return {
-            "process": flt.process, "from": _iso(flt.start), "to": _iso(flt.end), "unit": unit or None,
+            "process": process or None, "from": _iso(flt.start), "to": _iso(flt.end), "unit": unit or None,
             "today": self.today().isoformat(), **main,
             "by_channel": _counts(groups["channel"]), "by_matter_type": _counts(groups["matter_type"]),
             "by_township": _counts(groups["township"]), "by_outcome": _counts(groups["outcome"]),

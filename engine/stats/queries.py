@@ -10,7 +10,7 @@ from .definitions import RATES, SUMS
 @dataclass(frozen=True)
 class FactFilter:
     """Cases started in [start, end] (China dates), of a procedure, of units; `where` narrows a drill-down."""
-    process: str | None = None
+    process: str | tuple | None = None     # a procedure, or several
     start: dt.date | None = None
     end: dt.date | None = None
     units: tuple | None = None             # None: every unit; () : none
@@ -22,13 +22,17 @@ class FactFilter:
 
 def row_matches(row: dict, flt: FactFilter) -> bool:
     """The filter in Python (the in-memory store); the SQL store says the same in SQL."""
-    if flt.process and row["process_key"] != flt.process:
+    if flt.process and row["process_key"] not in _processes(flt.process):
         return False
     if (flt.start and row["started_on"] < flt.start) or (flt.end and row["started_on"] > flt.end):
         return False
     if flt.units is not None and row["unit"] not in flt.units:
         return False
     return all(str(row.get(k)) == str(v) for k, v in flt.where)
+
+
+def _processes(process) -> tuple:
+    return (process,) if isinstance(process, str) else tuple(process)
 
 
 def is_open_overdue(row: dict, today: dt.date) -> bool:
