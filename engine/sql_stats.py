@@ -1,4 +1,4 @@
-"""The figures part of the SQL store: the fact row written with each step, aggregates, bulletins."""
+"""The figures part of the SQL store: the fact row and running totals written with each step, the sums."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,11 +6,11 @@ import datetime as dt
 from sqlalchemy import and_, bindparam, case, func, insert, literal, literal_column, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .sql_tables import bulletins, case_facts, events, fact_counts, fact_daily
+from .sql_tables import case_facts, events, fact_counts, fact_daily
 from .stats.definitions import SUMS
 from .stats.facts import next_fact, rebuild
 from .stats.rollup import COUNT_DIMS, COUNT_KEY, DAILY_KEY, DAILY_SUMS, count_deltas, daily_deltas
-from .store import Conflict, Event
+from .store import Event
 
 F = case_facts.c
 
@@ -225,35 +225,3 @@ class SqlStats:
             .group_by(F.due_date)
         with self.reader.connect() as conn:
             return [tuple(r) for r in conn.execute(late)] + [(due, None, n) for due, n in conn.execute(still_open)]
-
-    # bulletins
-    def add_bulletin(self, b):
-        from sqlalchemy.exc import IntegrityError
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(bulletins).values(**{k: getattr(b, k) for k in b.__dataclass_fields__}))
-        except IntegrityError as exc:
-            raise Conflict(b.no) from exc
-
-    def get_bulletin(self, no):
-        from .stats.bulletins import Bulletin
-        with self.reader.connect() as conn:
-            row = conn.execute(select(bulletins).where(bulletins.c.no == no)).first()
-        return Bulletin(**row._mapping) if row else None
-
-    def bulletins(self, kind=None):
-        from .stats.bulletins import Bulletin
-        query = select(bulletins).order_by(bulletins.c.issued_at.desc())
-        if kind:
-            query = query.where(bulletins.c.kind == kind)
-        with self.reader.connect() as conn:
-            return [Bulletin(**r._mapping) for r in conn.execute(query)]
-
-    def bulletin_count(self, kind, year):
-        with self.reader.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(bulletins)
-                               .where(bulletins.c.kind == kind, bulletins.c.year == year))
-
-
-def _key(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .sql_bulletins import SqlBulletins
 from .sql_stats import SqlStats, write_fact
 from .sql_tables import (CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles, calendar_days, calendar_years,
                          deployments, events, instances, outbox, task_groups, tasks, tokens, users)
@@ -30,7 +31,7 @@ def make_engine(url: str):
     return engine
 
 
-class SqlStore(SqlStats):
+class SqlStore(SqlStats, SqlBulletins):
     """The InstanceStore contract on SQLAlchemy Core; every write is one transaction."""
 
     def __init__(self, url_or_engine):
