@@ -65,7 +65,7 @@ def assessment(service, units, kind: str, year: int, number: int) -> dict:
 
 
 def _add(acc: dict, g: dict) -> None:
-    for key in ("cases", "closed", "closed_with_deadline", "on_time", "callback", "satisfied", "dispatched",
+    for key in ("cases", "closed", "closed_with_deadline", "on_time", "callback", "satisfied", "to_accept",
                 "accepted", "handled", "redone", "overdue"):
         acc[key] = acc.get(key, 0) + g.get(key, 0)
 
@@ -79,7 +79,7 @@ def _score(unit: str, s: dict, w: dict) -> dict:
     row = {"unit": unit, "cases": s.get("cases", 0), "closed": s.get("closed", 0), "overdue": s.get("overdue", 0),
            "on_time_rate": _pct(s.get("on_time", 0), s.get("closed_with_deadline", 0)),
            "satisfaction_rate": _pct(s.get("satisfied", 0), s.get("callback", 0)),
-           "acceptance_rate": _pct(s.get("accepted", 0), s.get("dispatched", 0)),
+           "acceptance_rate": _pct(s.get("accepted", 0), s.get("to_accept", 0)),
            "no_redo_rate": None if not s.get("handled") else round(100 - _pct(s["redone"], s["handled"]), 1),
            "reception_cases": slip_cases, "reception_closure_rate": _pct(slip_closed, slip_cases),
            "criticisms": s.get("criticisms", 0)}

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DIMENSIONS = ("channel", "matter_type", "unit", "township", "started_month", "started_week", "outcome")
-SUMS = ("cases", "closed", "dispatched", "accepted", "returned", "handled", "has_deadline", "on_time", "late",
-        "redone", "extended", "callback", "satisfied", "deemed_closed", "supervised", "criticised", "reply_slip",
+SUMS = ("cases", "closed", "dispatched", "to_accept", "accepted", "returned", "handled", "has_deadline", "on_time",
+        "late", "redone", "extended", "callback", "satisfied", "deemed_closed", "supervised", "criticised", "reply_slip",
         "held", "open_overdue", "accept_minutes", "return_count", "redo_count", "extension_count",
         "supervision_count", "visitor_count", "case_count")
 
@@ -23,9 +23,9 @@ FIGURES = [
     Figure("closed", "办结量", "已办结（流程结束：办结归档、视为办结、当即答复、转送告知、不予受理等）的案件数。", "closed"),
     Figure("dispatched", "交办量", "交办给承办单位（交办单、电话交办、交办函；信访事项交办；接访交办通知单）的案件数。",
            "dispatched"),
-    Figure("accepted", "签收量", "承办单位已签收的交办件数；签收率 = 签收量 ÷ 交办量；签收用时为交办到首次签收的平均小时数。",
-           "accepted"),
-    Figure("returned", "退回量", "承办单位至少退回过一次的交办件数；退回率 = 退回量 ÷ 交办量。", "returned"),
+    Figure("accepted", "签收量", "承办单位已签收的交办件数；签收率 = 签收量 ÷ 须签收的交办量（设有签收环节的流程，如12345热线）；"
+           "签收用时为交办到首次签收的平均小时数。", "accepted"),
+    Figure("returned", "退回量", "承办单位至少退回过一次的交办件数；退回率 = 退回量 ÷ 须签收的交办量。", "returned"),
     Figure("on_time", "按时办结量", "已办结、有办理期限、且承办单位最后一次答复（重办后以重办答复为准）不晚于当时有效的办理期限"
            "（含已批准的延期）的案件数；按时办结率 = 按时办结量 ÷ 有期限的办结量。期限按工作日历（含节假日、调休）计算。",
            "on_time"),
@@ -41,8 +41,8 @@ FIGURES = [
     Figure("supervised", "超期督办", "热线中心对超期未办结工单督办过的件数。", "supervised"),
 ]
 RATES = {  # name -> (numerator, denominator, label)
-    "acceptance_rate": ("accepted", "dispatched", "签收率"),
-    "return_rate": ("returned", "dispatched", "退回率"),
+    "acceptance_rate": ("accepted", "to_accept", "签收率"),
+    "return_rate": ("returned", "to_accept", "退回率"),
     "on_time_rate": ("on_time", "closed_with_deadline", "按时办结率"),
     "redo_rate": ("redone", "handled", "重办率"),
     "callback_rate": ("callback", "handled", "回访率"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 CHINA = dt.timezone(dt.timedelta(hours=8))
 CHANNELS = {"phone_12345": "12345电话", "mailbox_email": "市长信箱", "letter": "来信", "visit": "来访",
             "reception_day": "来访", "appointment": "来访", "phone": "来电", "online": "网上"}
-FLAGS = ("closed", "dispatched", "accepted", "returned", "handled", "has_deadline", "on_time", "late",
+FLAGS = ("closed", "dispatched", "to_accept", "accepted", "returned", "handled", "has_deadline", "on_time", "late",
          "redone", "extended", "callback", "satisfied", "deemed_closed", "supervised", "criticised",
          "reply_slip", "held")
 COUNTS = ("accept_minutes", "return_count", "redo_count", "extension_count", "supervision_count",
@@ -110,6 +110,7 @@ def _fold_event(row: dict, profile: Profile, event) -> None:
     at, task, sent = event.at, event.task, event.data or {}
     if task in profile.dispatch:
         row["dispatched"], row["dispatched_at"] = 1, row["dispatched_at"] or at
+        row["to_accept"] = int(profile.accept is not None)     # only where units sign for their cases (签收)
     if task == profile.accept and sent.get("decision") == "accept" and not row["accepted"]:
         row["accepted"], row["accepted_at"] = 1, at
         if row["dispatched_at"]:

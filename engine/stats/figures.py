@@ -116,7 +116,7 @@ def _series(groups) -> list[dict]:
 
 
 def _ranking(groups) -> list[dict]:
-    keep = ("cases", "closed", "dispatched", "accepted", "returned", "on_time", "overdue", "redone", "satisfied",
+    keep = ("cases", "closed", "dispatched", "to_accept", "accepted", "returned", "on_time", "overdue", "redone", "satisfied",
             "callback", "on_time_rate", "satisfaction_rate", "acceptance_rate", "return_rate", "redo_rate")
     rows = [{"unit": g["key"], **{k: g[k] for k in keep}} for g in groups]
     return sorted(rows, key=lambda r: (-(r["on_time_rate"] or -1), -(r["satisfaction_rate"] or -1), r["unit"]))
