@@ -301,3 +301,25 @@ def test_rebuilding_from_the_event_log_gives_the_same_figures(walked):
     rebuilt = rebuild_facts(service.store)
     assert rebuilt == len(service.store.list_instances(limit=1000))
     assert service.figures.dashboard(LEADER, **PERIOD) == before
+
+
+def test_a_petition_counts_its_approved_extension_and_has_no_acceptance_step(service):
+    """A visit assigned to 住建局 on 11-23 (due 2027-01-22, 60 days), extended by 20 days to 02-11, answered
+    02-05 (after the original deadline): not overdue; 基本满意 counts as satisfied; no 签收 step, no 签收率."""
+    from tests import test_petition_case as p
+    iid = p.at_handle(service)
+    do(service, iid, "handle", p.DEPT, {"handle_action": "request_extension", "extension_reason": "需现场测绘",
+                                        "extension_days": 20})
+    do(service, iid, "extension_approval", p.LEADER, {"extension_approved": True, "approver": "局长"})
+    do(service, iid, "notify_extension", p.DEPT, {"petitioner_notified": True, "notified_on": "2026-11-25",
+                                                  "notify_method": "phone", "notified_reason": "需现场测绘"})
+    service.clock.set(china(2, 5, year=2027))
+    do(service, iid, "handle", p.DEPT, p.REPLY)
+    do(service, iid, "callback", p.BUREAU, {**p.CALLBACK, "petitioner_satisfied": "basically"})
+    fact = service.store.fact(iid)
+    assert (fact["channel"], fact["unit"], fact["matter_type"]) == ("来访", "住建局", "livelihood_support")
+    assert (str(fact["due_date"]), str(fact["replied_on"]), fact["late"], fact["extended"]) == (
+        "2027-02-11", "2027-02-05", 0, 1)
+    f = service.figures.dashboard(LEADER, "petition_case", "2026-11-01", "2026-11-30")
+    assert (f["cases"], f["dispatched"], f["overdue"], f["satisfaction_rate"], f["acceptance_rate"]) == (
+        1, 1, 0, 100.0, None)
