@@ -91,6 +91,12 @@ class ProcessCatalog:
             raise NotFound(f"process {key}")
         return dep, self.compiled(dep.bundle_hash)
 
+    def dry_start(self, key: str, data: dict) -> dict:
+        """The data a new case of `key` would have at its first wait, without storing it (e.g. a DMN's
+        outputs: the current version's decision tables, as a designer last deployed them)."""
+        from .runtime import Runner
+        return Runner.start(self.current(key)[1], self.script_engine, data).data()
+
     def processes(self, actor: Actor) -> list[tuple[Deployment, bool]]:
         found = []
         for dep in self.latest().values():

@@ -21,6 +21,8 @@ from .links import deliver_pending, linked_outcomes
 from .replay import replay_events
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
 from .scripting import CHINA, make_script_engine
+from .stats.bulletins import check_bulletin_fields, with_bulletin_choices
+from .stats.figures import Figures
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
 from .tasks import fields_masked_for, mask, task_rows
 from .timers import fire_due
@@ -74,6 +76,7 @@ class Service(ProcessCatalog, CaseRepair):
         self.calendar = CalendarService(store)
         self.script_engine = make_script_engine(lambda: self.clock.now(), self.calendar.current)
         self._compiled = {}
+        self.figures = Figures(store, self.calendar.current, self.clock)
 
     def now(self) -> dt.datetime:
         ClockDatetime.source = self.clock
@@ -214,7 +217,8 @@ class Service(ProcessCatalog, CaseRepair):
         ready = next((t for t in runner.ready_tasks() if t.id == task_id), None)
         data = ready.data if ready else rec.data
         masked = fields_masked_for(self.script_engine, compiled, row.bpmn_id, data)
-        return TaskDetail(row, info.form, mask(data, masked), masked, rec, compiled.forms)
+        form = with_bulletin_choices(self.store, info.form, rec.data.get("case_no", ""))
+        return TaskDetail(row, form, mask(data, masked), masked, rec, compiled.forms)
 
     def complete(self, task_id: str, raw: dict, actor: Actor, form_post: bool = False,
                  lang: str = "zh") -> InstanceRecord:
@@ -230,7 +234,8 @@ class Service(ProcessCatalog, CaseRepair):
         form = compiled.user_tasks[row.bpmn_id].form
         data = coerce(form, raw) if form_post else dict(raw or {})
         self._check_input(data)
-        errors = validate(form, data, lang)
+        errors = validate(form, data, lang) or check_bulletin_fields(self.store, form, data,
+                                                                     rec.data.get("case_no", ""), lang)
         if errors:
             raise InvalidData(errors)
         runner = Runner.load(rec.state, compiled, self.script_engine)

@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .sql_bulletins import SqlBulletins
+from .sql_stats import SqlStats, write_fact
 from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles,
                          calendar_days, calendar_years, counters, deployments, events, instances, outbox,
                          task_groups, tasks, tokens, users)
@@ -32,7 +34,7 @@ def make_engine(url: str):
     return engine
 
 
-class SqlStore:
+class SqlStore(SqlStats, SqlBulletins):
     """The InstanceStore contract on SQLAlchemy Core; every write is one transaction."""
 
     def __init__(self, url_or_engine):
@@ -125,6 +127,7 @@ class SqlStore:
                 self._consume(conn, consumed)
                 conn.execute(insert(instances).values(**_instance_row(replace(rec, lock_version=1))))
                 self._write_children(conn, rec.id, tasks_, events_, messages, known=set())
+                write_fact(conn, rec, events_, self.engine.dialect.name)
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = 1
@@ -147,6 +150,7 @@ class SqlStore:
                     raise Conflict(rec.id)
                 self._consume(conn, consumed)
                 self._write_children(conn, rec.id, tasks_, events_, messages)
+                write_fact(conn, new, events_, self.engine.dialect.name)
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = new.lock_version

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table,
-                        Text, TypeDecorator, UniqueConstraint, bindparam, select, update)
+                        Text, TypeDecorator, UniqueConstraint, bindparam, select, text, update)
 
 
 class UTCDateTime(TypeDecorator):
@@ -116,3 +116,46 @@ CLAIM_DUE = select(instances).where(instances.c.next_timer_at < bindparam("b_now
     .order_by(instances.c.next_timer_at).limit(1).with_for_update(skip_locked=True)
 CLAIM_MESSAGE = select(outbox).where(outbox.c.delivered_at.is_(None)).order_by(outbox.c.created_at) \
     .limit(1).with_for_update(skip_locked=True)
+
+def _fact_columns():
+    """The columns of engine/stats/facts.py's row, typed (migration 0006_stats creates the same)."""
+    from .stats.facts import COUNTS, DATES, FLAGS, TEXTS, TIMES
+    return ([Column("instance_id", String(36), primary_key=True)]
+            + [Column(n, String(300) if n == "case_no" else String(100)) for n in TEXTS]
+            + [Column(n, UTCDateTime) for n in TIMES] + [Column(n, Date) for n in DATES]
+            + [Column(n, Integer, nullable=False, default=0) for n in FLAGS + COUNTS])
+
+
+def _rollup_sums():
+    from .stats.rollup import DAILY_SUMS
+    return DAILY_SUMS
+
+
+# one row per case: what the figures count, written in the same transaction as each step
+case_facts = Table("case_facts", metadata, *_fact_columns(),
+                   Index("ix_case_facts_process_started", "process_key", "started_on"),
+                   Index("ix_case_facts_unit_started", "unit", "process_key", "started_on",
+                         postgresql_include=["matter_type", "township", "outcome"]),
+                   # covering partial indexes: the overdue figures read only these (index-only scans)
+                   Index("ix_case_facts_open_due", "process_key", "started_on",
+                         postgresql_include=["due_date", "unit", "channel"],
+                         postgresql_where=text("replied_on IS NULL AND due_date IS NOT NULL AND status = 'running'")),
+                   Index("ix_case_facts_late", "process_key", "started_on",
+                         postgresql_include=["due_date", "replied_on", "unit", "channel"],
+                         postgresql_where=text("late > 0")))
+# running totals over case_facts (engine/stats/rollup.py), changed in the same transaction as the fact row
+fact_daily = Table("fact_daily", metadata, Column("process_key", String(100), primary_key=True),
+                   Column("started_on", Date, primary_key=True), Column("unit", String(100), primary_key=True),
+                   Column("channel", String(100), primary_key=True),
+                   *[Column(n, Integer, nullable=False, default=0) for n in _rollup_sums()])
+fact_counts = Table("fact_counts", metadata, Column("process_key", String(100), primary_key=True),
+                    Column("started_on", Date, primary_key=True), Column("dim", String(40), primary_key=True), Column("value", String(100), primary_key=True),
+                    Column("n", Integer, nullable=False, default=0))
+# issued bulletins: the content as published, never updated
+bulletins = Table("bulletins", metadata,
+                  Column("no", String(60), primary_key=True), Column("kind", String(40), nullable=False),
+                  Column("year", Integer, nullable=False), Column("seq", Integer, nullable=False),
+                  Column("title", String(200)), Column("period_start", Date), Column("period_end", Date),
+                  Column("issued_at", UTCDateTime), Column("issued_by", String(100)),
+                  Column("content", JSON, nullable=False), Column("content_hash", String(64)),
+                  UniqueConstraint("kind", "year", "seq"))

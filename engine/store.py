@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import ContextManager, Iterable, Protocol
 
+from .stats.facts import next_fact
+from .stats.memory import MemoryStats
+
 
 class Conflict(Exception):
     """A write based on a stale version: someone else changed the instance first."""
@@ -164,7 +167,7 @@ class InstanceStore(Protocol):
     def add_calendar_year(self, year: int, source: str) -> None: ...
 
 
-class MemoryStore:
+class MemoryStore(MemoryStats):
     """A complete store in dicts, for fast tests; same contract as the SQL store."""
 
     def __init__(self):
@@ -173,6 +176,7 @@ class MemoryStore:
         self._tasks, self._events, self._users, self._tokens = {}, {}, {}, {}
         self._days, self._years, self._messages = {}, {}, {}
         self._counters: dict[tuple[str, int], int] = {}
+        self._facts, self._bulletins = {}, {}
 
     def ping(self):
         return None
@@ -257,6 +261,10 @@ class MemoryStore:
             old = self._tasks.get(row.task_id)
             self._tasks[row.task_id] = replace(copy.deepcopy(row), created_at=old.created_at if old else row.created_at)
         log.extend(copy.deepcopy(events))
+        if events:                                                  # figures, in the same write
+            known = self._facts.get(rec.id)
+            self._facts[rec.id] = next_fact(known, rec, events) if known or events[0].seq == 0 \
+                else next_fact(None, rec, log)
 
     def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, parent_id=None,
                        limit=200):

@@ -106,7 +106,26 @@ def report(label, times, raw):
     return total / raw_total
 
 
+def figures_bench(n: int) -> None:
+    """`make bench` part 2: the dashboard on `n` generated fact rows in PostgreSQL (BENCH_FACTS, default 1e6)."""
+    from tests.bench_figures import load, time_dashboard
+    schema = PgSchema()
+    try:
+        store = schema.store()
+        seconds = load(store, n)
+        print(f"\nDashboard on {n:,} generated cases in PostgreSQL (loaded with COPY in {seconds:.0f} s); "
+              "median of 5 views, ms:")
+        for label, ms in time_dashboard(store).items():
+            print(f"  {label:32s} {ms:8.1f}")
+    finally:
+        schema.drop()
+
+
 def main():
+    facts = int(os.environ.get("BENCH_FACTS", "1000000"))
+    if os.environ.get("BENCH_ONLY") == "figures":
+        figures_bench(facts)
+        return 0
     clock = FixedClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=CHINA))
     schema = PgSchema()
     try:
@@ -120,6 +139,8 @@ def main():
     ratios = {label: report(label, times[label], times["raw"]) for label in services}
     print(f"\nN={N} tickets each; ratio of ticket totals: " + ", ".join(f"{k} x{v:.2f}" for k, v in ratios.items()))
     bench_timers.main()
+    if facts:
+        figures_bench(facts)
     return 0
 
 

@@ -15,6 +15,7 @@ from engine.access import Actor
 from tests.walk import do, service_with
 from engine.library import Bundle
 from engine.service import InvalidData, NotAllowed
+from engine.stats.bulletins import issue
 
 ROOT = Path(__file__).resolve().parent.parent
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -214,10 +215,19 @@ def test_hotline_overdue_chain(service, explained):
     rec = run_round(service, iid, ["meeting"], evaluation)
     if not explained:                                          # 3 rounds, no explanation: 通报批评
         assert set(ready(service, iid)) == {"criticism"} and inbox(service, REVIEWER, iid) == ["criticism"]
-        do(service, iid, "criticism", REVIEWER, {
-            "criticism_doc_no": "兰热通〔2026〕1号", "criticism_issued_at": "2026-12-20", "criticism_unit": "住建局",
-            "criticism_reason": "多次督办未办结且不能说明原因", "bulletin_issue": "2026年第12期",
-            "published_in_bulletin": True})
+        criticism = {"criticism_doc_no": "兰热通〔2026〕1号", "criticism_issued_at": "2026-12-20",
+                     "criticism_unit": "住建局", "criticism_reason": "多次督办未办结且不能说明原因",
+                     "bulletin_issue": "2026年第12期", "published_in_bulletin": True}
+        with pytest.raises(InvalidData) as unknown:            # the number must be an issued 工作动态
+            do(service, iid, "criticism", REVIEWER, criticism)
+        assert "bulletin_issue" in unknown.value.fields
+        bulletin = issue(service.figures, "hotline_work", dt.date(2026, 11, 1), dt.date(2026, 11, 30), "rev1")
+        assert bulletin.content["criticisms"] == [{"case_no": child.data["case_no"], "unit": "住建局"}]
+        task = ready(service, iid)["criticism"][0]
+        assert [c["value"] for c in _field(service.task(task.task_id, REVIEWER).form, "bulletin_issue")["choices"]] \
+            == [bulletin.no]                                    # offered as a pick list
+        do(service, iid, "criticism", REVIEWER, {**criticism, "bulletin_issue": bulletin.no})
+        assert service.store.fact(iid)["bulletin_no"] == bulletin.no
         expected = "circulated_criticism"
     else:                                                      # explained: on-site round, then max rounds
         assert service.task(ready(service, iid)["plan"][0].task_id, BUREAU).data["modes"] == ["onsite"]
@@ -340,3 +350,7 @@ def test_bad_input_and_wrong_groups(service):
     with pytest.raises(InvalidData) as untrue:
         service.complete(materials.task_id, {**MATERIALS, "answered_truthfully": False}, UNIT["住建局"])
     assert "answered_truthfully" in untrue.value.fields
+
+
+def _field(form, name) -> dict:
+    return next(f for f in form.fields() if f["key"] == name)

@@ -36,8 +36,9 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_locale)
-    from . import accounts_admin, admin, api, audit, auth, cases, cli, display, errors, inbox, security, studio
-    for blueprint in (auth.bp, inbox.bp, cases.bp, studio.bp, admin.bp, accounts_admin.bp, api.bp, api.health_bp):
+    from . import accounts_admin, admin, api, audit, auth, cases, cli, display, errors, inbox, security, stats, studio
+    for blueprint in (auth.bp, inbox.bp, cases.bp, studio.bp, admin.bp, accounts_admin.bp, api.bp, api.health_bp,
+                      stats.bp):
         app.register_blueprint(blueprint)
     audit.register(app)
     csrf.exempt(api.bp)
