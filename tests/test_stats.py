@@ -234,7 +234,8 @@ def test_assessment_scores_units_with_the_weights_a_designer_deployed(walked):
     dmn = (ROOT / "processes" / "unit_assessment.dmn").read_text("utf-8")
     changed = dmn.replace('<outputEntry id="unit_assessment_weights_r1_o1"><text>35</text>',
                           '<outputEntry id="unit_assessment_weights_r1_o1"><text>55</text>')
-    service.deploy_files("unit_assessment", {"unit_assessment.dmn": changed}, "designer1")
+    files = dict(service.current("unit_assessment")[1].bundle.files)     # a version is the whole set of files
+    service.deploy_files("unit_assessment", {**files, "unit_assessment.dmn": changed}, "designer1", "权重调整")
     rows = assessment(service, None, "year", 2026, 1)["rows"]
     assert [(r["unit"], r["score"]) for r in rows] == [("住建局", 120.0), ("人社局", 72.5)]
     assert [r["unit"] for r in assessment(service, ("人社局",), "year", 2026, 1)["rows"]] == ["人社局"]
