@@ -1,7 +1,10 @@
 """Who may do what: groups decide which tasks a user works on and which cases a user sees."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
 
 OVERSEERS = frozenset({"auditors", "admins", "supervisors"})   # read every case
 DESIGNERS = frozenset({"designers", "admins"})
@@ -50,7 +53,11 @@ def start_groups_of(compiled, script_engine) -> set[str]:
     expression = props.get("startGroups")
     if not expression:
         return set()
-    return as_groups(script_engine.environment.evaluate(expression, {}))
+    try:
+        return as_groups(script_engine.environment.evaluate(expression, {}))
+    except Exception as exc:  # a broken or hostile expression: nobody but admins may start, nothing fails
+        log.warning("startGroups %r failed: %s", expression, exc)
+        return set()
 
 
 def start_property(compiled, name: str) -> str | None:

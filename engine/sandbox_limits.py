@@ -93,10 +93,9 @@ def limited_range(*args):
 
 
 def guarded_iter(obj):
-    """Iterate with a deadline check every 1,000 items (comprehensions and `for` loops)."""
-    for count, item in enumerate(default_guarded_getiter(obj)):
-        if not count % 1000:
-            tick()
+    """Iterate with a deadline (and memory) check at every item: comprehensions have no loop body to tick."""
+    for item in default_guarded_getiter(obj):
+        tick()
         yield item
 
 
@@ -110,7 +109,8 @@ def guard_method(obj, name, method):
             _check_len(args[0])
         elif name == "extend" and args and hasattr(args[0], "__len__"):
             _check_len(len(obj) + len(args[0]))
-        elif name == "join" and args and isinstance(args[0], (list, tuple)):
+        elif name == "join" and args:
+            args = (list(args[0]),) + args[1:]       # a generator too: count what it would join
             _check_len(sum(len(s) for s in args[0] if isinstance(s, str)) + len(obj) * len(args[0]))
         elif name == "expandtabs":
             _check_len(len(obj) * (args[0] if args and isinstance(args[0], int) else 8))

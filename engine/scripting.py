@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, 
 
 from . import sandbox_limits as limits
 from .case_data import DataProblem, check_plain
-from .watchdog import LIMIT_SECONDS, ScriptTimeout, time_limit
+from .watchdog import LIMIT_SECONDS, ScriptOverMemory, ScriptTimeout, time_limit
 from .workcal import WorkCalendar, parse_day
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -87,6 +87,8 @@ def _run(run, code, scope):
     try:
         with time_limit():
             return run(code, scope)
+    except ScriptOverMemory as exc:
+        raise ScriptValueError(f"script stopped: {exc}") from exc
     except ScriptTimeout as exc:
         raise ScriptTooSlow(f"script stopped: it ran longer than {LIMIT_SECONDS:g} s") from exc
     except RecursionError as exc:

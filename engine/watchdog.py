@@ -1,23 +1,41 @@
-"""A time limit for diagram scripts: `tick()` checks and a watchdog thread both raise ScriptTimeout.
+"""Time and memory limits for diagram scripts: `tick()` checks and a watchdog thread raise ScriptTimeout.
 
 ScriptTimeout derives from BaseException so `except Exception` in a script cannot swallow it, and the
 sandbox calls `tick()` at the top of every loop body, function, lambda and exception handler, so a
 script that catches it anyway (bare `except:`) meets it again at once. The watchdog thread raises it
 asynchronously as a backstop for pure bytecode; a single long C call cannot be interrupted by either,
-which is why the sandbox refuses huge operations before they run (engine/sandbox_limits.py)."""
+which is why the sandbox refuses huge operations before they run (engine/sandbox_limits.py). Every
+millisecond `tick()` also compares the process's resident memory with what it was when the script
+started: many operations that are each small (copying a list in a loop) are stopped at MEMORY_LIMIT."""
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import time
 from contextlib import contextmanager
 
 LIMIT_SECONDS = 2.0
 YIELD_EVERY = 0.001
+MEMORY_LIMIT = int(os.environ.get("SCRIPT_MEMORY_MB") or 256) * 2 ** 20   # growth of the process during a script
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 class ScriptTimeout(BaseException):
     """A diagram script or expression ran longer than the limit."""
+
+
+class ScriptOverMemory(ScriptTimeout):
+    """A diagram script made the process grow by more than MEMORY_LIMIT (e.g. copying a list in a loop)."""
+
+
+def resident_bytes() -> int:
+    """The process's resident memory now (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 _deadlines: dict[int, float] = {}
@@ -62,6 +80,8 @@ def tick() -> None:
         raise ScriptTimeout(f"script ran longer than {LIMIT_SECONDS:g} s")
     if now - getattr(_local, "yielded", 0.0) > YIELD_EVERY:
         _local.yielded = now
+        if resident_bytes() - _local.baseline > MEMORY_LIMIT:
+            raise ScriptOverMemory(f"script used more than {MEMORY_LIMIT // 2 ** 20} MB")
         time.sleep(0)
 
 
@@ -72,6 +92,7 @@ def time_limit(seconds: float = LIMIT_SECONDS):
     tid = threading.get_ident()
     outer = getattr(_local, "deadline", None) is not None
     if not outer:
+        _local.baseline = resident_bytes()
         _local.deadline = time.monotonic() + seconds
         with _lock:
             _deadlines[tid] = _local.deadline

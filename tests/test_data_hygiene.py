@@ -154,3 +154,26 @@ def test_what_postgresql_cannot_store_is_refused_first_on_every_store(store, clo
     with pytest.raises(ProcessError):
         service.start("attack", {}, SYSTEM)
     assert service.instances(SYSTEM) == []
+
+
+def test_a_hostile_start_groups_expression_only_keeps_others_from_starting(app, client):
+    files = attack_bundle("script", "x = 1")
+    files["attack.bpmn"] = files["attack.bpmn"].replace(
+        '<bpmn:startEvent id="start">',
+        '<bpmn:startEvent id="start"><bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property '
+        'name="startGroups" value="10**10**8" /></spiffworkflow:properties></bpmn:extensionElements>')
+    app.extensions["service"].deploy_files("attack", files, "d")
+    listed = client.get("/api/v1/processes", headers=OP)
+    assert listed.status_code == 200 and {"key": "attack", "can_start": False}.items() <= next(
+        p for p in listed.get_json() if p["key"] == "attack").items()
+    assert client.post("/api/v1/processes/attack/instances", json={}, headers=OP).status_code == 403
+    assert client.post("/api/v1/processes/attack/instances", json={}, headers=ADMIN).status_code == 201
+
+
+def test_nul_characters_and_odd_user_names_are_4xx(app, client):
+    assert error_of(client.get("/api/v1/tasks/a%00b", headers=OP), 400)["code"] == "bad_request"
+    assert client.get("/instances?status=a%00", headers=OP).status_code == 400
+    assert client.post("/login", data={"username": "op1\x00", "password": "demo"}).status_code == 400
+    for name in ["x" * 500, "\ud800", "a\tb"]:
+        assert client.get("/api/v1/tasks", headers=basic(name.encode("utf-8", "replace").decode())).status_code \
+            == 401

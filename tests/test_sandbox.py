@@ -96,6 +96,8 @@ ATTACKS = {   # each must be stopped quickly, without freezing the process or ea
     "exponential lambda": "f = lambda n: 0 if n < 1 else f(n - 1) + f(n - 1)\nx = f(200)",
     "comprehension": "x = [a for a in range(1000000) for b in range(1000000)]",
     "generator left in data": "x = (i for i in [1, 2])",
+    "copying in a loop": "a = [0] * 1000000\nx = [a[:] for i in range(100000)]",
+    "joining a generator": "s = 'a' * 1000000\nx = s.join(s for i in range(1000))",
     "deep nesting left in data": "x = []\nfor i in range(1000):\n    x = [x]",
 }
 

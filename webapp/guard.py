@@ -30,6 +30,11 @@ def _digest(name: str) -> str:
     return hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:32]
 
 
+def _plausible(name: str) -> bool:
+    """A name the users table could hold (others are unknown users, without asking the database)."""
+    return 0 < len(name) <= 100 and "\x00" not in name and name.isprintable()
+
+
 def throttle() -> Throttle:
     app = current_app
     if "throttle" not in app.extensions:
@@ -47,7 +52,7 @@ def check_password_attempt(name: str, password: str):
     keys = [(f"fail:addr:{address()}", FAILED_LOGINS_PER_ADDRESS), (f"fail:user:{_digest(name)}",
                                                                      FAILED_LOGINS_PER_ACCOUNT)]
     try:
-        user = service().store.get_user(name)
+        user = service().store.get_user(name) if _plausible(name) else None
         if user is not None and user.locked_at is not None:
             raise Locked(name)
         if any(throttle().exceeded(key, limit) for key, limit in keys):
@@ -82,7 +87,8 @@ def check_rate(user) -> None:
     config = current_app.config
     per_user = Limit(int(config.get("API_RATE_PER_ACCOUNT", 600)), 60)
     per_address = Limit(int(config.get("API_RATE_PER_ADDRESS", 1200)), 60)
-    if not (throttle().allow(f"user:{_digest(user.name)}", per_user) & throttle().allow(f"addr:{address()}", per_address)):
+    if not (throttle().allow(f"user:{_digest(user.name)}", per_user)
+            & throttle().allow(f"addr:{address()}", per_address)):
         raise Refused(429, "rate_limited", "too many requests; slow down")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import abort, request
 from werkzeug.serving import WSGIRequestHandler
 
 CSP = "; ".join([
@@ -41,7 +42,17 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
+def refuse_nul():
+    """PostgreSQL cannot hold a NUL character: a URL or form field with one is a 400, not a failed query."""
+    values = [request.path, *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400, "NUL characters are not allowed")
+
+
 def register(app):
+    app.before_request(refuse_nul)
     app.after_request(add_headers)
     WSGIRequestHandler.server_version = "xinfang"     # the development server: no Werkzeug/Python versions
     WSGIRequestHandler.sys_version = ""
