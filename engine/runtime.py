@@ -151,6 +151,46 @@ class Runner:
             raise TaskNotReady(f"{bpmn_id}[{index}]")
         self.complete(matches[index].id, data, blanks)
 
+    def previous_step(self, task_id: str) -> str | None:
+        """The one user task a ready task may be returned to: reached backwards from it through gateways and
+        events only, and done at least once. None when the diagram allows no return from here."""
+        task = self._ready_task(task_id)
+        found, seen, todo = set(), set(), list(task.task_spec.inputs)
+        while todo and len(seen) < 50:
+            spec = todo.pop()
+            if spec.name in seen:
+                continue
+            seen.add(spec.name)
+            if isinstance(spec, UserTaskMixin):
+                found.add(spec.bpmn_id)
+            elif type(spec).__name__ not in ("ParallelGateway", "InclusiveGateway"):   # never across a join
+                todo.extend(spec.inputs)
+        if len(found) != 1:
+            return None
+        bpmn_id = found.pop()
+        done = self.wf.get_tasks(state=TaskState.COMPLETED, spec_class=UserTaskMixin)
+        return bpmn_id if any(t.task_spec.bpmn_id == bpmn_id for t in done) else None
+
+    def return_to(self, task_id: str, bpmn_id: str, extra: dict) -> None:
+        """Send the case back from a ready task to the latest run of `bpmn_id`, with its submitted data."""
+        self._ready_task(task_id)
+        done = [t for t in self.wf.get_tasks(state=TaskState.COMPLETED, spec_class=UserTaskMixin)
+                if t.task_spec.bpmn_id == bpmn_id]
+        if not done:
+            raise TaskNotReady(bpmn_id)
+        target = max(done, key=lambda t: t.last_state_change)
+        self.wf.reset_from_task_id(target.id, data={**target.data, **extra})
+        self._advance()
+
+    def _ready_task(self, task_id: str):
+        try:
+            task = self.wf.get_task_from_id(uuid.UUID(task_id))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TaskNotReady(task_id) from exc
+        if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTaskMixin):
+            raise TaskNotReady(task_id)
+        return task
+
     def fire_timers(self) -> list[str]:
         """Fire every timer that is due by the clock; return the names of those that fired."""
         before = {(e.name, e.value) for e in self._timer_events()}

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import history
 from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
 from .calendar_service import CalendarService
 from .catalog import ProcessCatalog
 from .clock import SystemClock
+from .directory import Directory
+from .directory.forms import with_directory
 from .form_validation import validate
 from .forms import Form, blanks, coerce
 from .library import InvalidProcess
@@ -19,9 +21,11 @@ from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
 from .scripting import CHINA, make_script_engine
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
 from .tasks import fields_masked_for, mask, task_rows
+from .work import StaffWork, TaskTaken
+from .work.notify import new_task_notices, timer_notices
 
 __all__ = ["Service", "Actor", "NotAllowed", "NotFound", "Conflict", "InvalidData", "TaskClosed",
-           "InvalidProcess", "ProcessError"]
+           "InvalidProcess", "ProcessError", "TaskTaken"]
 
 
 class InvalidData(Exception):
@@ -40,6 +44,8 @@ class Step:
     rows: list[TaskRow]
     result: dict
     messages: list[Message]
+    notices: list[dict] = field(default_factory=list)      # in-app notifications, written with the step
+    before: set[str] | None = None                          # ids of the tasks ready before the step
 
 
 @dataclass
@@ -52,7 +58,7 @@ class TaskDetail:
     forms: list[Form]
 
 
-class Service(ProcessCatalog):
+class Service(StaffWork, ProcessCatalog):
     """Cases and tasks on top of the catalog of deployed processes; every public call checks access."""
 
     def __init__(self, store: InstanceStore, clock=None):
@@ -60,6 +66,7 @@ class Service(ProcessCatalog):
         self.clock = clock or SystemClock()
         ClockDatetime.source = self.clock
         self.calendar = CalendarService(store)
+        self.directory = Directory(store)
         self.script_engine = make_script_engine(lambda: self.clock.now(), self.calendar.current)
         self._compiled = {}
 
@@ -84,14 +91,16 @@ class Service(ProcessCatalog):
         runner = Runner.start(compiled, self.script_engine, data)
         rec = InstanceRecord(instance_id, dep.process_key, dep.version, dep.bundle_hash, "running", "",
                              {}, parent_id=parent_id, created_at=now)
-        step = self._snapshot(rec, runner, compiled)
+        step = self._snapshot(rec, runner, compiled, before=set())
         event = history.new_event(rec.id, 0, "", now, "started", actor_name, data=data, result=step.result)
         rec.last_seq, rec.last_hash = event.seq, event.hash
-        self.store.add_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed)
+        self.store.add_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed,
+                                notices=step.notices)
         return rec, step
 
-    def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None) -> "Step":
-        """Copy the workflow's state into the record; return its task rows, result and outgoing messages."""
+    def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None, before=None) -> "Step":
+        """Copy the workflow's state into the record; return its task rows, result and outgoing messages.
+        `before`: ids of the tasks ready before this step, when known (saves a read when none survives)."""
         now = self.now()
         thrown = runner.take_messages()          # before dump(): a message is sent once, not stored
         rec.state, rec.data, rec.updated_at = runner.dump(), runner.data(), now
@@ -101,19 +110,21 @@ class Service(ProcessCatalog):
         rec.timers = [{"task": t["task"], "due_at": t["due_at"].isoformat()} for t in timers]
         rec.next_timer_at = timers[0]["due_at"] if timers else None
         rows = task_rows(runner, compiled, rec.id, rec.process_key, rec.title, now)
+        before = self._keep_holders(rec.id, rows, before)
         result = {"status": rec.status, "ready": sorted(r.bpmn_id for r in rows), "data": rec.data}
         if task_index is not None:
             result["task_index"] = task_index
         messages = [Message(str(uuid.uuid4()), rec.id, name, payload, now) for name, payload in thrown]
         if messages:
             result["sent"] = [m.name for m in messages]
-        return Step(rows, result, messages)
+        return Step(rows, result, messages, new_task_notices(rec, rows, before, now), before)
 
     def _append(self, rec, step: "Step", type_, actor_name, consumed=None, **fields):
         event = history.new_event(rec.id, rec.last_seq, rec.last_hash, self.now(), type_, actor_name,
                                   result=step.result, **fields)
         rec.last_seq, rec.last_hash = event.seq, event.hash
-        self.store.save_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed)
+        self.store.save_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed,
+                                 notices=step.notices)
         return rec
 
     def instance(self, instance_id: str, actor: Actor) -> InstanceRecord:
@@ -182,7 +193,7 @@ class Service(ProcessCatalog):
         ready = next((t for t in runner.ready_tasks() if t.id == task_id), None)
         data = ready.data if ready else rec.data
         masked = fields_masked_for(self.script_engine, compiled, row.bpmn_id, data)
-        return TaskDetail(row, info.form, mask(data, masked), masked, rec, compiled.forms)
+        return TaskDetail(row, self.form_of(info.form), mask(data, masked), masked, rec, compiled.forms)
 
     def complete(self, task_id: str, raw: dict, actor: Actor, form_post: bool = False,
                  lang: str = "zh") -> InstanceRecord:
@@ -194,19 +205,22 @@ class Service(ProcessCatalog):
             raise NotAllowed(task_id)
         if row.status != "ready":
             raise TaskClosed(task_id)
+        if row.assignee and row.assignee != actor.name:
+            raise TaskTaken(task_id, row.assignee)
         compiled = self.compiled(rec.bundle_hash)
-        form = compiled.user_tasks[row.bpmn_id].form
+        form = self.form_of(compiled.user_tasks[row.bpmn_id].form)
         data = coerce(form, raw) if form_post else dict(raw or {})
-        errors = validate(form, data, lang)
+        errors = validate(form, data, lang, today=self.today())
         if errors:
             raise InvalidData(errors)
         runner = Runner.load(rec.state, compiled, self.script_engine)
-        index = next((t.index for t in runner.ready_tasks() if t.id == task_id), None)
+        ready_before = runner.ready_tasks()
+        index = next((t.index for t in ready_before if t.id == task_id), None)
         try:
             runner.complete(task_id, data, blanks(form))
         except TaskNotReady as exc:
             raise TaskClosed(task_id) from exc
-        step = self._snapshot(rec, runner, compiled, task_index=index)
+        step = self._snapshot(rec, runner, compiled, task_index=index, before={t.id for t in ready_before})
         self._append(rec, step, "task_completed", actor.name, task=row.bpmn_id, task_id=task_id, data=data)
         if step.messages:
             self.deliver_messages()
@@ -244,7 +258,9 @@ class Service(ProcessCatalog):
             return []
         if not names:
             return []
-        self._append(rec, self._snapshot(rec, runner, compiled), "timers_fired", "system", data={"fired": names})
+        step = self._snapshot(rec, runner, compiled)
+        step.notices += timer_notices(rec, step.rows, step.before, self.now())
+        self._append(rec, step, "timers_fired", "system", data={"fired": names})
         return names
 
 

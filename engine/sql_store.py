@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .sql_staff import SqlStaff
 from .sql_tables import (CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles, calendar_days, calendar_years,
                          deployments, events, instances, outbox, task_groups, tasks, tokens, users)
 from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, User,
@@ -29,7 +30,7 @@ def make_engine(url: str):
     return engine
 
 
-class SqlStore:
+class SqlStore(SqlStaff):
     """The InstanceStore contract on SQLAlchemy Core; every write is one transaction."""
 
     def __init__(self, url_or_engine):
@@ -72,12 +73,13 @@ class SqlStore:
             return [Deployment(**r._mapping) for r in rows]
 
     # instances, tasks, events
-    def add_instance(self, rec, tasks_, events_, messages=(), consumed=None):
+    def add_instance(self, rec, tasks_, events_, messages=(), consumed=None, notices=()):
         try:
             with self.engine.begin() as conn:
                 self._consume(conn, consumed)
                 conn.execute(insert(instances).values(**_instance_row(replace(rec, lock_version=1))))
                 self._write_children(conn, rec.id, tasks_, events_, messages, known=set())
+                self._write_notices(conn, notices)
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = 1
@@ -89,7 +91,7 @@ class SqlStore:
             raise NotFound(instance_id)
         return InstanceRecord(**row._mapping)
 
-    def save_instance(self, rec, tasks_, events_, messages=(), consumed=None):
+    def save_instance(self, rec, tasks_, events_, messages=(), consumed=None, notices=()):
         """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one."""
         new = replace(rec, lock_version=rec.lock_version + 1)
         try:
@@ -100,6 +102,7 @@ class SqlStore:
                     raise Conflict(rec.id)
                 self._consume(conn, consumed)
                 self._write_children(conn, rec.id, tasks_, events_, messages)
+                self._write_notices(conn, notices)
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = new.lock_version
@@ -237,9 +240,11 @@ class SqlStore:
 
     # users, tokens, calendar
     def add_user(self, user):
+        """Create or update (tokens point at the row, so it is updated in place, never replaced)."""
         with self.engine.begin() as conn:
-            conn.execute(users.delete().where(users.c.name == user.name))
-            conn.execute(insert(users).values(**asdict(user)))
+            done = conn.execute(update(users).where(users.c.name == user.name).values(**asdict(user)))
+            if done.rowcount == 0:
+                conn.execute(insert(users).values(**asdict(user)))
 
     def get_user(self, name):
         with self.reader.connect() as conn:

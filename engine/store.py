@@ -7,6 +7,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Protocol
 
+from .directory.memory import MemoryStaff
+
 
 class Conflict(Exception):
     """A write based on a stale version: someone else changed the instance first."""
@@ -105,10 +107,10 @@ class InstanceStore(Protocol):
     def add_deployment(self, dep: Deployment) -> Deployment: ...
     def deployments(self, key: str | None = None) -> list[Deployment]: ...
     def add_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event],
-                     messages=(), consumed: str | None = None) -> None: ...
+                     messages=(), consumed: str | None = None, notices=()) -> None: ...
     def get_instance(self, instance_id: str) -> InstanceRecord: ...
     def save_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event],
-                      messages=(), consumed: str | None = None) -> None: ...
+                      messages=(), consumed: str | None = None, notices=()) -> None: ...
     def pending_messages(self, limit: int = 100) -> list[Message]: ...
     def list_instances(self, process_key=None, status=None, ids=None, visible_to=None,
                        parent_id=None, limit=200) -> list[InstanceRecord]: ...
@@ -130,7 +132,7 @@ class InstanceStore(Protocol):
     def add_calendar_year(self, year: int, source: str) -> None: ...
 
 
-class MemoryStore:
+class MemoryStore(MemoryStaff):
     """A complete store in dicts, for fast tests; same contract as the SQL store."""
 
     def __init__(self):
@@ -161,12 +163,13 @@ class MemoryStore:
         return sorted((d for d in self._deps if key in (None, d.process_key)),
                       key=lambda d: (d.process_key, d.version))
 
-    def add_instance(self, rec, tasks, events, messages=(), consumed=None):
+    def add_instance(self, rec, tasks, events, messages=(), consumed=None, notices=()):
         with self._lock:
             if rec.id in self._instances:
                 raise Conflict(rec.id)
             self._consume(consumed)
             self._write(replace(rec, lock_version=1), tasks, events, messages)
+            self.add_notifications(notices)
             rec.lock_version = 1
 
     def get_instance(self, instance_id):
@@ -175,7 +178,7 @@ class MemoryStore:
             raise NotFound(instance_id)
         return copy.deepcopy(rec)
 
-    def save_instance(self, rec, tasks, events, messages=(), consumed=None):
+    def save_instance(self, rec, tasks, events, messages=(), consumed=None, notices=()):
         with self._lock:
             current = self._instances.get(rec.id)
             if current is None or current.lock_version != rec.lock_version:
@@ -185,6 +188,7 @@ class MemoryStore:
                 raise Conflict(rec.id)
             self._consume(consumed)
             self._write(replace(rec, lock_version=rec.lock_version + 1), tasks, events, messages)
+            self.add_notifications(notices)
             rec.lock_version += 1
 
     def _consume(self, message_id):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SPIFF_ADAPTERS = {"engine/library.py", "engine/runtime.py", "engine/scripting.py"}
-SQL_MODULES = {"engine/sql_store.py", "engine/sql_tables.py"}
+SQL_MODULES = {"engine/sql_store.py", "engine/sql_tables.py", "engine/sql_staff.py"}
 
 
 def imports(path: Path) -> set[str]:
