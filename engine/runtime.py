@@ -152,33 +152,22 @@ class Runner:
         self.complete(matches[index].id, data, blanks)
 
     def previous_step(self, task_id: str) -> str | None:
-        """The one user task a ready task may be returned to: reached backwards from it through gateways and
-        events only, and done at least once. None when the diagram allows no return from here."""
-        task = self._ready_task(task_id)
-        found, seen, todo = set(), set(), list(task.task_spec.inputs)
-        while todo and len(seen) < 50:
-            spec = todo.pop()
-            if spec.name in seen:
-                continue
-            seen.add(spec.name)
-            if isinstance(spec, UserTaskMixin):
-                found.add(spec.bpmn_id)
-            elif type(spec).__name__ not in ("ParallelGateway", "InclusiveGateway"):   # never across a join
-                todo.extend(spec.inputs)
-        if len(found) != 1:
-            return None
-        bpmn_id = found.pop()
-        done = self.wf.get_tasks(state=TaskState.COMPLETED, spec_class=UserTaskMixin)
-        return bpmn_id if any(t.task_spec.bpmn_id == bpmn_id for t in done) else None
+        """The user task this ready task came from along the path the case took (gateways, scripts and
+        events in between); None when a parallel gateway lies between them or no user task ran before."""
+        task = self._ready_task(task_id).parent
+        while task is not None and not isinstance(task.task_spec, UserTaskMixin):
+            if type(task.task_spec).__name__ in ("ParallelGateway", "InclusiveGateway", "EventBasedGateway"):
+                return None
+            task = task.parent
+        return task.task_spec.bpmn_id if task is not None and task.state == TaskState.COMPLETED else None
 
     def return_to(self, task_id: str, bpmn_id: str, extra: dict) -> None:
         """Send the case back from a ready task to the latest run of `bpmn_id`, with its submitted data."""
-        self._ready_task(task_id)
-        done = [t for t in self.wf.get_tasks(state=TaskState.COMPLETED, spec_class=UserTaskMixin)
-                if t.task_spec.bpmn_id == bpmn_id]
-        if not done:
+        target = self._ready_task(task_id).parent
+        while target is not None and not isinstance(target.task_spec, UserTaskMixin):
+            target = target.parent
+        if target is None or target.task_spec.bpmn_id != bpmn_id:
             raise TaskNotReady(bpmn_id)
-        target = max(done, key=lambda t: t.last_state_change)
         self.wf.reset_from_task_id(target.id, data={**target.data, **extra})
         self._advance()
 

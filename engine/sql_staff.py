@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, and_,
-                        delete, exists, func, insert, select, update)
+                        delete, exists, func, insert, or_, select, update)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .sql_tables import UTCDateTime, metadata, task_groups, tasks
@@ -31,6 +31,22 @@ notification_reads = Table("notification_reads", metadata,
                            Column("user", String(100), primary_key=True),
                            Column("last_read_id", Integer, nullable=False))
 ATTACHMENT_META = [c for c in attachments.columns if c.name != "content"]
+PAGE_ORDER = [tasks.c.due_at.asc().nulls_last(), tasks.c.created_at, tasks.c.task_id]
+FILTER_SQL = {
+    "mine": lambda q: or_(tasks.c.assignee.is_(None), tasks.c.assignee == q.user),
+    "claimed": lambda q: tasks.c.assignee == q.user,
+    "overdue": lambda q: tasks.c.due_at < q.now,
+    "due_soon": lambda q: and_(tasks.c.due_at >= q.now, tasks.c.due_at <= q.soon),
+}
+
+
+def _after(key):
+    """Rows after the cursor in (due_at nulls last, created_at, task_id) order."""
+    due, created, task_id = key
+    later = or_(tasks.c.created_at > created, and_(tasks.c.created_at == created, tasks.c.task_id > task_id))
+    if due is None:
+        return and_(tasks.c.due_at.is_(None), later)
+    return or_(tasks.c.due_at.is_(None), tasks.c.due_at > due, and_(tasks.c.due_at == due, later))
 
 
 class SqlStaff:
@@ -78,6 +94,40 @@ class SqlStaff:
         ids = select(tasks.c.task_id).where(tasks.c.status == "ready").where(~covered) \
             .order_by(tasks.c.created_at).limit(limit)
         return self._tasks_where(tasks.c.task_id.in_(ids))
+
+    # the worklist
+    def _page_where(self, query, with_filter=True):
+        mine = exists().where(task_groups.c.task_id == tasks.c.task_id).where(task_groups.c.ready.is_(True)) \
+            .where(task_groups.c.group_name.in_(list(query.groups)))
+        where = [tasks.c.status == "ready", mine]
+        if query.process:
+            where.append(tasks.c.process_key == query.process)
+        if query.instance:
+            where.append(tasks.c.instance_id == query.instance)
+        if query.q:
+            like = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(or_(tasks.c.case_title.like(like, escape="\\"), tasks.c.title.like(like, escape="\\")))
+        if with_filter and query.filter in FILTER_SQL:
+            where.append(FILTER_SQL[query.filter](query))
+        return and_(*where)
+
+    def task_page(self, query):
+        where = self._page_where(query)
+        if query.after:
+            where = and_(where, _after(query.after))
+        ids = select(tasks.c.task_id).where(where).order_by(*PAGE_ORDER).limit(query.limit + 1)
+        with self.reader.connect() as conn:
+            order = list(conn.scalars(ids))
+        found = {r.task_id: r for r in self._tasks_where(tasks.c.task_id.in_(order))} if order else {}
+        return [found[i] for i in order if i in found]
+
+    def task_counts(self, query):
+        base = self._page_where(query, with_filter=False)
+        columns = [func.count().label("all")] + [func.count().filter(cond(query)).label(name)
+                                                 for name, cond in FILTER_SQL.items()]
+        with self.reader.connect() as conn:
+            row = conn.execute(select(*columns).select_from(tasks).where(base)).first()
+        return dict(row._mapping)
 
     # attachments
     def put_attachment(self, meta: dict, content: bytes):

@@ -193,14 +193,14 @@ class SqlStore(SqlStaff):
 
     def _tasks_where(self, condition) -> list[TaskRow]:
         """Task rows with their groups, in one query."""
-        query = select(tasks, task_groups.c.group_name).outerjoin(
+        query = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready")).outerjoin(
             task_groups, task_groups.c.task_id == tasks.c.task_id).where(condition).order_by(tasks.c.created_at)
         found: dict[str, TaskRow] = {}
         with self.reader.connect() as conn:
             for r in conn.execute(query):
-                values = {k: v for k, v in r._mapping.items() if k != "group_name"}
+                values = {k: v for k, v in r._mapping.items() if k not in ("group_name", "group_ready")}
                 row = found.setdefault(r.task_id, TaskRow(**values, groups=[]))
-                if r.group_name:
+                if r.group_name and (r.group_ready or row.status != "ready"):   # a ready task's current groups
                     row.groups.append(r.group_name)
         return list(found.values())
 
@@ -216,7 +216,8 @@ class SqlStore(SqlStaff):
 
     def get_task_with_instance(self, task_id):
         """The task, its groups and its case in one round trip (the start of every completion)."""
-        query = select(tasks, task_groups.c.group_name, *[c.label(f"i_{c.name}") for c in instances.columns]) \
+        query = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready"),
+                       *[c.label(f"i_{c.name}") for c in instances.columns]) \
             .join(instances, instances.c.id == tasks.c.instance_id) \
             .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == task_id)
         with self.reader.connect() as conn:
@@ -224,7 +225,8 @@ class SqlStore(SqlStaff):
         if not rows:
             return None, None
         first = rows[0]._mapping
-        row = TaskRow(**{k: first[k] for k in TASK_COLS}, groups=sorted(r.group_name for r in rows if r.group_name))
+        current = [r for r in rows if r.group_name and (r.group_ready or first["status"] != "ready")]
+        row = TaskRow(**{k: first[k] for k in TASK_COLS}, groups=sorted(r.group_name for r in current))
         return row, InstanceRecord(**{k: first[f"i_{k}"] for k in INSTANCE_COLS})
 
     def due_instances(self, now, limit=100):

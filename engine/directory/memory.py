@@ -34,6 +34,20 @@ class MemoryStaff:
         rows = [t for t in self._tasks.values() if t.status == "ready" and not staffed & set(t.groups)]
         return copy.deepcopy(sorted(rows, key=lambda t: t.created_at)[:limit])
 
+    def _page_rows(self, query):
+        from ..work.inbox import matches, sort_key
+        groups = set(query.groups)
+        rows = [t for t in self._tasks.values() if t.status == "ready" and groups & set(t.groups)]
+        return sorted((t for t in rows if matches(t, query)), key=sort_key)
+
+    def task_page(self, query):
+        return copy.deepcopy(self._page_rows(query)[:query.limit + 1])
+
+    def task_counts(self, query):
+        from dataclasses import replace
+        from ..work.inbox import FILTERS
+        return {f: len(self._page_rows(replace(query, filter=f, after=None))) for f in FILTERS if f != "units"}
+
     def put_attachment(self, meta, content):
         self._staff()["files"][meta["id"]] = (dict(meta), bytes(content))
 

@@ -8,6 +8,7 @@ from ..runtime import Runner, TaskNotReady
 from ..scripting import CHINA
 from ..store import NotFound
 from .cases import CaseWork
+from .inbox import Worklist
 from .notify import Notices
 
 
@@ -19,7 +20,7 @@ class TaskTaken(Exception):
         self.holder = holder
 
 
-class StaffWork(CaseWork, Notices):
+class StaffWork(CaseWork, Notices, Worklist):
     """Mixed into engine.service.Service."""
 
     def form_of(self, form):
