@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
-from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
@@ -174,7 +174,7 @@ class Runner:
     def _ready_task(self, task_id: str):
         try:
             task = self.wf.get_task_from_id(uuid.UUID(task_id))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, TaskNotFoundException) as exc:
             raise TaskNotReady(task_id) from exc
         if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTaskMixin):
             raise TaskNotReady(task_id)

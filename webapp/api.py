@@ -7,7 +7,9 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from engine.accounts import actor_of, check_password, user_for_token
 from engine.library import InvalidProcess
-from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed)
+from engine.directory import DirectoryError, LastMember
+from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed, TaskTaken)
+from engine.work.inbox import BadQuery
 
 from .common import service
 from .errors import json_error
@@ -18,7 +20,8 @@ health_bp = Blueprint("health", __name__)
 ERRORS = [  # exception -> (status, code)
     (InvalidData, 422, "invalid"), (InvalidProcess, 422, "invalid_process"), (NotAllowed, 403, "forbidden"),
     (NotFound, 404, "not_found"), (TaskClosed, 409, "conflict"), (Conflict, 409, "conflict"),
-    (ProcessError, 422, "process_error"),
+    (ProcessError, 422, "process_error"), (TaskTaken, 409, "taken"), (LastMember, 409, "last_member"),
+    (DirectoryError, 422, "invalid"), (BadQuery, 422, "invalid"),
 ]
 
 
@@ -55,6 +58,12 @@ def _error_response(exc):
     extra = {"fields": exc.fields} if isinstance(exc, InvalidData) else {}
     if isinstance(exc, InvalidProcess):
         extra = {"problems": exc.problems}
+    if isinstance(exc, (DirectoryError, BadQuery)) and not isinstance(exc, LastMember):
+        extra = {"fields": getattr(exc, "fields", None) or {str(exc): "invalid"}}
+    if isinstance(exc, TaskTaken):
+        return json_error(409, code, f"taken by {exc.holder}", holder=exc.holder)
+    if isinstance(exc, LastMember):
+        return json_error(409, code, str(exc), tasks=[t.task_id for t in exc.tasks])
     message = {403: "not allowed", 404: "not found", 409: "task is no longer ready"}.get(status, str(exc))
     return json_error(status, code, message, **extra)
 
@@ -89,12 +98,6 @@ def process_bpmn(key):
 def start(key):
     rec = service().start(key, _body_data(), g.actor)
     return jsonify(instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor))), 201
-
-
-@bp.route("/tasks")
-@api_view
-def tasks():
-    return jsonify([task_json(t) for t in service().inbox(g.actor)])
 
 
 @bp.route("/tasks/<task_id>")
@@ -165,3 +168,6 @@ def healthz():
     except Exception:  # any database failure means not healthy
         return json_error(503, "unavailable", "database unreachable")
     return jsonify({"status": "ok"})
+
+
+from . import api_staff  # noqa: E402,F401  (its routes are on bp)

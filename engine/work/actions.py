@@ -89,6 +89,9 @@ class StaffWork(CaseWork, Notices, Worklist):
                                 [(row.assignee, "taken_back", row)] if row.assignee != actor.name else [])
 
     def _check_may_pass_on(self, actor, row):
+        from ..service import TaskClosed
+        if row.status != "ready":
+            raise TaskClosed(row.task_id)
         if row.assignee and row.assignee != actor.name and not self._may_take_back(actor, row):
             raise TaskTaken(row.task_id, row.assignee)
         if not (can_work_on(actor, row.groups) or self._may_take_back(actor, row)):
@@ -147,7 +150,10 @@ class StaffWork(CaseWork, Notices, Worklist):
             raise InvalidData({"reason": "请说明退回理由"})
         compiled = self.compiled(rec.bundle_hash)
         runner = Runner.load(rec.state, compiled, self.script_engine)
-        target = self.return_target(runner, row, task_id)
+        try:
+            target = self.return_target(runner, row, task_id)
+        except TaskNotReady as exc:
+            raise TaskClosed(task_id) from exc
         extra = {"returned_reason": reason.strip(), "returned_from": row.title}
         try:
             runner.return_to(task_id, target, extra)
