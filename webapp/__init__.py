@@ -36,12 +36,15 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_locale)
-    from . import admin, api, auth, cases, cli, designer, display, errors, inbox
-    for blueprint in (auth.bp, inbox.bp, cases.bp, designer.bp, admin.bp, api.bp, api.health_bp):
+    from . import admin, api, auth, cases, cli, designer, display, errors, inbox, work, work_panels
+    from .directory_admin import bp as directory_bp
+    for blueprint in (auth.bp, inbox.bp, cases.bp, designer.bp, admin.bp, api.bp, api.health_bp, work.bp,
+                      directory_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
     errors.register(app)
     display.register(app)
+    work_panels.register(app)
     cli.register(app)
     return app
 

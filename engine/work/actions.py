@@ -141,6 +141,25 @@ class StaffWork(CaseWork, Notices, Worklist):
             return tuple(t.strip() for t in props["handoverTypes"].split(",") if t.strip())
         return HANDLING_TYPES if all(g.startswith("dept:") for g in row.groups) else ()
 
+    def reassign(self, task_id, actor, reason: str, to_unit: str | None = None, to_user: str | None = None):
+        """An admin moves an open task nobody can do to a staffed unit (or a user), whatever its step."""
+        from ..service import InvalidData
+        if not actor.is_admin:
+            raise NotAllowed(task_id)
+        row, rec = self._ready_row(task_id)
+        user = self.store.get_user(to_user) if to_user else None
+        unit = self.directory.unit(to_unit or "")
+        if to_user and (user is None or not user.active):
+            raise InvalidData({"to_user": "没有这个在岗用户"})
+        if not to_user and (unit is None or unit.group not in self.directory.staffed_groups()):
+            raise InvalidData({"to_unit": "该单位没有在岗人员"})
+        groups = [unit.group] if unit else row.groups
+        data = {"reason": (reason or "").strip() or "无人办理，管理员改派", "to_user": to_user, "to_unit": to_unit,
+                "groups": groups}
+        notices = [(to_user, "handover", row)] if to_user else [(g, "handover", row) for g in groups]
+        return self._task_event(rec, row, self._with(rec, row, assignee=to_user, groups=groups), "handed_over",
+                                actor, data, notices)
+
     def return_step(self, task_id, actor, reason: str):
         """退回: send the case back to the step before this one, where the diagram has exactly one."""
         from ..service import InvalidData, TaskClosed
