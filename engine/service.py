@@ -22,6 +22,7 @@ from .scripting import CHINA, make_script_engine
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
 from .tasks import fields_masked_for, mask, task_rows
 from .work import StaffWork, TaskTaken
+from .work.files import check_entries
 from .work.notify import new_task_notices, timer_notices
 
 __all__ = ["Service", "Actor", "NotAllowed", "NotFound", "Conflict", "InvalidData", "TaskClosed",
@@ -210,7 +211,7 @@ class Service(StaffWork, ProcessCatalog):
         compiled = self.compiled(rec.bundle_hash)
         form = self.form_of(compiled.user_tasks[row.bpmn_id].form)
         data = coerce(form, raw) if form_post else dict(raw or {})
-        errors = validate(form, data, lang, today=self.today())
+        errors = validate(form, data, lang, today=self.today()) or check_entries(self.store, form, data, rec.id, lang)
         if errors:
             raise InvalidData(errors)
         runner = Runner.load(rec.state, compiled, self.script_engine)

@@ -10,6 +10,7 @@ from engine.tasks import mask
 
 from .common import actor, get_locale_code, service
 from .confirm import next_step
+from .uploads import split_files
 
 bp = Blueprint("cases", __name__)
 
@@ -107,11 +108,12 @@ def replay(instance_id):
 
 def _start_with_form(key, title, form):
     try:
-        rec = service().start_with_form(key, request.form, actor(), form_post=True, lang=get_locale_code())
+        posted, uploads = split_files(form, request.form, request.files)
+        rec = service().start_with_form(key, posted, actor(), form_post=True, lang=get_locale_code(), uploads=uploads)
     except InvalidData as exc:
         flash(_("请修改标红的字段后再提交"), "error")
         from engine.forms import coerce
-        return render_template("start_form.html", key=key, title=title, form=form, values=coerce(form, request.form),
+        return render_template("start_form.html", key=key, title=title, form=form, values=coerce(form, posted),
                                errors=exc.fields, lang=get_locale_code()), 422
     except ProcessError as exc:
         flash(_("无法发起：%(msg)s", msg=str(exc)), "error")

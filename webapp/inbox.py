@@ -12,6 +12,7 @@ from engine.work.inbox import BadQuery, working_days_left
 
 from .common import actor, get_locale_code, service
 from .confirm import next_step
+from .uploads import split_files
 
 bp = Blueprint("inbox", __name__)
 
@@ -68,8 +69,12 @@ def _page(detail, values, errors, status=200, kept=False):
 @login_required
 def submit(task_id):
     detail = _detail(task_id)
+    posted, uploads = split_files(detail.form, request.form, request.files)
     try:
-        rec = service().complete(task_id, request.form, actor(), form_post=True, lang=get_locale_code())
+        if uploads and detail.row.status == "ready":
+            for field, entries in service().attach_uploads(detail.instance.id, actor(), uploads).items():
+                posted.setlist(field, posted.getlist(field) + entries)
+        rec = service().complete(task_id, posted, actor(), form_post=True, lang=get_locale_code())
     except InvalidData as exc:
         flash(_("请修改标红的字段后再提交"), "error")
         return _page(detail, _typed(detail), exc.fields, 422)

@@ -12,6 +12,7 @@ from ..form_validation import validate
 from ..runtime import Runner
 from ..store import InstanceRecord, NotFound
 from ..tasks import task_rows
+from .files import check_entries, entry
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 FILE_TYPES = {".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".txt", ".csv", ".doc", ".docx", ".xls", ".xlsx",
@@ -49,22 +50,35 @@ class CaseWork:
         return [{**m, "hidden": _file_hidden(m, hidden, actor)} for m in self.store.attachments(instance_id)]
 
     def add_attachment(self, instance_id, actor, name: str, content: bytes, field: str | None = None) -> dict:
-        from ..service import InvalidData
         rec = self.may_see(instance_id, actor)
+        meta = self._file_meta(rec.id, actor, name, content, field)
+        self._store_file(rec, actor, meta, content)
+        return meta
+
+    def attach_uploads(self, instance_id, actor, uploads) -> dict[str, list[dict]]:
+        """Files sent with a form: stored as the case's attachments; {field: [entry]} for the form data."""
+        found: dict[str, list[dict]] = {}
+        for field, name, content in uploads:
+            found.setdefault(field, []).append(entry(self.add_attachment(instance_id, actor, name, content, field)))
+        return found
+
+    def _file_meta(self, instance_id, actor, name, content, field) -> dict:
+        from ..service import InvalidData
         name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
         ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
         if not name or ext not in FILE_TYPES:
-            raise InvalidData({"file": "不支持的文件类型，可上传：" + " ".join(sorted(FILE_TYPES))})
+            raise InvalidData({field or "file": "不支持的文件类型，可上传：" + " ".join(sorted(FILE_TYPES))})
         if not content or len(content) > MAX_FILE_BYTES:
-            raise InvalidData({"file": "文件为空或超过 5 MB"})
-        meta = {"id": str(uuid.uuid4()), "instance_id": rec.id, "name": name, "size": len(content),
+            raise InvalidData({field or "file": "文件为空或超过 5 MB"})
+        return {"id": str(uuid.uuid4()), "instance_id": instance_id, "name": name, "size": len(content),
                 "content_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
                 "sha256": hashlib.sha256(content).hexdigest(), "field": field, "uploaded_by": actor.name,
                 "uploaded_at": self.now()}
+
+    def _store_file(self, rec, actor, meta, content):
         self.store.put_attachment(meta, content)
         event = {k: meta[k] for k in ("id", "name", "size", "content_type", "sha256", "field")}
         self._case_event(rec, "attachment_added", actor, event)
-        return meta
 
     def attachment(self, instance_id, attachment_id, actor) -> tuple[dict, bytes]:
         rec = self.may_see(instance_id, actor)
@@ -113,7 +127,7 @@ class CaseWork:
         rows = task_rows(runner, compiled, "", compiled.bundle.key, "", self.now())
         return next((r for r in rows if actor.groups & set(r.groups)), None)
 
-    def start_with_form(self, key, raw, actor, form_post=False, lang="zh") -> InstanceRecord:
+    def start_with_form(self, key, raw, actor, form_post=False, lang="zh", uploads=()) -> InstanceRecord:
         """Start a case and complete its first step in one write: invalid input stores nothing."""
         from ..service import InvalidData, _case_no
         dep, compiled = self.current(key)
@@ -126,7 +140,11 @@ class CaseWork:
             raise NotAllowed(f"the first step of {key} is not {actor.name}'s")
         form = self.form_of(compiled.user_tasks[first.bpmn_id].form)
         values = coerce(form, raw) if form_post else dict(raw or {})
-        errors = validate(form, values, lang, today=self.today())
+        files = [(self._file_meta(instance_id, actor, name, content, field), content) for field, name, content in uploads]
+        for meta, _content in files:
+            values[meta["field"]] = [*(values.get(meta["field"]) or []), entry(meta)]
+        errors = validate(form, values, lang, today=self.today()) or \
+            check_entries(_Pending({m["id"]: m for m, _c in files}, instance_id), form, values, instance_id, lang)
         if errors:
             raise InvalidData(errors)
         rec = InstanceRecord(instance_id, dep.process_key, dep.version, dep.bundle_hash, "running", "", {},
@@ -140,6 +158,8 @@ class CaseWork:
         rec.last_seq, rec.last_hash = second.seq, second.hash
         self.store.add_instance(rec, step.rows, [first_event, second], messages=started.messages + step.messages,
                                 notices=step.notices)
+        for meta, content in files:
+            self._store_file(rec, actor, meta, content)
         if started.messages or step.messages:
             self.deliver_messages()
         return rec
@@ -151,3 +171,13 @@ def _file_hidden(meta: dict, hidden: set, actor) -> bool:
     if meta.get("uploaded_by") == actor.name or not hidden:
         return False
     return meta.get("field") in hidden if meta.get("field") else any(f.startswith("caller_") for f in hidden)
+
+
+class _Pending:
+    """The files of a case being started, looked up like stored ones (they are stored with the case)."""
+
+    def __init__(self, metas: dict, instance_id: str):
+        self.metas, self.instance_id = metas, instance_id
+
+    def get_attachment(self, attachment_id):
+        return self.metas.get(attachment_id), None
