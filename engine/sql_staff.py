@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, and_,
-                        delete, exists, func, insert, or_, select, update)
+                        delete, exists, func, insert, or_, select, tuple_, update)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .sql_tables import UTCDateTime, metadata, task_groups, tasks
@@ -40,13 +40,7 @@ FILTER_SQL = {
 }
 
 
-def _after(key):
-    """Rows after the cursor in (due_at nulls last, created_at, task_id) order."""
-    due, created, task_id = key
-    later = or_(tasks.c.created_at > created, and_(tasks.c.created_at == created, tasks.c.task_id > task_id))
-    if due is None:
-        return and_(tasks.c.due_at.is_(None), later)
-    return or_(tasks.c.due_at.is_(None), tasks.c.due_at > due, and_(tasks.c.due_at == due, later))
+
 
 
 class SqlStaff:
@@ -112,22 +106,34 @@ class SqlStaff:
         return and_(*where)
 
     def task_page(self, query):
-        where = self._page_where(query)
-        if query.after:
-            where = and_(where, _after(query.after))
-        ids = select(tasks.c.task_id).where(where).order_by(*PAGE_ORDER).limit(query.limit + 1)
-        with self.reader.connect() as conn:
-            order = list(conn.scalars(ids))
-        found = {r.task_id: r for r in self._tasks_where(tasks.c.task_id.in_(order))} if order else {}
-        return [found[i] for i in order if i in found]
+        """One page in (due_at nulls last, created_at, task_id) order; each part walks an index in order."""
+        from .work.inbox import sort_key
+        where, size = self._page_where(query), query.limit + 1
+        due, created, task_id = query.after or (None, None, None)
+        if query.after is None:
+            parts = [(where, PAGE_ORDER)]
+        elif due is not None:     # the rest of the dated tasks, then the undated ones
+            parts = [(and_(where, tuple_(tasks.c.due_at, tasks.c.created_at, tasks.c.task_id) >
+                           tuple_(due, created, task_id)), PAGE_ORDER),
+                     (and_(where, tasks.c.due_at.is_(None)), PAGE_ORDER[1:])]
+        else:
+            parts = [(and_(where, tasks.c.due_at.is_(None), tuple_(tasks.c.created_at, tasks.c.task_id) >
+                           tuple_(created, task_id)), PAGE_ORDER[1:])]
+        found = []
+        for condition, order in parts:
+            if len(found) < size:
+                ids = select(tasks.c.task_id).where(condition).order_by(*order).limit(size - len(found))
+                found += self._tasks_where(tasks.c.task_id.in_(ids))        # rows and groups in one round trip
+        return sorted(found, key=sort_key)[:size]
 
-    def task_counts(self, query):
+    def task_counts(self, query, cap=1000):
+        """Tasks per filter, counted up to `cap` (the page says "1000+"): each count stops early."""
         base = self._page_where(query, with_filter=False)
-        columns = [func.count().label("all")] + [func.count().filter(cond(query)).label(name)
-                                                 for name, cond in FILTER_SQL.items()]
+        conditions = {"all": base, **{name: and_(base, cond(query)) for name, cond in FILTER_SQL.items()}}
         with self.reader.connect() as conn:
-            row = conn.execute(select(*columns).select_from(tasks).where(base)).first()
-        return dict(row._mapping)
+            return {name: conn.scalar(select(func.count()).select_from(
+                select(tasks.c.task_id).where(condition).limit(cap + 1).subquery())) for name, condition in
+                conditions.items()}
 
     # attachments
     def put_attachment(self, meta: dict, content: bytes):

@@ -43,10 +43,11 @@ class MemoryStaff:
     def task_page(self, query):
         return copy.deepcopy(self._page_rows(query)[:query.limit + 1])
 
-    def task_counts(self, query):
+    def task_counts(self, query, cap=1000):
         from dataclasses import replace
         from ..work.inbox import FILTERS
-        return {f: len(self._page_rows(replace(query, filter=f, after=None))) for f in FILTERS if f != "units"}
+        return {f: min(cap + 1, len(self._page_rows(replace(query, filter=f, after=None))))
+                for f in FILTERS if f != "units"}
 
     def put_attachment(self, meta, content):
         self._staff()["files"][meta["id"]] = (dict(meta), bytes(content))

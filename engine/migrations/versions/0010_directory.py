@@ -38,9 +38,11 @@ def upgrade():
                     sa.Column("last_read_id", sa.Integer, nullable=False))
     # the inbox's first page: ready tasks in due order, checked against the caller's groups
     op.create_index("ix_tasks_ready_due", "tasks", ["status", "due_at", "created_at", "task_id"])
+    op.create_index("ix_tasks_assignee", "tasks", ["assignee", "status", "due_at"])
 
 
 def downgrade():
+    op.drop_index("ix_tasks_assignee", "tasks")
     op.drop_index("ix_tasks_ready_due", "tasks")
     for table in ("notification_reads", "notifications", "attachments", "unit_members", "units"):
         op.drop_table(table)
