@@ -71,6 +71,7 @@ def test_comments_attachments_and_their_permissions(client):
     got = client.get(meta["url"], headers=OP)
     assert got.status_code == 200 and got.data == b"%PDF-1.4 report" and "attachment" in got.headers[
         "Content-Disposition"]
+    assert "filename*=UTF-8''%E6%A0%B8" in got.headers["Content-Disposition"]      # 核查报告.pdf, encoded
     assert client.get(meta["url"], headers=DEPT2).status_code == 403
     assert client.get(f"/api/v1/instances/{iid}/attachments/nope", headers=OP).status_code == 404
     bad = client.post(f"/api/v1/instances/{iid}/attachments", headers=DEPT1,

@@ -159,7 +159,7 @@ def test_cancel_by_admin_or_by_the_starter_before_the_first_step(svc):
 
 
 def test_start_with_the_first_form_stores_nothing_when_invalid(svc):
-    title, form = svc.start_form("hotline", OP)
+    title, form, values = svc.start_form("hotline", OP)
     assert "content_summary" in form.properties
     before = len(svc.instances(ADMIN))
     with pytest.raises(InvalidData):

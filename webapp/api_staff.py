@@ -2,6 +2,8 @@
 attachments, cancel, the paged task list, units and users (see shared/API.md "Additions")."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Response, g, jsonify, request, url_for
 
 from engine.service import InvalidData, NotAllowed
@@ -113,7 +115,9 @@ def download(instance_id, attachment_id, actor) -> Response:
     """The file itself, always as a download (never rendered inline by the browser)."""
     meta, content = service().attachment(instance_id, attachment_id, actor)
     response = Response(content, mimetype=meta["content_type"] or "application/octet-stream")
-    response.headers.set("Content-Disposition", "attachment", filename=meta["name"])
+    ascii_name = meta["name"].encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.headers["Content-Disposition"] = f'attachment; filename="{ascii_name}"; ' \
+                                              f"filename*=UTF-8''{quote(meta['name'], safe='')}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Checksum-SHA256"] = meta["sha256"]
     return response

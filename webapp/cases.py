@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from engine.forms import defaults
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 
@@ -38,9 +39,9 @@ def start_form(key):
     first = _first_form(key)
     if first is None:
         return render_template("start_confirm.html", key=key)
-    title, form = first
-    return render_template("start_form.html", key=key, title=title, form=form, values={}, errors={},
-                           lang=get_locale_code())
+    title, form, values = first
+    return render_template("start_form.html", key=key, title=title, form=form, values={**defaults(form), **values},
+                           errors={}, lang=get_locale_code())
 
 
 @bp.route("/start/<key>", methods=["POST"])
@@ -106,7 +107,7 @@ def replay(instance_id):
     return redirect(url_for("cases.instance", instance_id=instance_id))
 
 
-def _start_with_form(key, title, form):
+def _start_with_form(key, title, form, _values=None):
     try:
         posted, uploads = split_files(form, request.form, request.files)
         rec = service().start_with_form(key, posted, actor(), form_post=True, lang=get_locale_code(), uploads=uploads)

@@ -109,15 +109,18 @@ class CaseWork:
 
     # start from the first form ---------------------------------------------------------------------
     def start_form(self, key, actor):
-        """(task name, form) the starter fills in first, computed without storing anything; None if the first
-        step is not the starter's."""
+        """(task name, form, the values it opens with) the starter fills in first, computed without storing
+        anything; None if the first step is not the starter's."""
         dep, compiled = self.current(key)
         self._check_start(compiled, actor, key)
         runner = Runner.start(compiled, self.script_engine, {"case_no": ""})
         row = self._first_row(runner, compiled, actor)
         if row is None:
             return None
-        return row.title, self.form_of(compiled.user_tasks[row.bpmn_id].form)
+        form = self.form_of(compiled.user_tasks[row.bpmn_id].form)
+        ready = next(t for t in runner.ready_tasks() if t.id == row.task_id)
+        values = {k: v for k, v in ready.data.items() if k in form.properties and v is not None}
+        return row.title, form, values
 
     def _check_start(self, compiled, actor, key):
         if not actor.groups & start_groups_of(compiled, self.script_engine) and not actor.is_admin:
