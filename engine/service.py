@@ -11,7 +11,6 @@ from .calendar_service import CalendarService
 from .catalog import ProcessCatalog
 from .clock import SystemClock
 from .directory import Directory
-from .directory.forms import with_directory
 from .form_validation import validate
 from .forms import Form, blanks, coerce
 from .library import InvalidProcess

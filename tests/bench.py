@@ -113,7 +113,8 @@ def fill_worklist(store, count: int, group: str = "dept:住建局") -> None:
     from engine.sql_tables import instances, task_groups, tasks
     now = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.timezone.utc)
     cases = [{"id": str(uuid.uuid4()), "process_key": "hotline", "version": 1, "bundle_hash": "", "status": "running",
-              "state": "", "data": {}, "title": f"RX{i:06d}", "lock_version": 1, "created_at": now} for i in range(1000)]
+              "state": "", "data": {}, "title": f"RX{i:06d}", "lock_version": 1, "created_at": now}
+             for i in range(1000)]
     with store.engine.begin() as conn:
         conn.execute(insert(instances), cases)
         for start in range(0, count, 10000):

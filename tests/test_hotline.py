@@ -24,7 +24,8 @@ DISPATCH = {"lead_unit": "住建局", "co_units": [], "requirements": "请核查
             "deadline_class": "general_5wd"}
 REPLY = {"action": "reply", "result_text": "已责令工地22点后停工", "measures_taken": "现场检查",
          "caller_feedback_done": True, "feedback_method": "phone", "completed_at": "2026-11-23"}
-SATISFIED = {"callback_at": "2026-11-23T08:00:00+08:00", "reached": True, "caller_satisfied": "satisfied", "result_verified": "true"}
+SATISFIED = {"callback_at": "2026-11-23T08:00:00+08:00", "reached": True, "caller_satisfied": "satisfied",
+             "result_verified": "true"}
 
 
 

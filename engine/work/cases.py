@@ -143,7 +143,8 @@ class CaseWork:
             raise NotAllowed(f"the first step of {key} is not {actor.name}'s")
         form = self.form_of(compiled.user_tasks[first.bpmn_id].form)
         values = coerce(form, raw) if form_post else dict(raw or {})
-        files = [(self._file_meta(instance_id, actor, name, content, field), content) for field, name, content in uploads]
+        files = [(self._file_meta(instance_id, actor, name, content, field), content)
+                 for field, name, content in uploads]
         for meta, _content in files:
             values[meta["field"]] = [*(values.get(meta["field"]) or []), entry(meta)]
         errors = validate(form, values, lang, today=self.today()) or \
