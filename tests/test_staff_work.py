@@ -188,3 +188,14 @@ def test_worklist_pages_filters_and_counts(svc):
     assert svc.unread_count(DEPT1) == 5
     svc.mark_read(DEPT1)
     assert svc.unread_count(DEPT1) == 0
+
+
+def test_reminders_and_overdue_work_are_notified(svc, clock):
+    import datetime as dt
+    from tests.test_workers import ticket_in_handling
+    iid = ticket_in_handling(svc)
+    svc.mark_read(DEPT1)
+    clock.set(dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    svc.fire_due_timers()
+    kinds = {n["kind"] for n in svc.notifications(DEPT1) if n["instance_id"] == iid}
+    assert "overdue" in kinds and svc.unread_count(DEPT1) >= 1

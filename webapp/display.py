@@ -39,7 +39,9 @@ def event_label(event, task_names: dict) -> str:
     if event.type == "timers_fired":
         return _("计时器触发：%(names)s", names="、".join(event.data.get("fired", [])))
     labels = {"linked_outcome": _("关联案件反馈"), "message_received": _("收到关联案件消息"),
-              "message_unrouted": _("消息未投递"), "message_failed": _("消息投递失败"), "error": _("流程出错")}
+              "message_unrouted": _("消息未投递"), "message_failed": _("消息投递失败"), "error": _("流程出错"),
+              "claimed": _("认领"), "released": _("取消认领"), "handed_over": _("转派"), "returned": _("退回"),
+              "comment": _("意见"), "attachment_added": _("上传附件"), "cancelled": _("撤销案件")}
     return labels.get(event.type, event.type)
 
 
