@@ -36,9 +36,23 @@ def upgrade():
     op.create_index("ix_notifications_recipient_id", "notifications", ["recipient", "id"])
     op.create_table("notification_reads", sa.Column("user", sa.String(100), primary_key=True),
                     sa.Column("last_read_id", sa.Integer, nullable=False))
+    _units_from_existing_groups()
     # the inbox's first page: ready tasks in due order, checked against the caller's groups
     op.create_index("ix_tasks_ready_due", "tasks", ["status", "due_at", "created_at", "task_id"])
     op.create_index("ix_tasks_assignee", "tasks", ["assignee", "status", "due_at"])
+
+
+def _units_from_existing_groups():
+    """An existing install keeps working: each `dept:<name>` group its users are in becomes a department."""
+    conn = op.get_bind()
+    users = sa.table("users", sa.column("groups", sa.JSON))
+    names = sorted({g[5:] for (groups,) in conn.execute(sa.select(users.c.groups)) for g in (groups or [])
+                    if isinstance(g, str) and g.startswith("dept:") and len(g) > 5})
+    if names:
+        units = sa.table("units", sa.column("name"), sa.column("type"), sa.column("parent"), sa.column("group"),
+                         sa.column("active"))
+        conn.execute(sa.insert(units), [{"name": n, "type": "department", "parent": None, "group": f"dept:{n}",
+                                         "active": True} for n in names])
 
 
 def downgrade():
