@@ -118,6 +118,10 @@ def test_comments_and_attachments_follow_who_may_see_the_case(svc):
     assert [c["text"] for c in svc.comments(iid, OP)] == ["已联系来电人"]
     with pytest.raises(NotAllowed):
         svc.comments(iid, DEPT2)
+    auditor = Actor.of("audit1", ["auditors"])
+    assert len(svc.comments(iid, auditor)) == 1                    # auditors read everything, add nothing
+    with pytest.raises(NotAllowed):
+        svc.add_comment(iid, auditor, "x")
     meta = svc.add_attachment(iid, DEPT1, "现场照片.png", b"\x89PNG fake")
     got, content = svc.attachment(iid, meta["id"], OP)
     assert content == b"\x89PNG fake" and got["sha256"] == hashlib.sha256(content).hexdigest()

@@ -34,9 +34,15 @@ class CaseWork:
         return [{"seq": e.seq, "at": e.at.isoformat(), "author": e.actor, "text": e.data.get("text", "")}
                 for e in self.store.events(instance_id) if e.type == "comment"]
 
+    def _may_write(self, instance_id, actor):
+        """Whoever may see the case may add to it, except read-only auditors."""
+        if actor.groups and actor.groups <= {"auditors"}:
+            raise NotAllowed(f"{actor.name} is read-only")
+        return self.may_see(instance_id, actor)
+
     def add_comment(self, instance_id, actor, text: str) -> dict:
         from ..service import InvalidData
-        rec = self.may_see(instance_id, actor)
+        rec = self._may_write(instance_id, actor)
         text = (text or "").strip()
         if not text or len(text) > 2000:
             raise InvalidData({"text": "请输入意见（不超过 2000 字）"})
@@ -50,7 +56,7 @@ class CaseWork:
         return [{**m, "hidden": _file_hidden(m, hidden, actor)} for m in self.store.attachments(instance_id)]
 
     def add_attachment(self, instance_id, actor, name: str, content: bytes, field: str | None = None) -> dict:
-        rec = self.may_see(instance_id, actor)
+        rec = self._may_write(instance_id, actor)
         meta = self._file_meta(rec.id, actor, name, content, field)
         self._store_file(rec, actor, meta, content)
         return meta
