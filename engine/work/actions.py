@@ -9,7 +9,7 @@ from ..scripting import CHINA
 from ..store import NotFound
 from .cases import CaseWork
 from .inbox import Worklist
-from .notify import Notices
+from .notify import Notices, notice
 
 
 class TaskTaken(Exception):
@@ -53,9 +53,10 @@ class StaffWork(CaseWork, Notices, Worklist):
         from ..service import Step, TaskClosed
         if row.status != "ready":
             raise TaskClosed(row.task_id)
-        ready = {"ready": sorted(r.bpmn_id for r in rows)}
-        self._append(rec, Step(rows, ready, []), type_, actor.name, task=row.bpmn_id, task_id=row.task_id, data=data)
-        self.notify(list(notices), rec)
+        ready, at = {"ready": sorted(r.bpmn_id for r in rows)}, self.now()
+        written = [notice(who, kind, rec, about, at) for who, kind, about in notices if who]
+        self._append(rec, Step(rows, ready, [], written), type_, actor.name, task=row.bpmn_id, task_id=row.task_id,
+                     data=data)
         return next((r for r in rows if r.task_id == row.task_id), row)
 
     def _with(self, rec, row, **changes):
