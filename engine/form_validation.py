@@ -6,6 +6,7 @@ from datetime import datetime
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from .form_rules import check_rules
 from .forms import Form, _choices, _type
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.I | re.A)
@@ -72,13 +73,16 @@ def _message(err, lang: str, label) -> str:
     return text[kw].format(v=val) if kw in text else text["fallback"]
 
 
-def validate(form: Form, data: dict, lang: str = "zh") -> dict[str, str]:
-    """{field path: message}: '' for whole-form problems, 'rows.0.name' for a field inside a row."""
+def validate(form: Form, data: dict, lang: str = "zh", today: str | None = None) -> dict[str, str]:
+    """{field path: message}: '' for whole-form problems, 'rows.0.name' for a field inside a row.
+    `today` ("YYYY-MM-DD", China) turns on the date rules of engine.form_rules."""
     validator = Draft202012Validator(form.schema, format_checker=FORMATS)
     found: dict[str, str] = {}
     for err in sorted(validator.iter_errors(data), key=lambda e: PRIORITY.get(e.validator, 9)):
         field = str(err.absolute_path[0]) if err.absolute_path else ""
         for path in _paths(err):
             found.setdefault(path, _message(err, lang, lambda v: form.choice_label(field, v)))
+    for path, message in check_rules(form, data, today, lang).items():
+        found.setdefault(path, message)
     rank = {k: i for i, k in enumerate(form.field_order())}
     return dict(sorted(found.items(), key=lambda kv: rank.get(kv[0].split(".")[0], len(rank))))

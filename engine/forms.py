@@ -43,6 +43,8 @@ def _choices(schema: dict, ui: dict | None = None) -> list[tuple]:
 
 def _widget(schema: dict, ui: dict) -> str:
     kind, explicit = _type(schema), ui.get("ui:widget")
+    if explicit == "files" and kind == "array":      # uploaded files: [{id, name, sha256, size}] (engine.work.files)
+        return "files"
     if kind == "array":
         items = schema.get("items") or {}
         if _type(items) == "object":
@@ -255,7 +257,9 @@ def _field(formdata, key: str, schema: dict, ui: dict, required: bool):
     kind, values = _type(schema), _getlist(formdata, key)
     if kind == "array":
         items = schema.get("items") or {}
-        if _type(items) == "object":
+        if ui.get("ui:widget") == "files":
+            found = [v for v in values if isinstance(v, dict)]
+        elif _type(items) == "object":
             found = _rows(formdata, key, items, ui) or [v for v in values if isinstance(v, dict)]
         else:
             lines = values if _choices(items, ui) else [ln for v in values for ln in str(v).splitlines()]

@@ -32,7 +32,7 @@ def replay_events(compiled, calendar, events: list[Event], compiled_for=None) ->
                 runner.repredict()
             try:
                 runner = _step(runner, compiled, engine, event)
-            except (ProcessError, TaskNotReady, KeyError, ValueError):
+            except (ProcessError, TaskNotReady, KeyError, ValueError, StopIteration):
                 return False, event.seq
             if runner is not None and not _same(runner, event):
                 return False, event.seq
@@ -49,6 +49,10 @@ def _step(runner, compiled, engine, event):
         runner.complete_by_spec(event.task, event.result.get("task_index") or 0, event.data, blanks(form))
     elif event.type in ("timers_fired", "retried"):
         runner.fire_timers()
+    elif event.type == "returned":          # 退回: the same reset, from the task of the same element
+        task = next(t for t in runner.ready_tasks() if t.bpmn_id == event.task)
+        extra = {k: v for k, v in event.data.items() if k != "to_task"}
+        runner.return_to(task.id, event.data["to_task"], extra)
     elif event.type == "message_received":
         runner.deliver(event.data["message"], event.data["payload"])
     return runner

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
-from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
@@ -173,6 +173,35 @@ class Runner:
         if index >= len(matches):
             raise TaskNotReady(f"{bpmn_id}[{index}]")
         self.complete(matches[index].id, data, blanks)
+
+    def previous_step(self, task_id: str) -> str | None:
+        """The user task this ready task came from along the path the case took (gateways, scripts and
+        events in between); None when a parallel gateway lies between them or no user task ran before."""
+        task = self._ready_task(task_id).parent
+        while task is not None and not isinstance(task.task_spec, UserTaskMixin):
+            if type(task.task_spec).__name__ in ("ParallelGateway", "InclusiveGateway", "EventBasedGateway"):
+                return None
+            task = task.parent
+        return task.task_spec.bpmn_id if task is not None and task.state == TaskState.COMPLETED else None
+
+    def return_to(self, task_id: str, bpmn_id: str, extra: dict) -> None:
+        """Send the case back from a ready task to the latest run of `bpmn_id`, with its submitted data."""
+        target = self._ready_task(task_id).parent
+        while target is not None and not isinstance(target.task_spec, UserTaskMixin):
+            target = target.parent
+        if target is None or target.task_spec.bpmn_id != bpmn_id:
+            raise TaskNotReady(bpmn_id)
+        self.wf.reset_from_task_id(target.id, data={**target.data, **extra})
+        self._advance()
+
+    def _ready_task(self, task_id: str):
+        try:
+            task = self.wf.get_task_from_id(uuid.UUID(task_id))
+        except (ValueError, KeyError, TypeError, TaskNotFoundException) as exc:
+            raise TaskNotReady(task_id) from exc
+        if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTaskMixin):
+            raise TaskNotReady(task_id)
+        return task
 
     def fire_timers(self) -> list[str]:
         """Fire every timer that is due by the clock; return the names of those that fired."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import history
 from .audit.privacy import hidden_for
@@ -14,6 +14,7 @@ from .case_data import DEFAULT_MAX_BYTES, DataProblem, check_data, start_fields
 from .catalog import ProcessCatalog
 from .repair import CaseRepair, NotRepairable
 from .clock import SystemClock
+from .directory import Directory
 from .form_validation import validate
 from .forms import Form, blanks, coerce
 from .library import InvalidProcess
@@ -26,11 +27,14 @@ from .stats.figures import Figures
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
 from .tasks import fields_masked_for, mask, task_rows
 from .timers import fire_due
+from .work import StaffWork, TaskTaken
+from .work.files import check_entries
+from .work.notify import new_task_notices, timer_notices
 
 STATE_FACTOR = 20          # the stored workflow state keeps a copy of the data per task
 
-__all__ = ["Service", "Actor", "NotRepairable", "CaseTooLarge", "NotAllowed", "NotFound", "Conflict", "InvalidData", "TaskClosed",
-           "InvalidProcess", "ProcessError"]
+__all__ = ["Service", "Actor", "NotRepairable", "CaseTooLarge", "NotAllowed", "NotFound", "Conflict", "InvalidData",
+           "TaskClosed", "InvalidProcess", "ProcessError", "TaskTaken"]
 
 
 class InvalidData(Exception):
@@ -53,6 +57,8 @@ class Step:
     rows: list[TaskRow]
     result: dict
     messages: list[Message]
+    notices: list[dict] = field(default_factory=list)      # in-app notifications, written with the step
+    before: set[str] | None = None                          # ids of the tasks ready before the step
 
 
 @dataclass
@@ -65,7 +71,7 @@ class TaskDetail:
     forms: list[Form]
 
 
-class Service(ProcessCatalog, CaseRepair):
+class Service(StaffWork, ProcessCatalog, CaseRepair):
     """Cases and tasks on top of the catalog of deployed processes; every public call checks access."""
 
     def __init__(self, store: InstanceStore, clock=None, max_case_bytes: int = DEFAULT_MAX_BYTES):
@@ -74,6 +80,7 @@ class Service(ProcessCatalog, CaseRepair):
         self.clock = clock or SystemClock()
         ClockDatetime.source = self.clock
         self.calendar = CalendarService(store)
+        self.directory = Directory(store)
         self.script_engine = make_script_engine(lambda: self.clock.now(), self.calendar.current)
         self._compiled = {}
         self.figures = Figures(store, self.calendar.current, self.clock)
@@ -103,10 +110,11 @@ class Service(ProcessCatalog, CaseRepair):
         runner = Runner.start(compiled, self.script_engine, data)
         rec = InstanceRecord(instance_id, dep.process_key, dep.version, dep.bundle_hash, "running", "",
                              {}, parent_id=parent_id, created_at=now)
-        step = self._snapshot(rec, runner, compiled)
+        step = self._snapshot(rec, runner, compiled, before=set())
         event = history.new_event(rec.id, 0, "", now, "started", actor_name, data=data, result=step.result)
         rec.last_seq, rec.last_hash = event.seq, event.hash
-        self.store.add_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed)
+        self.store.add_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed,
+                                notices=step.notices)
         return rec, step
 
     def _check_input(self, data: dict) -> None:
@@ -125,8 +133,9 @@ class Service(ProcessCatalog, CaseRepair):
             raise CaseTooLarge(f"case state is {len(state):,} bytes; the limit is "
                                f"{STATE_FACTOR * self.max_case_bytes:,} bytes")
 
-    def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None) -> "Step":
-        """Copy the workflow's state into the record; return its task rows, result and outgoing messages."""
+    def _snapshot(self, rec: InstanceRecord, runner: Runner, compiled, task_index=None, before=None) -> "Step":
+        """Copy the workflow's state into the record; return its task rows, result and outgoing messages.
+        `before`: ids of the tasks ready before this step, when known (saves a read when none survives)."""
         now = self.now()
         thrown = runner.take_messages()          # before dump(): a message is sent once, not stored
         state, data = runner.dump(), runner.data()
@@ -139,19 +148,21 @@ class Service(ProcessCatalog, CaseRepair):
         rec.next_timer_at = timers[0]["due_at"] if timers else None
         rows = task_rows(runner, compiled, rec.id, rec.process_key, rec.title, now)
         update_index_fields(rec, rows, now)
+        before = self._keep_holders(rec.id, rows, before)
         result = {"status": rec.status, "ready": sorted(r.bpmn_id for r in rows), "data": rec.data}
         if task_index is not None:
             result["task_index"] = task_index
         messages = [Message(str(uuid.uuid4()), rec.id, name, payload, now) for name, payload in thrown]
         if messages:
             result["sent"] = [m.name for m in messages]
-        return Step(rows, result, messages)
+        return Step(rows, result, messages, new_task_notices(rec, rows, before, now), before)
 
     def _append(self, rec, step: "Step", type_, actor_name, consumed=None, **fields):
         event = history.new_event(rec.id, rec.last_seq, rec.last_hash, self.now(), type_, actor_name,
                                   result=step.result, **fields)
         rec.last_seq, rec.last_hash = event.seq, event.hash
-        self.store.save_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed)
+        self.store.save_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed,
+                                 notices=step.notices)
         return rec
 
     def instance(self, instance_id: str, actor: Actor) -> InstanceRecord:
@@ -217,7 +228,7 @@ class Service(ProcessCatalog, CaseRepair):
         ready = next((t for t in runner.ready_tasks() if t.id == task_id), None)
         data = ready.data if ready else rec.data
         masked = fields_masked_for(self.script_engine, compiled, row.bpmn_id, data)
-        form = with_bulletin_choices(self.store, info.form, rec.data.get("case_no", ""))
+        form = with_bulletin_choices(self.store, self.form_of(info.form), rec.data.get("case_no", ""))
         return TaskDetail(row, form, mask(data, masked), masked, rec, compiled.forms)
 
     def complete(self, task_id: str, raw: dict, actor: Actor, form_post: bool = False,
@@ -230,21 +241,25 @@ class Service(ProcessCatalog, CaseRepair):
             raise NotAllowed(task_id)
         if row.status != "ready":
             raise TaskClosed(task_id)
+        if row.assignee and row.assignee != actor.name:
+            raise TaskTaken(task_id, row.assignee)
         compiled = self.compiled(rec.bundle_hash)
-        form = compiled.user_tasks[row.bpmn_id].form
+        form = self.form_of(compiled.user_tasks[row.bpmn_id].form)
         data = coerce(form, raw) if form_post else dict(raw or {})
         self._check_input(data)
-        errors = validate(form, data, lang) or check_bulletin_fields(self.store, form, data,
-                                                                     rec.data.get("case_no", ""), lang)
+        errors = (validate(form, data, lang, today=self.today())
+                  or check_bulletin_fields(self.store, form, data, rec.data.get("case_no", ""), lang)
+                  or check_entries(self.store, form, data, rec.id, lang))
         if errors:
             raise InvalidData(errors)
         runner = Runner.load(rec.state, compiled, self.script_engine)
-        index = next((t.index for t in runner.ready_tasks() if t.id == task_id), None)
+        ready_before = runner.ready_tasks()
+        index = next((t.index for t in ready_before if t.id == task_id), None)
         try:
             runner.complete(task_id, data, blanks(form))
         except TaskNotReady as exc:
             raise TaskClosed(task_id) from exc
-        step = self._snapshot(rec, runner, compiled, task_index=index)
+        step = self._snapshot(rec, runner, compiled, task_index=index, before={t.id for t in ready_before})
         self._append(rec, step, "task_completed", actor.name, task=row.bpmn_id, task_id=task_id, data=data)
         if step.messages:
             self.deliver_messages()
@@ -272,6 +287,7 @@ class Service(ProcessCatalog, CaseRepair):
             raise
         if step is not None:
             rec.error = None
+            step.notices += timer_notices(rec, step.rows, step.before, self.now())
             self._append(rec, step, event_type, actor_name, data={"fired": names})
         return names
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .sql_bulletins import SqlBulletins
+from .sql_staff import SqlStaff
 from .sql_stats import SqlStats, write_fact
 from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles,
                          calendar_days, calendar_years, counters, deployments, events, instances, outbox,
@@ -34,7 +35,7 @@ def make_engine(url: str):
     return engine
 
 
-class SqlStore(SqlStats, SqlBulletins):
+class SqlStore(SqlStats, SqlBulletins, SqlStaff):
     """The InstanceStore contract on SQLAlchemy Core; every write is one transaction."""
 
     def __init__(self, url_or_engine):
@@ -121,13 +122,14 @@ class SqlStore(SqlStats, SqlBulletins):
         rec.lock_version = new.lock_version
 
     # instances, tasks, events
-    def add_instance(self, rec, tasks_, events_, messages=(), consumed=None):
+    def add_instance(self, rec, tasks_, events_, messages=(), consumed=None, notices=()):
         try:
             with self._transaction() as conn:
                 self._consume(conn, consumed)
                 conn.execute(insert(instances).values(**_instance_row(replace(rec, lock_version=1))))
                 self._write_children(conn, rec.id, tasks_, events_, messages, known=set())
                 write_fact(conn, rec, events_, self.engine.dialect.name)
+                self._write_notices(conn, notices)
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = 1
@@ -139,7 +141,7 @@ class SqlStore(SqlStats, SqlBulletins):
             raise NotFound(instance_id)
         return InstanceRecord(**row._mapping)
 
-    def save_instance(self, rec, tasks_, events_, messages=(), consumed=None):
+    def save_instance(self, rec, tasks_, events_, messages=(), consumed=None, notices=()):
         """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one."""
         new = replace(rec, lock_version=rec.lock_version + 1)
         try:
@@ -151,6 +153,7 @@ class SqlStore(SqlStats, SqlBulletins):
                 self._consume(conn, consumed)
                 self._write_children(conn, rec.id, tasks_, events_, messages)
                 write_fact(conn, new, events_, self.engine.dialect.name)
+                self._write_notices(conn, notices)
         except IntegrityError as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = new.lock_version
@@ -271,14 +274,14 @@ class SqlStore(SqlStats, SqlBulletins):
 
     def _tasks_where(self, condition) -> list[TaskRow]:
         """Task rows with their groups, in one query."""
-        query = select(tasks, task_groups.c.group_name).outerjoin(
+        query = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready")).outerjoin(
             task_groups, task_groups.c.task_id == tasks.c.task_id).where(condition).order_by(tasks.c.created_at)
         found: dict[str, TaskRow] = {}
         with self.reader.connect() as conn:
             for r in conn.execute(query):
-                values = {k: v for k, v in r._mapping.items() if k != "group_name"}
+                values = {k: v for k, v in r._mapping.items() if k not in ("group_name", "group_ready")}
                 row = found.setdefault(r.task_id, TaskRow(**values, groups=[]))
-                if r.group_name:
+                if r.group_name and (r.group_ready or row.status != "ready"):   # a ready task's current groups
                     row.groups.append(r.group_name)
         return list(found.values())
 
@@ -294,7 +297,8 @@ class SqlStore(SqlStats, SqlBulletins):
 
     def get_task_with_instance(self, task_id):
         """The task, its groups and its case in one round trip (the start of every completion)."""
-        query = select(tasks, task_groups.c.group_name, *[c.label(f"i_{c.name}") for c in instances.columns]) \
+        query = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready"),
+                       *[c.label(f"i_{c.name}") for c in instances.columns]) \
             .join(instances, instances.c.id == tasks.c.instance_id) \
             .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == task_id)
         with self.reader.connect() as conn:
@@ -302,7 +306,8 @@ class SqlStore(SqlStats, SqlBulletins):
         if not rows:
             return None, None
         first = rows[0]._mapping
-        row = TaskRow(**{k: first[k] for k in TASK_COLS}, groups=sorted(r.group_name for r in rows if r.group_name))
+        current = [r for r in rows if r.group_name and (r.group_ready or first["status"] != "ready")]
+        row = TaskRow(**{k: first[k] for k in TASK_COLS}, groups=sorted(r.group_name for r in current))
         return row, InstanceRecord(**{k: first[f"i_{k}"] for k in INSTANCE_COLS})
 
     def due_instances(self, now, limit=100):
@@ -318,9 +323,11 @@ class SqlStore(SqlStats, SqlBulletins):
 
     # users, tokens, calendar
     def add_user(self, user):
+        """Create or update (tokens point at the row, so it is updated in place, never replaced)."""
         with self.engine.begin() as conn:
-            conn.execute(users.delete().where(users.c.name == user.name))
-            conn.execute(insert(users).values(**asdict(user)))
+            done = conn.execute(update(users).where(users.c.name == user.name).values(**asdict(user)))
+            if done.rowcount == 0:
+                conn.execute(insert(users).values(**asdict(user)))
 
     def get_user(self, name):
         with self.reader.connect() as conn:

@@ -11,6 +11,8 @@ from typing import ContextManager, Iterable, Protocol
 from .stats.facts import next_fact
 from .stats.memory import MemoryStats
 
+from .directory.memory import MemoryStaff
+
 
 class Conflict(Exception):
     """A write based on a stale version: someone else changed the instance first."""
@@ -128,10 +130,10 @@ class InstanceStore(Protocol):
     def add_deployment(self, dep: Deployment) -> Deployment: ...
     def deployments(self, key: str | None = None) -> list[Deployment]: ...
     def add_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event],
-                     messages=(), consumed: str | None = None) -> None: ...
+                     messages=(), consumed: str | None = None, notices=()) -> None: ...
     def get_instance(self, instance_id: str) -> InstanceRecord: ...
     def save_instance(self, rec: InstanceRecord, tasks: list[TaskRow], events: list[Event],
-                      messages=(), consumed: str | None = None) -> None: ...
+                      messages=(), consumed: str | None = None, notices=()) -> None: ...
     def pending_messages(self, limit: int = 100) -> list[Message]: ...
     def claim_message(self) -> ContextManager[Message | None]: ...
     def claim_due_instance(self, now: dt.datetime, skip=()) -> ContextManager[InstanceRecord | None]: ...
@@ -167,7 +169,7 @@ class InstanceStore(Protocol):
     def add_calendar_year(self, year: int, source: str) -> None: ...
 
 
-class MemoryStore(MemoryStats):
+class MemoryStore(MemoryStats, MemoryStaff):
     """A complete store in dicts, for fast tests; same contract as the SQL store."""
 
     def __init__(self):
@@ -200,12 +202,13 @@ class MemoryStore(MemoryStats):
         return sorted((d for d in self._deps if key in (None, d.process_key)),
                       key=lambda d: (d.process_key, d.version))
 
-    def add_instance(self, rec, tasks, events, messages=(), consumed=None):
+    def add_instance(self, rec, tasks, events, messages=(), consumed=None, notices=()):
         with self._lock:
             if rec.id in self._instances:
                 raise Conflict(rec.id)
             self._consume(consumed)
             self._write(replace(rec, lock_version=1), tasks, events, messages)
+            self.add_notifications(notices)
             rec.lock_version = 1
 
     def get_instance(self, instance_id):
@@ -214,7 +217,7 @@ class MemoryStore(MemoryStats):
             raise NotFound(instance_id)
         return copy.deepcopy(rec)
 
-    def save_instance(self, rec, tasks, events, messages=(), consumed=None):
+    def save_instance(self, rec, tasks, events, messages=(), consumed=None, notices=()):
         with self._lock:
             current = self._instances.get(rec.id)
             if current is None or current.lock_version != rec.lock_version:
@@ -224,6 +227,7 @@ class MemoryStore(MemoryStats):
                 raise Conflict(rec.id)
             self._consume(consumed)
             self._write(replace(rec, lock_version=rec.lock_version + 1), tasks, events, messages)
+            self.add_notifications(notices)
             rec.lock_version += 1
 
     def _consume(self, message_id):

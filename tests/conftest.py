@@ -75,8 +75,11 @@ def clock():
 
 
 def make_service(store, clock) -> Service:
+    from engine.directory.seed import seed_directory
+    from tests.walk import demo_hash
     service = Service(store, clock)
     service.calendar.seed_from_package()
+    seed_directory(store, demo_hash())
     service.deploy_directory(ROOT / "processes", ROOT / "forms")
     return service
 

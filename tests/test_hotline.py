@@ -23,8 +23,9 @@ REGISTER = EXAMPLES[0]      # network assignment, not confidential, 王女士
 DISPATCH = {"lead_unit": "住建局", "co_units": [], "requirements": "请核查并答复来电人",
             "deadline_class": "general_5wd"}
 REPLY = {"action": "reply", "result_text": "已责令工地22点后停工", "measures_taken": "现场检查",
-         "caller_feedback_done": True, "feedback_method": "phone", "completed_at": "2026-11-25"}
-SATISFIED = {"reached": True, "caller_satisfied": "satisfied", "result_verified": "true"}
+         "caller_feedback_done": True, "feedback_method": "phone", "completed_at": "2026-11-23"}
+SATISFIED = {"callback_at": "2026-11-23T08:00:00+08:00", "reached": True, "caller_satisfied": "satisfied",
+             "result_verified": "true"}
 
 
 
@@ -175,7 +176,8 @@ def test_review_redo_sends_case_back(service):
 @pytest.mark.parametrize("callbacks, outcome", [
     ([{**SATISFIED, "caller_satisfied": "unsatisfied", "unit_fulfilled_duty": True, "demand_excessive": True}],
      "deemed_completed"),
-    ([{"reached": False}] * 3, "closed_no_callback"),
+    ([{"callback_at": "2026-11-23T08:00:00+08:00", "reached": False, "callback_note": "电话无人接听"}] * 3,
+     "closed_no_callback"),
 ])
 def test_callback_closes_without_satisfaction(service, callbacks, outcome):
     iid = at_callback(service)

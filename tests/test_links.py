@@ -104,7 +104,7 @@ def test_a_thrown_message_is_sent_once_not_again_on_later_steps(app, client):
     overdue_supervise = task_named(client, basic("review1"), "overdue_supervise", ticket_id)
     assert complete(client, overdue_supervise["id"], {"supervision_note": "已电话督办"}, basic("review1")).status_code == 200
     do(client, DEPT1, "handle", ticket_id, {"action": "reply", "result_text": "已处理", "measures_taken": "停工整改",
-                                            "caller_feedback_done": False, "completed_at": "2026-12-02"})
+                                            "caller_feedback_done": False, "completed_at": "2026-11-23"})
     ticket = client.get(f"/api/v1/instances/{ticket_id}", headers=OP).get_json()
     assert len(ticket["links"]["children"]) == 1
 

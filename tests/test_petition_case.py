@@ -32,7 +32,7 @@ ASSIGN = {"assign_mode": "assign", "lead_unit": "住建局", "instruction": "请
 REPLY = {"handle_action": "reply", "investigation": "经查，材料已补齐", "met_petitioner": True,
          "reply_outcome": "解释说明", "reasoning": "依政策解释", "reply_doc_no": "住建答〔2026〕1号",
          "served_at": "2026-12-01T10:00:00+08:00", "service_method": "in_person", "appeal_info_given": True}
-CALLBACK = {"callback_at": "2026-12-02T10:00:00+08:00", "callback_method": "phone", "reached": True,
+CALLBACK = {"callback_at": "2026-11-23T08:00:00+08:00", "callback_method": "phone", "reached": True,
             "petitioner_satisfied": "unsatisfied"}
 ARCHIVE = {"archive_no": "XF-2026-0001", "closed_on": "2027-02-10", "number_closed": True, "reply_slip_received": True}
 REVIEW_REQUEST = {"review_requested_on": "2026-12-10", "review_organ_name": "市住房和城乡建设局"}

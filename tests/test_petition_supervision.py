@@ -43,7 +43,7 @@ MODE_DATA = {
                       "onsite_findings": "现场查看了维修情况"},
 }
 SELF_CHECK = {"self_check_report": "已自查，存在答复不及时问题", "corrections_made": "已补充答复"}
-MATERIALS = {"materials": ["办理台账"], "answers": "已如实说明办理经过", "answered_truthfully": True}
+MATERIALS = {"materials": [], "answers": "已如实说明办理经过", "answered_truthfully": True}
 OPINION = {"findings": "答复超期", "opinions": "限期办结", "improvement_suggestions": "建立台账制度"}
 RECTIFY = {"adopted": "all", "actions": "已建立台账并办结"}
 ARCHIVE = {"archive_no": "DC-2026-01", "closing_summary": "督查督办已结案"}

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
+from engine.accounts import hash_password
 from engine.clock import FixedClock
+from engine.directory.seed import seed_directory
 from engine.library import bundle_from_directory
 from engine.service import Service
 from engine.store import MemoryStore
@@ -25,9 +28,16 @@ def service_with(*keys) -> Service:
     """A service on an in-memory store, Monday 2026-11-23 09:00 China time, only `keys` deployed."""
     service = Service(MemoryStore(), FixedClock(china(11, 23)))
     service.calendar.seed_from_package()
+    seed_directory(service.store, demo_hash())
     for key in keys:
         service.deploy(bundle_from_directory(key, ROOT / "processes", ROOT / "forms"))
     return service
+
+
+@functools.cache
+def demo_hash() -> str:
+    """One argon2 hash of "demo" for every demo user of a test run (hashing is slow on purpose)."""
+    return hash_password("demo")
 
 
 def ready(service, iid) -> dict:

@@ -36,15 +36,18 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_locale)
-    from . import accounts_admin, admin, api, audit, auth, cases, cli, display, errors, inbox, security, stats, studio
+    from . import (accounts_admin, admin, api, audit, auth, cases, cli, display, errors, inbox, security, stats, studio,
+                   work, work_panels)
+    from .directory_admin import bp as directory_bp
     for blueprint in (auth.bp, inbox.bp, cases.bp, studio.bp, admin.bp, accounts_admin.bp, api.bp, api.health_bp,
-                      stats.bp):
+                      stats.bp, work.bp, directory_bp):
         app.register_blueprint(blueprint)
     audit.register(app)
     csrf.exempt(api.bp)
     errors.register(app)
     security.register(app)
     display.register(app)
+    work_panels.register(app)
     cli.register(app)
     return app
 

@@ -9,7 +9,9 @@ from flask import Blueprint, g, jsonify, request
 from engine.accounts import actor_of
 from engine.design.problems import localized, summary
 from engine.library import InvalidProcess
-from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed)
+from engine.directory import DirectoryError, LastMember
+from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed, TaskTaken)
+from engine.work.inbox import BadQuery
 
 from .common import service
 from .errors import json_error
@@ -23,7 +25,8 @@ API_COMMENT = "API deploy (no comment given)"   # a deploy through the API witho
 ERRORS = [  # exception -> (status, code)
     (InvalidData, 422, "invalid"), (InvalidProcess, 422, "invalid_process"), (NotAllowed, 403, "forbidden"),
     (NotFound, 404, "not_found"), (TaskClosed, 409, "conflict"), (Conflict, 409, "conflict"),
-    (ProcessError, 422, "process_error"),
+    (ProcessError, 422, "process_error"), (TaskTaken, 409, "taken"), (LastMember, 409, "last_member"),
+    (DirectoryError, 422, "invalid"), (BadQuery, 422, "invalid"),
 ]
 
 
@@ -63,6 +66,12 @@ def api_view(view):
 def _error_response(exc):
     status, code = next((s, c) for e, s, c in ERRORS if isinstance(exc, e))
     extra = {"fields": exc.fields} if isinstance(exc, InvalidData) else {}
+    if isinstance(exc, (DirectoryError, BadQuery)) and not isinstance(exc, LastMember):
+        extra = {"fields": getattr(exc, "fields", None) or {str(exc): "invalid"}}
+    if isinstance(exc, TaskTaken):
+        return json_error(409, code, f"taken by {exc.holder}", holder=exc.holder)
+    if isinstance(exc, LastMember):
+        return json_error(409, code, str(exc), tasks=[t.task_id for t in exc.tasks])
     message = {403: "not allowed", 404: "not found", 409: "task is no longer ready"}.get(status, str(exc))
     if isinstance(exc, InvalidProcess):       # every problem, `message` in ?lang= (zh default), both kept
         lang = request.args.get("lang", "zh")
@@ -110,12 +119,6 @@ def process_bpmn(key):
 def start(key):
     rec = service().start(key, _body_data(), g.actor)
     return jsonify(instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor))), 201
-
-
-@bp.route("/tasks")
-@api_view
-def tasks():
-    return jsonify([task_json(t) for t in service().inbox(g.actor)])
 
 
 @bp.route("/tasks/<task_id>")
@@ -207,3 +210,4 @@ def healthz():
 
 
 from .audit import api as audit_api  # noqa: E402  (its routes join this blueprint)
+from . import api_staff  # noqa: E402,F401  (its routes are on bp)

@@ -5,13 +5,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from engine.forms import defaults
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 
 from .audit import audit
 from .audit.casepage import case_context, case_view_or_abort
 from .audit.words import divergence_words
-from .common import actor, service
+from .common import actor, get_locale_code, service
+from .confirm import next_step
+from .uploads import split_files
 
 bp = Blueprint("cases", __name__)
 
@@ -23,9 +26,33 @@ def start_page():
     return render_template("start.html", processes=startable)
 
 
+def _first_form(key):
+    try:
+        return service().start_form(key, actor())
+    except NotFound:
+        abort(404, _("没有这个流程"))
+    except NotAllowed:
+        abort(403, _("您不能发起这个流程"))
+
+
+@bp.route("/start/<key>")
+@login_required
+def start_form(key):
+    """The first form of a new case; nothing is stored until it is submitted."""
+    first = _first_form(key)
+    if first is None:
+        return render_template("start_confirm.html", key=key)
+    title, form, values = first
+    return render_template("start_form.html", key=key, title=title, form=form, values={**defaults(form), **values},
+                           errors={}, lang=get_locale_code())
+
+
 @bp.route("/start/<key>", methods=["POST"])
 @login_required
 def start(key):
+    first = _first_form(key)
+    if first is not None:
+        return _start_with_form(key, *first)
     try:
         rec = service().start(key, {}, actor())
     except NotFound:
@@ -79,3 +106,21 @@ def replay(instance_id):
         flash(divergence_words(divergence, event, names) if divergence else
               _("重放结果不一致：第 %(seq)s 步与记录不同。", seq=diverged_at), "error")
     return redirect(url_for("cases.instance", instance_id=instance_id))
+
+
+def _start_with_form(key, title, form, _values=None):
+    try:
+        posted, uploads = split_files(form, request.form, request.files)
+        rec = service().start_with_form(key, posted, actor(), form_post=True, lang=get_locale_code(), uploads=uploads)
+    except InvalidData as exc:
+        flash(_("请修改标红的字段后再提交"), "error")
+        from engine.forms import coerce
+        return render_template("start_form.html", key=key, title=title, form=form, values=coerce(form, posted),
+                               errors=exc.fields, lang=get_locale_code()), 422
+    except ProcessError as exc:
+        flash(_("无法发起：%(msg)s", msg=str(exc)), "error")
+        return redirect(url_for("cases.start_page"))
+    message, target = next_step(rec, title)
+    flash(message, "ok")
+    return redirect(url_for("inbox.task", task_id=target) if target
+                    else url_for("cases.instance", instance_id=rec.id))

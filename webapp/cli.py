@@ -18,6 +18,7 @@ from engine.service import NotFound, NotRepairable, ProcessError
 from engine.workcal import parse_day
 
 from .demo import seed_demo_cases
+from .directory_cli import register_directory
 
 
 def _service():
@@ -199,9 +200,13 @@ def register(app):
 
     @demo_cli.command("seed")
     def demo_seed():
+        from engine.directory.seed import seed_directory
         service = _service()
-        click.echo(f"users created: {', '.join(seed_demo_users(service.store)) or 'none (already there)'}")
+        created = seed_directory(service.store) + seed_demo_users(service.store)
+        click.echo(f"units: {len(service.directory.units())}")
+        click.echo(f"users created: {', '.join(created) or 'none (already there)'}")
         click.echo(f"example cases: {seed_demo_cases(service)}")
 
     for group in (engine_cli, calendar_cli, users_cli, demo_cli, processes_cli, cases_cli):
         app.cli.add_command(group)
+    register_directory(app, users_cli)

@@ -40,8 +40,9 @@ def event_label(event, task_names: dict) -> str:
         return _("计时器触发：%(names)s", names="、".join(event.data.get("fired", [])))
     labels = {"linked_outcome": _("关联案件反馈"), "message_received": _("收到关联案件消息"),
               "message_unrouted": _("消息未投递"), "message_failed": _("消息投递失败"), "error": _("流程出错"),
-              "retried": _("管理员重新执行"), "cancelled": _("管理员撤销：%(reason)s", reason=event.data.get("reason", "")),
-              "migrated": _("迁移到新版本")}
+              "retried": _("管理员重新执行"), "cancelled": _("撤销案件：%(reason)s", reason=event.data.get("reason", "")),
+              "migrated": _("迁移到新版本"), "claimed": _("认领"), "released": _("取消认领"), "handed_over": _("转派"),
+              "returned": _("退回"), "comment": _("意见"), "attachment_added": _("上传附件")}
     return labels.get(event.type, event.type)
 
 

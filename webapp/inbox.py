@@ -6,10 +6,14 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.forms import coerce, defaults
-from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed)
+from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed, TaskTaken)
+
+from engine.work.inbox import BadQuery, working_days_left
 
 from .audit.casepage import task_context
 from .common import actor, get_locale_code, service
+from .confirm import next_step
+from .uploads import split_files
 
 bp = Blueprint("inbox", __name__)
 
@@ -17,7 +21,20 @@ bp = Blueprint("inbox", __name__)
 @bp.route("/")
 @login_required
 def index():
-    return render_template("inbox.html", tasks=service().inbox(actor()))
+    args = request.args
+    try:
+        query = service().task_query(actor(), args.get("filter") or "all", args.get("process"), args.get("q"),
+                                     50, args.get("cursor"))
+    except BadQuery:
+        abort(400, _("无效的筛选条件"))
+    tasks, cursor = service().inbox_page(query)
+    return render_template("inbox.html", tasks=tasks, next_cursor=cursor, query=query,
+                           counts=service().inbox_counts(query), days_left=_days_left,
+                           processes=[d for d, _can in service().processes(actor())])
+
+
+def _days_left(due):
+    return working_days_left(service().calendar.current(), due, service().now())
 
 
 def _detail(task_id):
@@ -43,29 +60,39 @@ def _typed(detail):
     return {**{k: v for k, v in detail.data.items() if k not in shown}, **coerce(detail.form, request.form)}
 
 
-def _page(detail, values, errors, status=200):
-    can_work = bool(actor().groups & set(detail.row.groups))
+def _page(detail, values, errors, status=200, kept=False):
+    can_work = bool(actor().groups & set(detail.row.groups)) and detail.row.assignee in (None, actor().name)
     return render_template("task.html", detail=detail, values=values, errors=errors, can_work=can_work,
-                           lang=get_locale_code(), context=task_context(detail)), status
+                           lang=get_locale_code(), context=task_context(detail), kept=kept), status
 
 
 @bp.route("/tasks/<task_id>", methods=["POST"])
 @login_required
 def submit(task_id):
     detail = _detail(task_id)
+    posted, uploads = split_files(detail.form, request.form, request.files)
     try:
-        rec = service().complete(task_id, request.form, actor(), form_post=True, lang=get_locale_code())
+        if uploads and detail.row.status == "ready":
+            for field, entries in service().attach_uploads(detail.instance.id, actor(), uploads).items():
+                posted.setlist(field, posted.getlist(field) + entries)
+        rec = service().complete(task_id, posted, actor(), form_post=True, lang=get_locale_code())
     except InvalidData as exc:
         flash(_("请修改标红的字段后再提交"), "error")
         return _page(detail, _typed(detail), exc.fields, 422)
+    except TaskTaken as exc:
+        flash(_("该任务已由 %(who)s 认领，您填写的内容未提交，保留在下方", who=exc.holder), "error")
+        return _page(_detail(task_id), _typed(detail), {}, 409, kept=True)
     except (TaskClosed, Conflict):
-        flash(_("该任务已被处理或已变更，请刷新待办列表"), "error")
-        return redirect(url_for("inbox.index"))
+        flash(_("该任务已被处理或已变更，您填写的内容未提交，保留在下方"), "error")
+        return _page(_detail(task_id), _typed(detail), {}, 409, kept=True)
     except NotAllowed:
         abort(403, _("这不是您的任务"))
     except ProcessError as exc:
         flash(_("流程执行出错，提交未保存：%(msg)s", msg=str(exc)), "error")
         return _page(detail, _typed(detail), {}, 422)
-    flash(_("已提交：%(task)s", task=detail.row.title), "ok")
+    message, target = next_step(rec, detail.row.title)
+    flash(message, "ok")
+    if target:
+        return redirect(url_for("inbox.task", task_id=target))
     return redirect(url_for("cases.instance", instance_id=rec.id) if rec.status != "running"
                     else url_for("inbox.index"))

@@ -9,7 +9,7 @@ def _iso(value):
 def task_json(row) -> dict:
     return {"id": row.task_id, "instance_id": row.instance_id, "process_key": row.process_key,
             "name": row.bpmn_id, "title": row.title, "lane": row.lane, "due_at": _iso(row.due_at),
-            "case_title": row.case_title}
+            "case_title": row.case_title, "assignee": row.assignee}
 
 
 def links_json(links: dict) -> dict:

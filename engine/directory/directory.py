@@ -1,0 +1,113 @@
+"""Directory operations: units, members and roles, who can be chosen, and the refusals that keep work staffed."""
+from __future__ import annotations
+
+from .model import FIXED_GROUPS, HANDLING_TYPES, ROLES, UNIT_TYPES, DirectoryError, LastMember, Member, Unit
+
+
+class Directory:
+    """The organisation directory over a store; a member's units give the user the units' groups."""
+
+    def __init__(self, store):
+        self.store = store
+
+    # reading -------------------------------------------------------------------------------------
+    def units(self, types=None) -> list[Unit]:
+        return [u for u in self.store.units() if types is None or u.type in types]
+
+    def unit(self, name: str) -> Unit | None:
+        return next((u for u in self.store.units() if u.name == name), None)
+
+    def staffed_groups(self) -> set[str]:
+        """Groups at least one active user is in: only these can receive work."""
+        return {g for user in self.store.users() if user.active for g in user.groups}
+
+    def choosable(self, types=None) -> list[Unit]:
+        """Units a form may offer: active, of the given types, with at least one active member."""
+        staffed = self.staffed_groups()
+        return [u for u in self.units(types or HANDLING_TYPES) if u.active and u.group in staffed]
+
+    def members_of(self, unit: Unit) -> list[tuple]:
+        """[(user, role)] of the users in the unit's group; the role from the directory, else handler."""
+        roles = {m.user: m.role for m in self.store.members(unit=unit.name)}
+        return [(u, roles.get(u.name, "handler")) for u in self.store.users() if unit.group in u.groups]
+
+    def group_members(self, group: str) -> list[str]:
+        return [u.name for u in self.store.users() if u.active and group in u.groups]
+
+    def group_names(self) -> list[str]:
+        """Every group a task may name: fixed role groups and each unit's group (for the designer's checks)."""
+        return sorted(set(FIXED_GROUPS) | {u.group for u in self.store.units()})
+
+    def is_head(self, user: str, groups) -> bool:
+        """True when `user` is the head (负责人) of a unit whose group is among `groups`."""
+        by_name = {u.name: u.group for u in self.store.units()}
+        return any(m.role == "head" and by_name.get(m.unit) in set(groups) for m in self.store.members(user=user))
+
+    def unit_of_group(self, group: str) -> Unit | None:
+        return next((u for u in self.store.units() if u.group == group), None)
+
+    def label(self, group: str) -> str | None:
+        unit = self.unit_of_group(group)
+        return unit.name if unit else None
+
+    # changing ------------------------------------------------------------------------------------
+    def add_unit(self, name: str, type_: str, parent: str | None = None, group: str = "") -> Unit:
+        name = (name or "").strip()
+        if not name or len(name) > 100:
+            raise DirectoryError("unit name required (at most 100 characters)", {"name": "required"})
+        if type_ not in UNIT_TYPES:
+            raise DirectoryError(f"unknown unit type {type_}", {"type": "unknown"})
+        if parent and self.unit(parent) is None:
+            raise DirectoryError(f"unknown parent unit {parent}", {"parent": "unknown"})
+        existing = self.unit(name)
+        unit = Unit(name, type_, parent or None, group or (existing.group if existing else ""))
+        self.store.put_unit(unit)
+        return unit
+
+    def add_member(self, unit_name: str, user_name: str, role: str = "handler") -> Member:
+        unit, user = self.unit(unit_name), self.store.get_user(user_name)
+        if unit is None or user is None:
+            raise DirectoryError("unknown unit or user", {"unit" if unit is None else "user": "unknown"})
+        if role not in ROLES:
+            raise DirectoryError(f"unknown role {role}", {"role": "unknown"})
+        member = Member(unit.name, user.name, role)
+        self.store.put_member(member)
+        if unit.group not in user.groups:
+            user.groups = sorted({*user.groups, unit.group})
+            self.store.add_user(user)
+        return member
+
+    def remove_member(self, unit_name: str, user_name: str, force: bool = False) -> None:
+        """Take a user out of a unit; refused (LastMember) when that leaves open tasks with nobody."""
+        unit, user = self.unit(unit_name), self.store.get_user(user_name)
+        if unit is None or user is None:
+            raise DirectoryError("unknown unit or user")
+        if not force:
+            self._check_not_last(unit, user.name)
+        self.store.delete_member(unit.name, user.name)
+        user.groups = [g for g in user.groups if g != unit.group]
+        self.store.add_user(user)
+
+    def set_user_active(self, user_name: str, active: bool, force: bool = False) -> None:
+        user = self.store.get_user(user_name)
+        if user is None:
+            raise DirectoryError("unknown user", {"user": "unknown"})
+        if not active and not force:
+            for group in user.groups:
+                unit = self.unit_of_group(group)
+                if unit is not None:
+                    self._check_not_last(unit, user.name)
+        user.active = active
+        self.store.add_user(user)
+
+    def _check_not_last(self, unit: Unit, leaving: str) -> None:
+        others = [n for n in self.group_members(unit.group) if n != leaving]
+        if others:
+            return
+        tasks = self.store.ready_tasks([unit.group])
+        if tasks:
+            raise LastMember(unit.name, tasks)
+
+    def orphan_tasks(self, limit: int = 200) -> list:
+        """Open tasks that no active user can do: every group empty and no holder."""
+        return self.store.ready_tasks_unstaffed(self.staffed_groups(), limit)

@@ -1,0 +1,38 @@
+"""Unit pickers in forms: a field whose UI schema says `"ui:options": {"directory": {...}}` gets its choices
+from the directory when the form is shown or checked, never from a list frozen in the form file."""
+from __future__ import annotations
+
+import copy
+
+from ..forms import Form
+
+
+def directory_fields(form: Form) -> dict[str, dict]:
+    """{field: directory options} of a form, e.g. {"lead_unit": {"types": ["department", "township"]}}."""
+    found = {}
+    for name in form.properties:
+        options = ((form.ui.get(name) or {}).get("ui:options") or {}).get("directory")
+        if isinstance(options, dict):
+            found[name] = options
+    return found
+
+
+def with_directory(form: Form, directory) -> Form:
+    """The form with each directory field's choices filled in: units of the allowed types that have an
+    active member. A form without directory fields is returned as it is."""
+    fields = directory_fields(form)
+    if not fields:
+        return form
+    schema = copy.deepcopy(form.schema)
+    for name, options in fields.items():
+        units = directory.choosable(options.get("types") or None)
+        choices = [{"const": u.name, "title": u.name} for u in units]
+        prop = schema["properties"][name]
+        target = prop.setdefault("items", {"type": "string"}) if prop.get("type") == "array" else prop
+        target.pop("enum", None)
+        if choices:
+            target["oneOf"] = choices
+        else:
+            target.pop("oneOf", None)
+            target["enum"] = []
+    return Form(form.name, schema, form.ui)

@@ -1,0 +1,183 @@
+"""SQL tables and queries for the directory and staff work: units, roles, attachments, notifications."""
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, and_,
+                        delete, exists, func, insert, or_, select, tuple_, update)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .sql_tables import UTCDateTime, metadata, task_groups, tasks
+
+units = Table("units", metadata,
+              Column("name", String(100), primary_key=True), Column("type", String(30), nullable=False),
+              Column("parent", String(100)), Column("group", String(120), nullable=False, index=True),
+              Column("active", Boolean, nullable=False))
+unit_members = Table("unit_members", metadata,
+                     Column("unit", String(100), ForeignKey("units.name"), primary_key=True),
+                     Column("user", String(100), primary_key=True, index=True),
+                     Column("role", String(20), nullable=False))
+attachments = Table("attachments", metadata,
+                    Column("id", String(36), primary_key=True),
+                    Column("instance_id", String(36), ForeignKey("instances.id"), nullable=False, index=True),
+                    Column("name", String(255), nullable=False), Column("content_type", String(100)),
+                    Column("size", Integer, nullable=False), Column("sha256", String(64), nullable=False),
+                    Column("field", String(100)), Column("uploaded_by", String(100)),
+                    Column("uploaded_at", UTCDateTime), Column("content", LargeBinary, nullable=False))
+notifications = Table("notifications", metadata,
+                      Column("id", Integer, primary_key=True, autoincrement=True),
+                      Column("recipient", String(120), nullable=False), Column("kind", String(30), nullable=False),
+                      Column("instance_id", String(36)), Column("task_id", String(36)), Column("text", Text),
+                      Column("at", UTCDateTime), Index("ix_notifications_recipient_id", "recipient", "id"))
+notification_reads = Table("notification_reads", metadata,
+                           Column("user", String(100), primary_key=True),
+                           Column("last_read_id", Integer, nullable=False))
+ATTACHMENT_META = [c for c in attachments.columns if c.name != "content"]
+PAGE_ORDER = [tasks.c.due_at.asc().nulls_last(), tasks.c.created_at, tasks.c.task_id]
+FILTER_SQL = {
+    "mine": lambda q: or_(tasks.c.assignee.is_(None), tasks.c.assignee == q.user),
+    "claimed": lambda q: tasks.c.assignee == q.user,
+    "overdue": lambda q: tasks.c.due_at < q.now,
+    "due_soon": lambda q: and_(tasks.c.due_at >= q.now, tasks.c.due_at <= q.soon),
+}
+
+
+
+
+
+class SqlStaff:
+    """Mixed into SqlStore (which provides `engine` and `reader`)."""
+
+    # directory
+    def units(self):
+        from .directory.model import Unit
+        with self.reader.connect() as conn:
+            rows = conn.execute(select(units).order_by(units.c.type, units.c.name))
+            return [Unit(**r._mapping) for r in rows]
+
+    def put_unit(self, unit):
+        values = {"name": unit.name, "type": unit.type, "parent": unit.parent, "group": unit.group,
+                  "active": unit.active}
+        with self.engine.begin() as conn:
+            done = conn.execute(update(units).where(units.c.name == unit.name).values(**values))
+            if done.rowcount == 0:
+                conn.execute(insert(units).values(**values))
+
+    def members(self, unit=None, user=None):
+        from .directory.model import Member
+        query = select(unit_members).order_by(unit_members.c.unit, unit_members.c.user)
+        if unit is not None:
+            query = query.where(unit_members.c.unit == unit)
+        if user is not None:
+            query = query.where(unit_members.c.user == user)
+        with self.reader.connect() as conn:
+            return [Member(**r._mapping) for r in conn.execute(query)]
+
+    def put_member(self, member):
+        with self.engine.begin() as conn:
+            conn.execute(delete(unit_members).where(unit_members.c.unit == member.unit)
+                         .where(unit_members.c.user == member.user))
+            conn.execute(insert(unit_members).values(unit=member.unit, user=member.user, role=member.role))
+
+    def delete_member(self, unit, user):
+        with self.engine.begin() as conn:
+            conn.execute(delete(unit_members).where(unit_members.c.unit == unit).where(unit_members.c.user == user))
+
+    def ready_tasks_unstaffed(self, staffed, limit=200):
+        """Ready tasks none of whose groups has an active user."""
+        covered = exists().where(task_groups.c.task_id == tasks.c.task_id).where(task_groups.c.ready.is_(True)) \
+            .where(task_groups.c.group_name.in_(list(staffed)))
+        ids = select(tasks.c.task_id).where(tasks.c.status == "ready").where(~covered) \
+            .order_by(tasks.c.created_at).limit(limit)
+        return self._tasks_where(tasks.c.task_id.in_(ids))
+
+    # the worklist
+    def _page_where(self, query, with_filter=True):
+        mine = exists().where(task_groups.c.task_id == tasks.c.task_id).where(task_groups.c.ready.is_(True)) \
+            .where(task_groups.c.group_name.in_(list(query.groups)))
+        where = [tasks.c.status == "ready", mine]
+        if query.process:
+            where.append(tasks.c.process_key == query.process)
+        if query.instance:
+            where.append(tasks.c.instance_id == query.instance)
+        if query.q:
+            like = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(or_(tasks.c.case_title.like(like, escape="\\"), tasks.c.title.like(like, escape="\\")))
+        if with_filter and query.filter in FILTER_SQL:
+            where.append(FILTER_SQL[query.filter](query))
+        return and_(*where)
+
+    def task_page(self, query):
+        """One page in (due_at nulls last, created_at, task_id) order; each part walks an index in order."""
+        from .work.inbox import sort_key
+        where, size = self._page_where(query), query.limit + 1
+        due, created, task_id = query.after or (None, None, None)
+        if query.after is None:
+            parts = [(where, PAGE_ORDER)]
+        elif due is not None:     # the rest of the dated tasks, then the undated ones
+            parts = [(and_(where, tuple_(tasks.c.due_at, tasks.c.created_at, tasks.c.task_id) >
+                           tuple_(due, created, task_id)), PAGE_ORDER),
+                     (and_(where, tasks.c.due_at.is_(None)), PAGE_ORDER[1:])]
+        else:
+            parts = [(and_(where, tasks.c.due_at.is_(None), tuple_(tasks.c.created_at, tasks.c.task_id) >
+                           tuple_(created, task_id)), PAGE_ORDER[1:])]
+        found = []
+        for condition, order in parts:
+            if len(found) < size:
+                ids = select(tasks.c.task_id).where(condition).order_by(*order).limit(size - len(found))
+                found += self._tasks_where(tasks.c.task_id.in_(ids))        # rows and groups in one round trip
+        return sorted(found, key=sort_key)[:size]
+
+    def task_counts(self, query, cap=1000):
+        """Tasks per filter, counted up to `cap` (the page says "1000+"): each count stops early."""
+        base = self._page_where(query, with_filter=False)
+        conditions = {"all": base, **{name: and_(base, cond(query)) for name, cond in FILTER_SQL.items()}}
+        with self.reader.connect() as conn:
+            return {name: conn.scalar(select(func.count()).select_from(
+                select(tasks.c.task_id).where(condition).limit(cap + 1).subquery())) for name, condition in
+                conditions.items()}
+
+    # attachments
+    def put_attachment(self, meta: dict, content: bytes):
+        with self.engine.begin() as conn:
+            conn.execute(insert(attachments).values(**meta, content=content))
+
+    def attachments(self, instance_id):
+        with self.reader.connect() as conn:
+            rows = conn.execute(select(*ATTACHMENT_META).where(attachments.c.instance_id == instance_id)
+                                .order_by(attachments.c.uploaded_at))
+            return [dict(r._mapping) for r in rows]
+
+    def get_attachment(self, attachment_id):
+        with self.reader.connect() as conn:
+            row = conn.execute(select(attachments).where(attachments.c.id == attachment_id)).first()
+        if row is None:
+            return None, None
+        meta = dict(row._mapping)
+        return meta, meta.pop("content")
+
+    # notifications
+    def add_notifications(self, rows: list[dict]):
+        if rows:
+            with self.engine.begin() as conn:
+                self._write_notices(conn, rows)
+
+    def _write_notices(self, conn, rows):
+        if rows:
+            conn.execute(insert(notifications), list(rows))
+
+    def notifications(self, recipients, limit=50):
+        with self.reader.connect() as conn:
+            rows = conn.execute(select(notifications).where(notifications.c.recipient.in_(list(recipients)))
+                                .order_by(notifications.c.id.desc()).limit(limit))
+            return [dict(r._mapping) for r in rows]
+
+    def unread_count(self, user, recipients):
+        with self.reader.connect() as conn:
+            last = conn.scalar(select(notification_reads.c.last_read_id).where(notification_reads.c.user == user))
+            return conn.scalar(select(func.count()).select_from(notifications).where(and_(
+                notifications.c.recipient.in_(list(recipients)), notifications.c.id > (last or 0))))
+
+    def mark_read(self, user, upto_id):
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(notification_reads).values(user=user, last_read_id=upto_id)
+        with self.engine.begin() as conn:
+            conn.execute(stmt.on_conflict_do_update(index_elements=["user"], set_={"last_read_id": upto_id}))

@@ -1,0 +1,109 @@
+"""The organisation directory: who can be chosen, routing to directory units in every procedure, the refusal to
+leave open work with nobody, the admin pages and the CLI."""
+from __future__ import annotations
+
+import pytest
+
+from engine.access import Actor
+from engine.directory import LastMember, Unit, group_names
+from tests.conftest import login
+from tests.test_hotline import DISPATCH, OP, REGISTER
+from tests.walk import do, ready, service_with
+
+ADMIN = Actor.of("admin", ["admins"])
+
+
+def test_choices_are_staffed_units_of_the_allowed_types():
+    service = service_with("hotline")
+    service.store.put_unit(Unit("空壳局", "department"))
+    names = [u.name for u in service.directory.choosable(["department", "township"])]
+    assert "住建局" in names and "兰江街道" in names and "空壳局" not in names and "供电公司" not in names
+    assert "dept:空壳局" in group_names(service.store) and "reviewers" in group_names(service.store)
+
+
+@pytest.mark.parametrize("process, field", [
+    ("hotline", "lead_unit"), ("petition_case", "lead_unit"), ("petition_supervision", "target_units"),
+    ("reception_case", "lead_unit")])
+def test_every_procedure_picks_its_units_from_the_directory(process, field):
+    service = service_with(process)
+    service.store.put_unit(Unit("新设局", "department"))
+    forms = [info.form for info in service.compiled(service.current(process)[0].bundle_hash).user_tasks.values()
+             if field in info.form.properties]
+    assert forms, f"{process}: no form with {field}"
+    for form in forms:
+        prop = service.form_of(form).properties[field]
+        offered = [c["const"] for c in (prop.get("items") or prop)["oneOf"]]
+        assert "住建局" in offered and "游埠镇" in offered and "新设局" not in offered
+    service.directory.add_member("新设局", "dept3")
+    prop = service.form_of(forms[0]).properties[field]
+    assert "新设局" in [c["const"] for c in (prop.get("items") or prop)["oneOf"]]
+
+
+def test_a_ticket_dispatched_to_a_township_reaches_its_member():
+    service = service_with("hotline")
+    rec = service.start("hotline", {}, OP)
+    do(service, rec.id, "register", OP, REGISTER)
+    do(service, rec.id, "dispatch", OP, {**DISPATCH, "lead_unit": "兰江街道"})
+    accept = ready(service, rec.id)["accept"]
+    assert accept.groups == ["dept:兰江街道"]
+    town1 = service.store.get_user("town1")
+    assert accept.task_id in {t.task_id for t in service.inbox(Actor.of("town1", town1.groups))}
+
+
+def test_the_last_member_of_a_unit_with_open_tasks_cannot_leave():
+    service = service_with("hotline")
+    rec = service.start("hotline", {}, OP)
+    do(service, rec.id, "register", OP, REGISTER)
+    do(service, rec.id, "dispatch", OP, {**DISPATCH, "lead_unit": "人社局"})
+    with pytest.raises(LastMember) as exc:
+        service.directory.set_user_active("dept2", False)
+    assert [t.bpmn_id for t in exc.value.tasks] == ["accept"]
+    with pytest.raises(LastMember):
+        service.directory.remove_member("人社局", "dept2")
+    service.directory.add_member("人社局", "dept3")            # a second member: now dept2 may go
+    service.directory.remove_member("人社局", "dept2")
+    assert "dept:人社局" not in service.store.get_user("dept2").groups
+    service.directory.remove_member("人社局", "dept3", force=True)   # an admin forcing it leaves an orphan
+    assert [t.bpmn_id for t in service.directory.orphan_tasks()] == ["accept"]
+    task = service.directory.orphan_tasks()[0].task_id
+    service.reassign(task, ADMIN, "人社局无人", to_unit="住建局")
+    assert service.directory.orphan_tasks() == [] and service.store.get_task(task).groups == ["dept:住建局"]
+
+
+def test_admin_directory_pages(app):
+    client = app.test_client()
+    login(client, "dept1")
+    assert client.get("/admin/directory").status_code == 403
+    client.post("/logout")
+    login(client, "admin")
+    page = client.get("/admin/directory").get_data(as_text=True)
+    assert "兰江街道" in page and "效能办" in page and "负责人" in page
+    client.post("/admin/directory/units", data={"name": "新区管委会", "type": "county"})
+    client.post("/admin/directory/users", data={"name": "xq1", "password": "secret1", "unit": "新区管委会",
+                                                "display_name": "新区 xq1", "role": "head"})
+    service = app.extensions["service"]
+    assert service.store.get_user("xq1").groups == ["dept:新区管委会"]
+    assert service.directory.is_head("xq1", ["dept:新区管委会"])
+    rec = service.start("hotline", {}, OP)
+    do(service, rec.id, "register", OP, REGISTER)
+    do(service, rec.id, "dispatch", OP, {**DISPATCH, "lead_unit": "人社局"})
+    refused = client.post("/admin/directory/users/active", data={"user": "dept2", "active": "false"})
+    assert refused.status_code == 409 and "只剩这一名在岗人员" in refused.get_data(as_text=True)
+    assert rec.title.split()[0] in refused.get_data(as_text=True)
+    assert service.store.get_user("dept2").active
+    assert "没有无人办理的待办" in client.get("/admin/orphans").get_data(as_text=True)
+
+
+def test_directory_cli(app):
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["directory", "add-unit", "白沙街道", "--type", "township"]).output
+    assert "dept:白沙街道" in out
+    assert runner.invoke(args=["directory", "add-member", "白沙街道", "town1", "--role", "liaison"]).exit_code == 0
+    assert "白沙街道\ttownship" in runner.invoke(args=["directory", "list"]).output
+    service = app.extensions["service"]
+    rec = service.start("hotline", {}, OP)
+    do(service, rec.id, "register", OP, REGISTER)
+    do(service, rec.id, "dispatch", OP, {**DISPATCH, "lead_unit": "人社局"})
+    refused = runner.invoke(args=["users", "deactivate", "dept2"])
+    assert refused.exit_code == 1 and "open tasks" in refused.output
+    assert runner.invoke(args=["users", "deactivate", "dept10"]).exit_code == 0
