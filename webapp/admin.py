@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.calendar_service import check_year
-from engine.service import NotFound, NotRepairable, ProcessError
+from engine.service import InvalidData, NotFound, NotRepairable, ProcessError, TaskClosed
 from engine.workcal import parse_day
 
 from .common import actor, requires, service
@@ -81,7 +81,7 @@ def _repair(instance_id, action, done_message):
         flash(done_message, "ok")
     except NotFound:
         abort(404, _("没有这个案件"))
-    except NotRepairable as exc:
+    except (NotRepairable, TaskClosed, InvalidData) as exc:
         flash(_("无法处置：%(msg)s", msg=str(exc)), "error")
     except ProcessError as exc:
         flash(_("重新执行仍然出错（已记录）：%(msg)s", msg=str(exc)), "error")

@@ -14,7 +14,7 @@ from engine.accounts import (TOKEN_DAYS, create_user, new_token, seed_demo_users
                              unlock)
 from engine.clock import FixedClock
 from engine.library import InvalidProcess
-from engine.service import NotFound, NotRepairable, ProcessError
+from engine.service import InvalidData, NotFound, NotRepairable, ProcessError, TaskClosed
 from engine.workcal import parse_day
 
 from .demo import seed_demo_cases
@@ -32,7 +32,7 @@ def _when(at) -> str:
 def _repair(action):
     try:
         return action(_service())
-    except (NotFound, NotRepairable, ProcessError) as exc:
+    except (NotFound, NotRepairable, ProcessError, TaskClosed, InvalidData) as exc:
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
 
 
@@ -180,7 +180,7 @@ def register(app):
 
     @cases_cli.command("cancel")
     @click.argument("instance_id")
-    @click.option("--reason", default="", help="why, kept in the case history")
+    @click.option("--reason", required=True, help="why, kept in the case history")
     def cases_cancel(instance_id, reason):
         """Cancel a running or failed case: its tasks close and its timers stop (recorded)."""
         rec = _repair(lambda s: s.cancel(instance_id, SYSTEM, reason))

@@ -97,7 +97,8 @@ class CaseWork:
 
     # cancel ----------------------------------------------------------------------------------------
     def cancel(self, instance_id, actor, reason: str) -> InstanceRecord:
-        """撤销: an admin at any time; the starter while no step has been done. Open work and timers close."""
+        """撤销: an admin at any time (also a case stuck in `error`); the starter while no step has been done.
+        Open work and timers close."""
         from ..service import InvalidData, Step, TaskClosed
         rec = self.store.get_instance(instance_id)
         events = self.store.events(instance_id)
@@ -105,12 +106,13 @@ class CaseWork:
         untouched = not any(e.type == "task_completed" for e in events)
         if not (actor.is_admin or (actor.name == starter and untouched)):
             raise NotAllowed(instance_id)
-        if rec.status != "running":
+        if rec.status != "running" and not (rec.status == "error" and actor.is_admin):
             raise TaskClosed(instance_id)
         if not (reason or "").strip():
             raise InvalidData({"reason": "请说明撤销理由"})
         rec.status, rec.next_timer_at, rec.timers, rec.updated_at = "cancelled", None, [], self.now()
-        self._append(rec, Step([], {"cancelled": True}, []), "cancelled", actor.name, data={"reason": reason.strip()})
+        self._append(rec, Step([], {"cancelled": True}, []), "cancelled", actor.name,
+                     data={"reason": reason.strip()[:500]})
         return rec
 
     # start from the first form ---------------------------------------------------------------------
