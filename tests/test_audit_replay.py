@@ -34,8 +34,11 @@ class RecordingStore(MemoryStore):
 
 
 def recording_service(*keys) -> Service:
+    from engine.directory.seed import seed_directory
+    from tests.walk import demo_hash
     service = Service(RecordingStore(), FixedClock(china(11, 23)))
     service.calendar.seed_from_package()
+    seed_directory(service.store, demo_hash())          # the units the forms offer
     for key in keys:
         service.deploy(bundle_from_directory(key, ROOT / "processes", ROOT / "forms"))
     return service

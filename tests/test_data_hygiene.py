@@ -94,9 +94,9 @@ def test_calendar_years_out_of_range_are_4xx(app):
 
 def test_a_timer_that_gives_no_date_puts_the_case_in_error_and_a_fixed_retry_moves_it(app, clock):
     service = app.extensions["service"]
-    service.deploy_files("attack", attack_bundle("timer", "'soon' if broken else '2026-11-26T09:00:00+08:00'",
+    service.deploy_files("attack", attack_bundle("timer", "'soon' if case_no else '2026-11-26T09:00:00+08:00'",
                                                  first_timer="'2026-11-24T09:00:00+08:00'"), "d")
-    rec = service.start("attack", {}, SYSTEM, internal={"broken": True})
+    rec = service.start("attack", {}, SYSTEM)
     clock.advance(days=2)
     assert service.fire_due_timers() == []            # no 500, no endless failure: the case is in error
     stuck = service.store.get_instance(rec.id)
@@ -137,7 +137,7 @@ def test_admin_retries_and_cancels_a_case_in_error(app, clock):
     assert (last.type, last.actor, last.data) == ("cancelled", "admin", {"reason": "重复工单"})
     events, chain_ok = service.history(rec.id, SYSTEM)
     assert chain_ok and service.replay(rec.id, SYSTEM) == (True, None)
-    assert "管理员撤销：重复工单" in client.get(f"/instances/{rec.id}").get_data(as_text=True)
+    assert "撤销案件：重复工单" in client.get(f"/instances/{rec.id}").get_data(as_text=True)
 
 
 def test_what_postgresql_cannot_store_is_refused_first_on_every_store(store, clock):

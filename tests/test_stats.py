@@ -25,7 +25,8 @@ DEPT2 = Actor.of("dept2", ["dept:人社局"])
 LEADER = Actor.of("leader1", ["leaders"])
 UNITS = {"住建局": DEPT1, "人社局": DEPT2}
 PERIOD = {"process": "hotline", "start": "2026-09-28", "end": "2026-10-16"}
-SATISFIED = {"reached": True, "caller_satisfied": "satisfied", "result_verified": "true"}
+SATISFIED = {"callback_at": "2026-09-01T09:00:00+08:00", "reached": True, "caller_satisfied": "satisfied",
+             "result_verified": "true"}   # typed-in times are not counted
 CALLERS = []                      # (name, phone, address) of every case, for the de-identification check
 
 
