@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
 export TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run setup install assets translations test test-deps chromium bench mutate clean
+.PHONY: run serve setup install assets translations test test-deps chromium bench mutate clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,6 +35,11 @@ setup: install assets
 
 run: setup
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production: gunicorn (WORKERS, default 2 x cores + 1) on 127.0.0.1:5000 (BIND) plus WORKER_PROCS (default 1)
+# `engine worker` processes against DATABASE_URL; Ctrl-C stops them all. No demo data (see README).
+serve: install assets
+	$(BIN)/python -m webapp.serve
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)

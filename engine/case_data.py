@@ -5,6 +5,8 @@ import json
 import math
 import os
 
+from jsonschema import Draft202012Validator
+
 MAX_NESTING = 50
 DEFAULT_MAX_BYTES = int(os.environ.get("MAX_CASE_DATA_BYTES") or 1_000_000)
 
@@ -66,19 +68,30 @@ def data_size(data: dict) -> int:
 RESERVED = frozenset({"case_no", "demo_example"})     # set by the engine only
 
 
-def start_fields(compiled, host_names) -> frozenset[str]:
-    """The fields a caller may set when starting a case: the start event's `startFields` (comma-separated)
-    and form (`formJsonSchemaFilename`) if it has them, else the fields of the process's task forms;
-    never the case number, a host function's name or an internal (`_`) name."""
+def start_fields(compiled, host_names) -> dict[str, list[dict]]:
+    """The fields a caller may set when starting a case, each with the JSON Schemas its forms give it: the
+    start event's `startFields` (comma-separated) and form (`formJsonSchemaFilename`) if it has them, else
+    the fields of the process's task forms; never the case number, a host function's name or an internal
+    (`_`) name. A value must match one of its field's schemas (a field only named has none)."""
     start = compiled.spec.task_specs[compiled.spec.task_specs["Start"].outputs[0].name]
     props = start.extensions.get("properties", {})
     named = {n.strip() for n in (props.get("startFields") or "").split(",") if n.strip()}
     form_name = props.get("formJsonSchemaFilename")
+    forms = [t.form for t in compiled.user_tasks.values()]
     if form_name:
-        form = next((t.form for t in compiled.user_tasks.values() if t.form.name == form_name.removesuffix(
-            ".schema.json")), None)
-        fields = set(form.properties) if form else set()
-    else:
-        fields = {f for t in compiled.user_tasks.values() for f in t.form.properties}
-    return frozenset(f for f in fields | named if f not in RESERVED and f not in host_names
-                     and not f.startswith("_"))
+        forms = [f for f in forms if f.name == form_name.removesuffix(".schema.json")][:1]
+    fields: dict[str, list[dict]] = {name: [] for name in named}
+    for form in forms:
+        defs = {k: v for k, v in form.schema.items() if k in ("$defs", "definitions")}
+        for name, schema in form.properties.items():
+            fields.setdefault(name, []).append({**defs, **schema})
+    return {f: schemas for f, schemas in fields.items() if f not in RESERVED and f not in host_names
+            and not f.startswith("_")}
+
+
+def start_value_problem(value, schemas: list[dict]) -> str | None:
+    """Why a start value fits none of its field's schemas (types, choices, bounds), or None."""
+    if not schemas or any(Draft202012Validator(s).is_valid(value) for s in schemas):
+        return None
+    error = next(Draft202012Validator(schemas[0]).iter_errors(value))
+    return error.message[:200]

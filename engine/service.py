@@ -10,7 +10,7 @@ from .audit.privacy import hidden_for
 from .audit.search import update_index_fields
 from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
 from .calendar_service import CalendarService
-from .case_data import DEFAULT_MAX_BYTES, DataProblem, check_data, start_fields
+from .case_data import DEFAULT_MAX_BYTES, DataProblem, check_data, start_fields, start_value_problem
 from .catalog import ProcessCatalog
 from .repair import CaseRepair, NotRepairable
 from .clock import SystemClock
@@ -96,8 +96,14 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         if not actor.groups & start_groups_of(compiled, self.script_engine) and not actor.is_admin:
             raise NotAllowed(f"{actor.name} may not start {key}")
         allowed = start_fields(compiled, self.script_engine.environment.globals)
-        data = {**_clean_start_data(data, allowed), **(internal or {})}
-        self._check_input(data)
+        data = _clean_start_data(data, allowed)
+        self._check_input(data)           # plain JSON within the size cap, before any schema looks at it
+        bad = {k: why for k, v in data.items() if (why := start_value_problem(v, allowed[k]))}
+        if bad:
+            raise InvalidData(bad)
+        if internal:
+            data = {**data, **internal}
+            self._check_input(data)
         rec, step = self._start(dep, compiled, data, actor.name)
         if step.messages:
             self.deliver_messages()
@@ -292,7 +298,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         return names
 
 
-def _clean_start_data(data, allowed: frozenset[str]) -> dict:
+def _clean_start_data(data, allowed: dict[str, list[dict]]) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -28,6 +28,9 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
         MAX_CONTENT_LENGTH=5 * 1024 * 1024, SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", BABEL_DEFAULT_LOCALE="zh",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        SESSION_COOKIE_SECURE=os.environ.get("COOKIE_SECURE") == "1",
+        REMEMBER_COOKIE_SECURE=os.environ.get("COOKIE_SECURE") == "1",
+        PROXY_COUNT=int(os.environ.get("PROXY_COUNT") or 0),
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
@@ -49,7 +52,17 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
     display.register(app)
     work_panels.register(app)
     cli.register(app)
+    _behind_proxies(app)
     return app
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto from PROXY_COUNT reverse proxies: the client address feeds the
+    per-address throttling, so without this every client shares the proxy's counter."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _make_service(url: str) -> Service:

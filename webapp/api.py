@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 from functools import wraps
+from pathlib import Path
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from engine.accounts import actor_of
 from engine.design.problems import localized, summary
@@ -21,6 +22,7 @@ from .studio.downloads import attachment
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health_bp = Blueprint("health", __name__)
+OPENAPI = Path(__file__).with_name("openapi.json")
 API_COMMENT = "API deploy (no comment given)"   # a deploy through the API without `comment` / X-Change-Comment
 ERRORS = [  # exception -> (status, code)
     (InvalidData, 422, "invalid"), (InvalidProcess, 422, "invalid_process"), (NotAllowed, 403, "forbidden"),
@@ -198,6 +200,12 @@ def _sent_files(key: str) -> dict[str, str]:
         raise InvalidData({"": "send the BPMN as application/xml, the files as multipart/form-data, "
                                "or JSON {\"files\": {name: text}}"})
     return files
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The hand-written description of this API (tests/test_openapi.py keeps it true to the routes)."""
+    return current_app.response_class(OPENAPI.read_bytes(), mimetype="application/json")
 
 
 @health_bp.route("/healthz")

@@ -63,7 +63,10 @@ def register(app):
     @engine_cli.command("worker")
     @click.option("--interval", default=10.0, help="seconds between checks")
     @click.option("--max-loops", default=0, help="stop after N loops (0 = run forever)")
-    def worker(interval, max_loops):
+    @click.option("--now", "now", default=None, help="ISO 8601 time to treat as now (tests, catching up)")
+    def worker(interval, max_loops, now):
+        if now:
+            _service().clock = FixedClock(_aware(now))
         loops = 0
         while not max_loops or loops < max_loops:
             for instance_id, names in _service().fire_due_timers():

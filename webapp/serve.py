@@ -1,0 +1,74 @@
+"""`make serve`: gunicorn plus `engine worker` processes, started together and stopped together."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+FLASK = [sys.executable, "-m", "flask", "--app", "webapp"]
+
+
+def default_workers(cores: int | None = None) -> int:
+    """gunicorn's usual rule, 2 x cores + 1: a request mostly waits on the database, so a core can
+    keep about two busy. Each worker is a whole Python process (about 100-150 MB, plus up to
+    SCRIPT_MEMORY_MB while a diagram script runs), so lower WORKERS on a small machine."""
+    return 2 * (cores or os.cpu_count() or 1) + 1
+
+
+def gunicorn_command(env) -> list[str]:
+    workers = int(env.get("WORKERS") or default_workers())
+    return [sys.executable, "-m", "gunicorn", "webapp:create_app()",
+            "--bind", env.get("BIND", "127.0.0.1:5000"), "--workers", str(workers),
+            "--worker-tmp-dir", env.get("WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp"),
+            "--access-logfile", "-", "--error-logfile", "-",
+            "--timeout", env.get("TIMEOUT", "60"), "--graceful-timeout", env.get("GRACEFUL_TIMEOUT", "30"),
+            "--max-requests", "2000", "--max-requests-jitter", "200"]
+
+
+def prepare() -> None:
+    """What `make setup` does except the demo data: schema upgrade (create_app), holiday table, processes."""
+    for args in (["calendar", "seed"], ["processes", "load"]):
+        subprocess.run(FLASK + args, check=True)
+
+
+def start_all(env) -> list[subprocess.Popen]:
+    children = [subprocess.Popen(gunicorn_command(env))]
+    interval = env.get("WORKER_INTERVAL", "10")
+    for _ in range(int(env.get("WORKER_PROCS", "1"))):
+        children.append(subprocess.Popen(FLASK + ["engine", "worker", "--interval", interval]))
+    return children
+
+
+def stop_all(children: list[subprocess.Popen], grace: float = 35.0) -> None:
+    """SIGTERM to each child (gunicorn finishes its requests within its graceful timeout), then SIGKILL."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def main() -> int:
+    if os.environ.get("SKIP_PREPARE") != "1":
+        prepare()
+    children = start_all(os.environ)
+    stopping = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.append(True))
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.2)
+    finally:
+        stop_all(children)
+    return 0 if stopping else 1       # a child that died on its own stops the others and fails
+
+
+if __name__ == "__main__":
+    sys.exit(main())
