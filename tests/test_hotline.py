@@ -314,3 +314,28 @@ def test_bad_input_changes_nothing(service):
                          DEPT1)
     assert "caller_informed" in bad_extension.value.fields
     assert [r.task_id for r in service.ready_tasks(iid)] == [handle.task_id]
+
+
+# issue 11 item 8: a refused extension on an already overdue ticket does not fire overdue a second time -------
+def test_refused_extension_on_an_overdue_ticket_is_not_supervised_twice(service):
+    iid = at_handle(service)                                  # due 2026-11-30
+    service.clock.set(china(12, 1))
+    assert service.fire_due_timers() == [(iid, ["催办提醒", "超期"])]
+    do(service, iid, "overdue_supervise", REVIEWER, {"supervision_note": "已督办"})
+    supervision = [e for e in events(service, iid) if "petition_supervision" in e.result.get("sent", [])]
+    assert len(supervision) == 1
+    do(service, iid, "handle", DEPT1, {"action": "request_extension", "extension_reason": "需协调施工方",
+                                       "expected_completion_date": "2026-12-10", "caller_informed": True})
+    rec = do(service, iid, "extension_review", REVIEWER, {"extension_decision": "reject"})
+    assert rec.data["due_date"] == "2026-11-30" and rec.data["overdue_reported_due"] == "2026-11-30"
+    service.fire_due_timers()                                 # the new handle task's timers are already due
+    assert set(ready(service, iid)) == {"handle"} and inbox(service, REVIEWER, iid) == set()
+    assert [e for e in events(service, iid) if "petition_supervision" in e.result.get("sent", [])] == supervision
+    # an approved extension is a new deadline: missing it is supervised again
+    do(service, iid, "handle", DEPT1, {"action": "request_extension", "extension_reason": "需协调施工方",
+                                       "expected_completion_date": "2026-12-10", "caller_informed": True})
+    do(service, iid, "extension_review", REVIEWER, {"extension_decision": "approve"})
+    service.clock.set(china(12, 11))
+    assert service.fire_due_timers() == [(iid, ["催办提醒", "超期"])]
+    assert set(ready(service, iid)) == {"handle", "overdue_supervise"}
+    assert service.replay(iid, AUDITOR) == (True, None)
