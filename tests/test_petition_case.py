@@ -414,3 +414,23 @@ def test_refused_extension_on_an_overdue_case_does_not_start_supervision_twice(s
     do(service, iid, "handle", DEPT, REPLY)
     assert set(ready(service, iid)) == {"callback"}
     assert service.replay(iid, AUDITOR) == (True, None)
+
+
+def test_review_ordering_redo_sends_the_case_back_to_the_handling_unit_with_a_new_deadline(service):
+    iid = at_review_wait(service)
+    do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
+    rec = do(service, iid, "review", REVIEWER, {**REVIEW, "review_outcome": "redo_ordered",
+                                                "review_opinion": "事实不清，责令住建局重新处理"})
+    # 60 days from the review opinion's service (2026-12-20): 2027-02-18
+    assert (rec.data["handle_due"], rec.data["redo_count"], rec.data["extension_count"]) == ("2027-02-18", 1, 0)
+    handle = ready(service, iid)["handle"]
+    assert (set(ready(service, iid)), handle.groups, handle.due_at) == ({"handle"}, ["dept:住建局"], end_of(2027, 2, 18))
+    assert inbox(service, DEPT, iid) == {"handle"}
+    service.clock.set(china(2027, 2, 19))
+    assert service.fire_due_timers() == [(iid, ["办理催办", "办理超期"])]          # the new deadline is chased
+    assert "2027-02-18" in payloads(service, "(四)")[-1]["description"]
+    do(service, iid, "handle", DEPT, {**REPLY, "served_at": "2027-02-19T10:00:00+08:00"})
+    do(service, iid, "callback", BUREAU, CALLBACK)
+    wait = ready(service, iid)["record_review_request"]                          # review may be asked again
+    assert wait.due_at == end_of(2027, 3, 22)                                    # Sun 03-21 rolls to Monday
+    assert service.replay(iid, AUDITOR) == (True, None)
