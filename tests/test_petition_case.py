@@ -24,8 +24,8 @@ REREVIEWER = Actor.of("fh1", ["rereview_organ"])
 AUDITOR = Actor.of("audit1", ["auditors"])
 
 REGISTER = {"channel": "visit", "received_on": "2026-11-23", "petitioner_name": "张三", "phone": "13800000001",
-            "address": "兰山区某街道", "summary": "申请低保一年未获答复", "category": "livelihood_support",
-            "persons_count": 1}
+            "address": "兰山区某街道", "summary": "申请低保一年未获答复", "petition_class": "claim",
+            "category": "livelihood_support", "persons_count": 1}
 ACCEPT = {"within_competence": True, "notice_no": "XF告〔2026〕1号", "notice_date": "2026-11-24",
           "notice_method": "mail", "notice_content": "你反映的事项已予受理"}
 ASSIGN = {"assign_mode": "assign", "lead_unit": "住建局", "instruction": "请调查核实并书面答复"}
@@ -181,14 +181,14 @@ def test_review_then_rereview_with_hearing_finalises_the_matter(service):
 def test_no_rereview_request_closes_after_review(service):
     iid = at_review_wait(service)
     do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
-    do(service, iid, "review", REVIEWER, {**REVIEW, "review_outcome": "redo_ordered"})
+    do(service, iid, "review", REVIEWER, {**REVIEW, "review_outcome": "changed"})   # (a redo goes back to handling)
     service.clock.set(china(2027, 1, 19, 23))
     assert service.fire_due_timers() == []
     service.clock.set(china(2027, 1, 20))
     assert service.fire_due_timers() == [(iid, ["复核申请期限届满"])]
     rec = do(service, iid, "archive", BUREAU, ARCHIVE)
     assert (rec.status, rec.data["outcome"], rec.data["review_outcome"]) == (
-        "completed", "final_after_review", "redo_ordered")
+        "completed", "final_after_review", "changed")
 
 
 # 4 ---------------------------------------------------------------------------------------------
@@ -433,4 +433,37 @@ def test_review_ordering_redo_sends_the_case_back_to_the_handling_unit_with_a_ne
     do(service, iid, "callback", BUREAU, CALLBACK)
     wait = ready(service, iid)["record_review_request"]                          # review may be asked again
     assert wait.due_at == end_of(2027, 3, 22)                                    # Sun 03-21 rolls to Monday
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# issue 11 item 9: the 2022 regulation's classification, recorded at registration, routes the case ----------
+def test_classification_is_required_at_registration(service):
+    rec = service.start(KEY, {}, BUREAU)
+    register = {k: v for k, v in REGISTER.items() if k != "petition_class"}
+    with pytest.raises(InvalidData) as missing:
+        service.complete(ready(service, rec.id)["register"].task_id, register, BUREAU)
+    assert "petition_class" in missing.value.fields
+    with pytest.raises(InvalidData) as wrong:
+        service.complete(ready(service, rec.id)["register"].task_id, {**register, "petition_class": "其他"}, BUREAU)
+    assert "petition_class" in wrong.value.fields
+    assert set(ready(service, rec.id)) == {"register"}
+
+
+def test_an_accusation_is_forwarded_to_the_discipline_organ(service):
+    iid = registered(service, petition_class="accusation", summary="举报某局干部收受财物")
+    rec = do(service, iid, "accept_decision", BUREAU, ACCEPT)                    # within competence or not
+    assert (rec.data["routing"], rec.data["competent_organ"]) == ("forward_to_competent_organ", "纪检监察机关")
+    assert "检举控告" in rec.data["routing_reason"] and set(ready(service, iid)) == {"archive"}
+    rec = do(service, iid, "archive", BUREAU, {**ARCHIVE, "reply_slip_received": False})
+    assert (rec.status, rec.data["outcome"]) == ("completed", "forwarded")
+
+
+def test_a_suggestion_is_answered_without_a_review_window(service):
+    iid = at_handle(service, petition_class="suggestion", summary="建议增设公交线路")
+    do(service, iid, "handle", DEPT, {**REPLY, "reasoning": "经研究论证予以采纳"})
+    rec = do(service, iid, "callback", BUREAU, CALLBACK)
+    assert rec.data["outcome"] == "suggestion_replied" and set(ready(service, iid)) == {"archive"}
+    assert "review_request_due" not in rec.data
+    rec = do(service, iid, "archive", BUREAU, ARCHIVE)
+    assert (rec.status, rec.data["outcome"]) == ("completed", "suggestion_replied")
     assert service.replay(iid, AUDITOR) == (True, None)
