@@ -114,6 +114,8 @@ def host_functions(now: Callable[[], dt.datetime], calendar: Callable[[], WorkCa
         "working_days_after": lambda day, n: calendar().working_days_after(day, int(n)).isoformat(),
         "working_days_before": lambda day, n: calendar().working_days_after(day, -int(n)).isoformat(),
         "calendar_days_after": lambda day, n: (parse_day(day) + dt.timedelta(days=int(n))).isoformat(),
+        "calendar_deadline": lambda day, n: calendar().calendar_deadline(day, int(n)).isoformat(),
+        "next_workday": lambda day: calendar().next_workday(day).isoformat(),
         "days_after": lambda day, n, kind: _days_after(calendar(), day, int(n), kind),
         "is_workday": lambda day: calendar().is_workday(day),
         "nth_weekday_of_month": _nth_weekday_of_month,
@@ -123,11 +125,13 @@ def host_functions(now: Callable[[], dt.datetime], calendar: Callable[[], WorkCa
 
 
 def _days_after(cal: WorkCalendar, day, n: int, kind: str) -> str:
-    """`kind` "WD" counts working days, "CD" calendar days (the statutes' 日 default to CD)."""
+    """`kind` "WD" counts working days, "CD" calendar days (the statutes' 日 default to CD). A period of
+    calendar days whose last day is a rest day or holiday ends on the next working day (make-up workdays
+    count as working days); n <= 0 (same day, reminders counted back) is plain arithmetic."""
     if kind == "WD":
         return cal.working_days_after(day, n).isoformat()
     if kind == "CD":
-        return (parse_day(day) + dt.timedelta(days=n)).isoformat()
+        return cal.calendar_deadline(day, n).isoformat()
     raise ValueError(f"day kind must be WD or CD, not {kind!r}")
 
 

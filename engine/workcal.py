@@ -47,6 +47,20 @@ class WorkCalendar:
             left -= self.is_workday(day)
         return day
 
+    def next_workday(self, day) -> dt.date:
+        """`day` itself when it is a working day (make-up workdays included), else the next working day."""
+        day = parse_day(day)
+        while not self.is_workday(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def calendar_deadline(self, start, n: int) -> dt.date:
+        """The last day of a period of `n` calendar days from `start` (start not counted): when it falls on
+        a rest day or holiday the period ends on the next working day. n <= 0 is not a period (a same-day
+        rule or a reminder counted back) and is not moved."""
+        day = parse_day(start) + dt.timedelta(days=int(n))
+        return self.next_workday(day) if int(n) > 0 else day
+
     def covers(self, day) -> bool:
         return parse_day(day).year in self.years
 

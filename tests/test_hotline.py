@@ -253,14 +253,44 @@ def test_confidential_caller_is_hidden_from_units(service):
 
 
 # 10 --------------------------------------------------------------------------------------------
-def test_phone_assignment_is_urgent(service):
+def test_urgent_phone_assignment_reports_progress_under_the_normal_deadline(service):
+    # issue 11 item 2: 重大、紧急事项随时反馈 = repeated progress reports, not a 1-working-day deadline
     iid = register(service, handling_mode="phone_assignment", urgency="urgent")
     assert inbox(service, OP, iid) == {"phone_assignment"}
     rec = do(service, iid, "phone_assignment", OP, {"lead_unit": "人社局", "person_reached": "张科长",
                                                     "instruction": "立即派人到现场处置"})
-    assert (rec.data["deadline_class"], rec.data["due_date"]) == ("urgent", "2026-11-24")
+    assert (rec.data["deadline_class"], rec.data["due_date"]) == ("assigned_10wd", "2026-12-07")
     assert inbox(service, DEPT2, iid) == {"accept"} and inbox(service, DEPT1, iid) == set()
-    assert ready(service, iid)["accept"].due_at == end_of(11, 24)
+    assert ready(service, iid)["accept"].due_at == end_of(12, 7)
+    do(service, iid, "accept", DEPT2, {"decision": "accept"})
+    service.clock.set(china(11, 24, 9, 1))                    # no report yet: chased the next working day
+    assert service.fire_due_timers() == [(iid, ["催办提醒"])]
+    with pytest.raises(InvalidData) as empty:
+        service.complete(ready(service, iid)["handle"].task_id, {"action": "progress"}, DEPT2)
+    assert "progress_text" in empty.value.fields
+    rec = do(service, iid, "handle", DEPT2, {"action": "progress", "progress_text": "已派员到场，正在处置"})
+    assert [r["text"] for r in rec.data["progress_reports"]] == ["已派员到场，正在处置"]
+    assert set(ready(service, iid)) == {"handle"} and ready(service, iid)["handle"].due_at == end_of(12, 7)
+    assert service.fire_due_timers() == []                    # the next chase is the next working day
+    service.clock.set(china(11, 25, 9, 1))
+    assert service.fire_due_timers() == [(iid, ["催办提醒"])]
+    rec = do(service, iid, "handle", DEPT2, {"action": "progress", "progress_text": "主体问题已解决"})
+    assert (len(rec.data["progress_reports"]), rec.data["due_date"], rec.data["last_progress_on"]) == (
+        2, "2026-12-07", "2026-11-25")
+    do(service, iid, "handle", DEPT2, REPLY)
+    assert set(ready(service, iid)) == {"review_reply"}
+    assert not [e for e in events(service, iid) if "petition_supervision" in e.result.get("sent", [])]
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+def test_a_normal_ticket_is_chased_only_before_its_deadline(service):
+    iid = at_handle(service)                                  # due 2026-11-30, urgency normal
+    service.clock.set(china(11, 26, 9, 1))
+    assert service.fire_due_timers() == []
+    rec = do(service, iid, "handle", DEPT1, {"action": "progress", "progress_text": "正在协调"})
+    assert len(rec.data["progress_reports"]) == 1 and set(ready(service, iid)) == {"handle"}
+    service.clock.set(china(11, 27, 9, 1))
+    assert service.fire_due_timers() == [(iid, ["催办提醒"])]
 
 
 def test_leader_approval_with_more_info_loop(service):
@@ -316,3 +346,28 @@ def test_bad_input_changes_nothing(service):
                          DEPT1)
     assert "caller_informed" in bad_extension.value.fields
     assert [r.task_id for r in service.ready_tasks(iid)] == [handle.task_id]
+
+
+# issue 11 item 8: a refused extension on an already overdue ticket does not fire overdue a second time -------
+def test_refused_extension_on_an_overdue_ticket_is_not_supervised_twice(service):
+    iid = at_handle(service)                                  # due 2026-11-30
+    service.clock.set(china(12, 1))
+    assert service.fire_due_timers() == [(iid, ["催办提醒", "超期"])]
+    do(service, iid, "overdue_supervise", REVIEWER, {"supervision_note": "已督办"})
+    supervision = [e for e in events(service, iid) if "petition_supervision" in e.result.get("sent", [])]
+    assert len(supervision) == 1
+    do(service, iid, "handle", DEPT1, {"action": "request_extension", "extension_reason": "需协调施工方",
+                                       "expected_completion_date": "2026-12-10", "caller_informed": True})
+    rec = do(service, iid, "extension_review", REVIEWER, {"extension_decision": "reject"})
+    assert rec.data["due_date"] == "2026-11-30" and rec.data["overdue_reported_due"] == "2026-11-30"
+    service.fire_due_timers()                                 # the new handle task's timers are already due
+    assert set(ready(service, iid)) == {"handle"} and inbox(service, REVIEWER, iid) == set()
+    assert [e for e in events(service, iid) if "petition_supervision" in e.result.get("sent", [])] == supervision
+    # an approved extension is a new deadline: missing it is supervised again
+    do(service, iid, "handle", DEPT1, {"action": "request_extension", "extension_reason": "需协调施工方",
+                                       "expected_completion_date": "2026-12-10", "caller_informed": True})
+    do(service, iid, "extension_review", REVIEWER, {"extension_decision": "approve"})
+    service.clock.set(china(12, 11))
+    assert service.fire_due_timers() == [(iid, ["催办提醒", "超期"])]
+    assert set(ready(service, iid)) == {"handle", "overdue_supervise"}
+    assert service.replay(iid, AUDITOR) == (True, None)

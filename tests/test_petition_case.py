@@ -24,8 +24,8 @@ REREVIEWER = Actor.of("fh1", ["rereview_organ"])
 AUDITOR = Actor.of("audit1", ["auditors"])
 
 REGISTER = {"channel": "visit", "received_on": "2026-11-23", "petitioner_name": "张三", "phone": "13800000001",
-            "address": "兰山区某街道", "summary": "申请低保一年未获答复", "category": "livelihood_support",
-            "persons_count": 1}
+            "address": "兰山区某街道", "summary": "申请低保一年未获答复", "petition_class": "claim",
+            "category": "livelihood_support", "persons_count": 1}
 ACCEPT = {"within_competence": True, "notice_no": "XF告〔2026〕1号", "notice_date": "2026-11-24",
           "notice_method": "mail", "notice_content": "你反映的事项已予受理"}
 ASSIGN = {"assign_mode": "assign", "lead_unit": "住建局", "instruction": "请调查核实并书面答复"}
@@ -113,10 +113,11 @@ def test_letter_endorsed_handled_and_closed_when_no_review_is_requested(service)
     assert (accept.groups, accept.due_at) == (["petition_bureau"], end_of(2026, 12, 8))   # 15 CD from receipt
     rec = do(service, iid, "accept_decision", BUREAU, ACCEPT)
     assert (rec.data["routing"], rec.data["accepted_on"]) == ("accept_here", "2026-11-24")
-    assert ready(service, iid)["assign"].due_at == end_of(2027, 1, 23)             # 60 CD from acceptance
+    # 60 CD from acceptance end on Saturday 2027-01-23: the period runs to the next working day
+    assert ready(service, iid)["assign"].due_at == end_of(2027, 1, 25)
     do(service, iid, "assign", BUREAU, {**ASSIGN, "co_units": ["人社局"], "responsible_leader": "李副市长"})
     handle = ready(service, iid)["handle"]
-    assert (handle.groups, handle.due_at) == (["dept:住建局"], end_of(2027, 1, 23))
+    assert (handle.groups, handle.due_at) == (["dept:住建局"], end_of(2027, 1, 25))
     assert inbox(service, DEPT, iid) == {"handle"} and inbox(service, OTHER_DEPT, iid) == set()
     assert "petition_supervision" not in sent(service, iid)                      # not a group visit
 
@@ -148,9 +149,9 @@ def test_review_then_rereview_with_hearing_finalises_the_matter(service):
     rec = do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
     review = ready(service, iid)["review"]
     assert (review.groups, review.due_at, rec.data["review_requested"]) == (
-        ["review_organ"], end_of(2027, 1, 9), True)                              # 30 CD from the request
+        ["review_organ"], end_of(2027, 1, 11), True)     # 30 CD from the request: Sat 01-09, so Monday
     assert inbox(service, REVIEWER, iid) == {"review"} and inbox(service, BUREAU, iid) == set()
-    service.clock.set(china(2027, 1, 10))
+    service.clock.set(china(2027, 1, 12))
     assert service.fire_due_timers() == [(iid, ["复查催办", "复查超期"])]
     assert set(ready(service, iid)) == {"review"}
     do(service, iid, "review", REVIEWER, REVIEW)
@@ -158,10 +159,11 @@ def test_review_then_rereview_with_hearing_finalises_the_matter(service):
 
     do(service, iid, "record_rereview_request", BUREAU, REREVIEW_REQUEST)
     rereview = ready(service, iid)["rereview"]
-    assert (rereview.groups, rereview.due_at) == (["rereview_organ"], end_of(2027, 1, 24))
+    assert (rereview.groups, rereview.due_at) == (["rereview_organ"], end_of(2027, 1, 25))   # Sun 01-24 rolls
     rec = do(service, iid, "rereview", REREVIEWER, {"rereview_action": "hearing", "hearing_date": "2027-01-12",
                                                     "hearing_days": 10})
-    assert (rec.data["hearing_days_total"], rec.data["rereview_due"]) == (10, "2027-02-03")   # hearing not counted
+    assert (rec.data["hearing_days_total"], rec.data["rereview_due"]) == (10, "2027-02-03")   # hearing not counted:
+    # 30 + 10 days from the request (the hearing extends the period, not its rolled-forward end)
     assert ready(service, iid)["rereview"].due_at == end_of(2027, 2, 3)
     assert {t["task"]: t["due_at"] for t in rec.timers} == {
         "复核催办": "2027-01-29T01:00:00+00:00", "复核超期": "2027-02-03T15:59:59+00:00"}
@@ -179,14 +181,14 @@ def test_review_then_rereview_with_hearing_finalises_the_matter(service):
 def test_no_rereview_request_closes_after_review(service):
     iid = at_review_wait(service)
     do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
-    do(service, iid, "review", REVIEWER, {**REVIEW, "review_outcome": "redo_ordered"})
+    do(service, iid, "review", REVIEWER, {**REVIEW, "review_outcome": "changed"})   # (a redo goes back to handling)
     service.clock.set(china(2027, 1, 19, 23))
     assert service.fire_due_timers() == []
     service.clock.set(china(2027, 1, 20))
     assert service.fire_due_timers() == [(iid, ["复核申请期限届满"])]
     rec = do(service, iid, "archive", BUREAU, ARCHIVE)
     assert (rec.status, rec.data["outcome"], rec.data["review_outcome"]) == (
-        "completed", "final_after_review", "redo_ordered")
+        "completed", "final_after_review", "changed")
 
 
 # 4 ---------------------------------------------------------------------------------------------
@@ -341,3 +343,127 @@ def test_bad_input_and_wrong_group_change_nothing(service):
         service.complete(handle.task_id, {**REPLY, "appeal_info_given": False}, DEPT)
     assert "appeal_info_given" in no_appeal_info.value.fields
     assert [r.task_id for r in service.ready_tasks(iid)] == [handle.task_id]
+
+
+# issue 11 item 5: calendar-day periods roll forward over rest days and holidays -----------------------
+@pytest.mark.parametrize("served, table, window_end", [
+    ("2026-12-01", {"2026-12-31": "holiday", "2027-01-01": "holiday"}, "2027-01-04"),  # holiday, then weekend
+    ("2026-12-01", {}, "2026-12-31"),                                                 # an ordinary working day
+    ("2026-12-03", {"2027-01-02": "workday"}, "2027-01-02"),                          # a make-up working day: kept
+])
+def test_review_window_ending_on_a_holiday_rolls_to_the_next_working_day(service, served, table, window_end):
+    for day, kind in table.items():                                              # as `calendar set` would
+        service.calendar.set_day(day, kind)
+    iid = at_handle(service)
+    do(service, iid, "handle", DEPT, {**REPLY, "served_at": served + "T10:00:00+08:00"})
+    rec = do(service, iid, "callback", BUREAU, CALLBACK)
+    assert rec.data["review_request_due"] == window_end
+    y, m, d = map(int, window_end.split("-"))
+    assert ready(service, iid)["record_review_request"].due_at == end_of(y, m, d)
+    service.clock.set(end_of(y, m, d) - dt.timedelta(minutes=1))
+    assert service.fire_due_timers() == []                                       # still open on its last day
+    service.clock.set(end_of(y, m, d) + dt.timedelta(minutes=1))
+    assert service.fire_due_timers() == [(iid, ["复查申请期限届满"])]
+
+
+# issue 11 item 8: missed acceptance, 复查 and 复核 deadlines start supervision (四) like handling does ----------
+def test_missed_acceptance_decision_starts_supervision_and_the_decision_stays_open(service):
+    iid = registered(service)
+    service.clock.set(china(2026, 12, 9))
+    assert service.fire_due_timers() == [(iid, ["受理告知催办", "受理期限届满"])]
+    [payload] = payloads(service, "(四)")
+    assert (payload["target_organ"], payload["target_units"]) == ("信访局", [])
+    assert "受理期限" in payload["description"] and "2026-12-08" in payload["description"]
+    assert payload["origin_case_no"] == service.instance(iid, BUREAU).data["case_no"]
+    assert inbox(service, BUREAU, iid) == {"accept_decision"}                    # the case goes on
+    do(service, iid, "accept_decision", BUREAU, ACCEPT)
+    assert set(ready(service, iid)) == {"assign"}
+
+
+def test_missed_review_and_rereview_decisions_start_supervision(service):
+    iid = at_review_wait(service)
+    do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
+    service.clock.set(china(2027, 1, 12))
+    assert service.fire_due_timers() == [(iid, ["复查催办", "复查超期"])]
+    [review] = payloads(service, "(四)")
+    assert review["target_organ"] == "市住房和城乡建设局" and "复查期限2027-01-11" in review["description"]
+    do(service, iid, "review", REVIEWER, {**REVIEW, "review_served_at": "2027-01-12T10:00:00+08:00"})
+    do(service, iid, "record_rereview_request", BUREAU, {**REREVIEW_REQUEST, "rereview_requested_on": "2027-01-13"})
+    assert ready(service, iid)["rereview"].due_at == end_of(2027, 2, 12)
+    service.clock.set(china(2027, 2, 13))
+    assert service.fire_due_timers() == [(iid, ["复核催办", "复核超期"])]
+    rereview = [p for p in payloads(service, "(四)") if p is not review and p != review]
+    assert [p["target_organ"] for p in rereview] == ["市人民政府"]
+    assert inbox(service, REREVIEWER, iid) == {"rereview"}
+    do(service, iid, "rereview", REREVIEWER, DECIDE)
+    assert set(ready(service, iid)) == {"archive"}
+
+
+def test_refused_extension_on_an_overdue_case_does_not_start_supervision_twice(service):
+    iid = at_handle(service)                                                     # due 2027-01-22
+    service.clock.set(china(2027, 1, 23))
+    assert service.fire_due_timers() == [(iid, ["办理催办", "办理超期"])]
+    assert len(payloads(service, "(四)")) == 1
+    do(service, iid, "handle", DEPT, {"handle_action": "request_extension", "extension_reason": "复杂",
+                                      "extension_days": 30})
+    rec = do(service, iid, "extension_approval", LEADER, {"extension_approved": False, "approver": "局长",
+                                                          "approval_opinion": "已超期，应立即办结"})
+    assert (rec.data["handle_due"], rec.data["handle_overdue_reported_due"]) == ("2027-01-22", "2027-01-22")
+    service.fire_due_timers()                                                    # the re-armed timers are due
+    assert len(payloads(service, "(四)")) == 1 and set(ready(service, iid)) == {"handle"}
+    do(service, iid, "handle", DEPT, REPLY)
+    assert set(ready(service, iid)) == {"callback"}
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+def test_review_ordering_redo_sends_the_case_back_to_the_handling_unit_with_a_new_deadline(service):
+    iid = at_review_wait(service)
+    do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
+    rec = do(service, iid, "review", REVIEWER, {**REVIEW, "review_outcome": "redo_ordered",
+                                                "review_opinion": "事实不清，责令住建局重新处理"})
+    # 60 days from the review opinion's service (2026-12-20): 2027-02-18
+    assert (rec.data["handle_due"], rec.data["redo_count"], rec.data["extension_count"]) == ("2027-02-18", 1, 0)
+    handle = ready(service, iid)["handle"]
+    assert (set(ready(service, iid)), handle.groups, handle.due_at) == ({"handle"}, ["dept:住建局"], end_of(2027, 2, 18))
+    assert inbox(service, DEPT, iid) == {"handle"}
+    service.clock.set(china(2027, 2, 19))
+    assert service.fire_due_timers() == [(iid, ["办理催办", "办理超期"])]          # the new deadline is chased
+    assert "2027-02-18" in payloads(service, "(四)")[-1]["description"]
+    do(service, iid, "handle", DEPT, {**REPLY, "served_at": "2027-02-19T10:00:00+08:00"})
+    do(service, iid, "callback", BUREAU, CALLBACK)
+    wait = ready(service, iid)["record_review_request"]                          # review may be asked again
+    assert wait.due_at == end_of(2027, 3, 22)                                    # Sun 03-21 rolls to Monday
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# issue 11 item 9: the 2022 regulation's classification, recorded at registration, routes the case ----------
+def test_classification_is_required_at_registration(service):
+    rec = service.start(KEY, {}, BUREAU)
+    register = {k: v for k, v in REGISTER.items() if k != "petition_class"}
+    with pytest.raises(InvalidData) as missing:
+        service.complete(ready(service, rec.id)["register"].task_id, register, BUREAU)
+    assert "petition_class" in missing.value.fields
+    with pytest.raises(InvalidData) as wrong:
+        service.complete(ready(service, rec.id)["register"].task_id, {**register, "petition_class": "其他"}, BUREAU)
+    assert "petition_class" in wrong.value.fields
+    assert set(ready(service, rec.id)) == {"register"}
+
+
+def test_an_accusation_is_forwarded_to_the_discipline_organ(service):
+    iid = registered(service, petition_class="accusation", summary="举报某局干部收受财物")
+    rec = do(service, iid, "accept_decision", BUREAU, ACCEPT)                    # within competence or not
+    assert (rec.data["routing"], rec.data["competent_organ"]) == ("forward_to_competent_organ", "纪检监察机关")
+    assert "检举控告" in rec.data["routing_reason"] and set(ready(service, iid)) == {"archive"}
+    rec = do(service, iid, "archive", BUREAU, {**ARCHIVE, "reply_slip_received": False})
+    assert (rec.status, rec.data["outcome"]) == ("completed", "forwarded")
+
+
+def test_a_suggestion_is_answered_without_a_review_window(service):
+    iid = at_handle(service, petition_class="suggestion", summary="建议增设公交线路")
+    do(service, iid, "handle", DEPT, {**REPLY, "reasoning": "经研究论证予以采纳"})
+    rec = do(service, iid, "callback", BUREAU, CALLBACK)
+    assert rec.data["outcome"] == "suggestion_replied" and set(ready(service, iid)) == {"archive"}
+    assert "review_request_due" not in rec.data
+    rec = do(service, iid, "archive", BUREAU, ARCHIVE)
+    assert (rec.status, rec.data["outcome"]) == ("completed", "suggestion_replied")
+    assert service.replay(iid, AUDITOR) == (True, None)

@@ -53,3 +53,16 @@ def test_calendar_is_plain_data():
     cal = WorkCalendar({dt.date(2030, 1, 1): "holiday"}, {2030})
     assert not cal.is_workday("2030-01-01") and cal.is_workday("2030-01-02")
     assert cal.missing_years("2030-05-01", "2031-01-01") == [2031]
+
+
+def test_calendar_day_period_rolls_forward_over_holidays_not_over_make_up_workdays(calendar):
+    cal = calendar.current()
+    # 2026-09-01 + 30 days = 10-01 (National Day): the period ends on the first working day after, 10-08
+    assert cal.calendar_deadline("2026-09-01", 30) == dt.date(2026, 10, 8)
+    # + 39 days = 10-10, a Saturday that is a make-up workday (调休上班): not moved
+    assert cal.calendar_deadline("2026-09-01", 39) == dt.date(2026, 10, 10)
+    assert cal.calendar_deadline("2026-11-20", 1) == dt.date(2026, 11, 23)     # Saturday -> Monday
+    assert cal.calendar_deadline("2026-11-23", 0) == dt.date(2026, 11, 23)     # not a period: unchanged
+    assert cal.calendar_deadline("2026-11-30", -1) == dt.date(2026, 11, 29)    # counted back: unchanged
+    calendar.set_day("2026-11-24", "holiday")                                  # as `calendar set` does
+    assert calendar.current().calendar_deadline("2026-11-23", 1) == dt.date(2026, 11, 25)

@@ -13,6 +13,7 @@ OUTCOMES = {
     "handled_and_closed": "办结销号", "escalated_to_party_committee_government": "呈报党委政府",
     "forwarded": "转交有权机关", "not_accepted": "不予受理", "final_no_review": "答复后未申请复查",
     "final_after_review": "复查后终结", "final_after_rereview": "复核终结", "resolved": "已解决",
+    "suggestion_replied": "建议意见已答复",
     "resolved_after_repeat": "再次督查后解决", "accountability_recommended": "建议追究责任",
     "circulated_criticism": "通报批评", "closed_other": "其他方式结案", "day_closed": "接访日结束"}
 

@@ -16,7 +16,8 @@ DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]
 CYCLE = re.compile(r"^R\d*/(.+)$")
 ISO_LIKE = re.compile(r"^(P\d[\dA-Z.]*|PT\d[\dA-Z.]*|R\d*/.*|\d{4}-\d{2}-.*)$")
 DATE_FUNCTIONS = {"end_of_day", "at_time", "now", "today", "working_days_after", "working_days_before",
-                  "calendar_days_after", "days_after", "nth_weekday_of_month"}
+                  "calendar_days_after", "days_after", "nth_weekday_of_month",
+                  "calendar_deadline", "next_workday"}
 NOT_DATE_FUNCTIONS = {"is_workday", "len", "int", "float", "bool", "sum", "min", "max", "abs", "round", "list",
                       "dict", "set", "tuple", "sorted", "any", "all", "range"}
 

@@ -61,6 +61,7 @@ LABELS = {  # codes in the case data -> how bulletins and the page name them
     "resolved_on_spot": "当场解决", "answered_explained": "答复解释", "redirected_legal": "引导依法解决",
     "forwarded": "已转送", "not_accepted": "不予受理", "final_no_review": "未申请复查终结",
     "final_after_review": "复查后终结", "final_after_rereview": "复核终结", "day_closed": "接访日结束",
+    "suggestion_replied": "建议意见已答复",
 }
 
 
