@@ -38,21 +38,24 @@ class DryRun:
 class _DryService(Service):
     """A service on a private memory store and clock, with the real holiday table; its clock is this thread's."""
 
-    def __init__(self, clock, calendar):
+    def __init__(self, clock, calendar, directory=None):
         before = ClockDatetime.source
         super().__init__(MemoryStore(), clock)
         ClockDatetime.source = before          # never move the clock of the real service
         self.calendar._cached = calendar
+        if directory is not None:              # the real organisation, read only: unit pickers offer its units
+            self.directory = directory
 
     def now(self):
         ClockDatetime.local.source = self.clock
         return self.clock.now()
 
 
-def dry_run(bundle: Bundle, calendar, start_at: dt.datetime, start_data: dict, steps: list[dict]) -> DryRun:
+def dry_run(bundle: Bundle, calendar, start_at: dt.datetime, start_data: dict, steps: list[dict],
+            directory=None) -> DryRun:
     """Replay `steps` ({"task": bpmn_id, "index": i, "data": {...}} or {"timer": true}) on the files."""
     clock = FixedClock(start_at)
-    service = _DryService(clock, calendar)
+    service = _DryService(clock, calendar, directory)
     try:
         service.now()
         dep = service.deploy(bundle, "dry-run")

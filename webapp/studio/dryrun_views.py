@@ -39,7 +39,8 @@ def _bundle(key: str, files: dict | None, version: int | None) -> Bundle:
 
 
 def _run(bundle, start_data, steps):
-    return dry_run(bundle, service().calendar.current(), service().now(), start_data, steps[:MAX_STEPS])
+    return dry_run(bundle, service().calendar.current(), service().now(), start_data, steps[:MAX_STEPS],
+                   service().directory)
 
 
 @bp.route("/<key>/dryrun", methods=["GET", "POST"])
