@@ -53,6 +53,7 @@ def test_auditor_searches_replays_and_exports(page, served):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     log_in(page, base_url, "audit1")
+    page.click("nav >> text=管理")              # designer, audit and admin pages sit in one menu
     page.click("nav >> text=案件审计")
     page.fill("[name=q]", "噪音")
     page.select_option("[name=process]", "hotline")

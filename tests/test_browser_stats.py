@@ -60,6 +60,8 @@ def test_dashboard_number_opens_its_cases(page, stats_url):  # noqa: F811
     assert "住建局" in page.inner_html("#unit-chart")       # the ranking axis names the units
 
     page.locator("#trend-chart").scroll_into_view_if_needed()
+    page.wait_for_function("""() => [...document.querySelectorAll('#trend-chart svg path')].some((p) =>
+        /^#[0-9a-f]{6}$/i.test(p.getAttribute('fill') || '') && p.getBoundingClientRect().height > 30)""")  # grown in
     bar = page.evaluate("""() => {                      // the tallest bar of the trend chart: the month's 受理量
         const bars = [...document.querySelectorAll('#trend-chart svg path')]
             .filter((p) => /^#[0-9a-f]{6}$/i.test(p.getAttribute('fill') || ''))
