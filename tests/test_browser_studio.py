@@ -78,6 +78,12 @@ def test_designer_changes_the_hotline_and_the_next_ticket_follows(page, base_url
     change_general_deadline_to_7_days(page)
     assert "校验通过" in check(page)
     assert page.locator(".studio-problem").count() == 0
+    with page.context.expect_page() as opened:                      # dry run of the edited files, nothing stored
+        page.click("#studio-dryrun")
+    dry = opened.value
+    dry.wait_for_load_state()
+    assert "试运行" in dry.inner_text("h1") and "来电登记（新）" in dry.inner_text("main")
+    dry.close()
 
     page.fill("#studio-comment", "登记后增加补充核实；一般事项期限改为7个工作日")
     page.click("#studio-deploy")

@@ -14,7 +14,7 @@ from tests.test_hotline import DISPATCH, OP, REGISTER
 from tests.walk import do, ready
 
 PETITION = {"channel": "visit", "received_on": "2026-11-23", "petitioner_name": "张三", "summary": "申请低保未获答复",
-            "category": "livelihood_support", "persons_count": "1"}
+            "category": "livelihood_support", "persons_count": "1", "petition_class": "claim"}
 
 
 @pytest.fixture

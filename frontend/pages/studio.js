@@ -111,6 +111,14 @@ function wireActions(root, ui, state, api, parts) {
     const { ok, json } = await api.post(root.dataset.checkUrl, { files: await collect(state, modeler, decisions, forms) });
     report(ui, problems, ok, json, t("校验通过，可以部署。", "No problems: ready to deploy."));
   });
+  ui.dryrun.addEventListener("click", async () => {    // walk the files as edited, in a new tab; nothing stored
+    const form = el("form", { method: "post", action: root.dataset.dryrunUrl, target: "_blank", hidden: true },
+      el("input", { type: "hidden", name: "csrf_token", value: root.dataset.csrf }),
+      el("input", { type: "hidden", name: "dry_files", value: JSON.stringify(await collect(state, modeler, decisions, forms)) }));
+    document.body.append(form);
+    form.submit();
+    form.remove();
+  });
   ui.deployForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const comment = ui.comment.value.trim();
@@ -174,6 +182,9 @@ function layout(root) {
   ui.decisionPane = el("div", { class: "studio-pane", hidden: true });
   ui.formPane = el("div", { class: "studio-pane", hidden: true });
   ui.check = el("button", { class: "btn btn-secondary", type: "button", id: "studio-check" }, t("检查", "Check"));
+  ui.dryrun = el("button", { class: "btn btn-secondary", type: "button", id: "studio-dryrun",
+    title: t("按当前修改在内存中走一遍流程，不保存任何数据", "Walk the edited procedure in memory; nothing is stored") },
+  t("试运行", "Dry run"));
   ui.comment = el("input", { name: "comment", placeholder: t("修改说明（必填）", "Change comment (required)"), id: "studio-comment" });
   ui.deployForm = el("form", { class: "studio-deploy" }, ui.comment,
     el("button", { class: "btn btn-primary", type: "submit", id: "studio-deploy" }, t("部署新版本", "Deploy new version")));
@@ -182,7 +193,7 @@ function layout(root) {
   ui.finder = el("input", { id: "studio-find", list: "studio-find-list", placeholder: t("查找环节…", "Find a step…"),
     "aria-label": t("查找环节", "Find a step") });
   ui.problems = el("div", { class: "studio-problems" });
-  root.append(el("div", { class: "studio-toolbar" }, ui.tabs, ui.finder, ui.check, ui.deployForm, ui.status), ui.problems,
+  root.append(el("div", { class: "studio-toolbar" }, ui.tabs, ui.finder, ui.check, ui.dryrun, ui.deployForm, ui.status), ui.problems,
     ui.diagramPane, ui.decisionPane, ui.formPane);
   return ui;
 }
