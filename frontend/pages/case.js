@@ -3,6 +3,7 @@
 // the linked cases an element started. On the audit page a slider replays the case step by step; each
 // step's state comes from the server re-executing the pinned bundle on the recorded inputs.
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
+import { textRenderer } from "../lib/diagram/font";
 
 async function getJSON(url) {
   const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
@@ -108,18 +109,29 @@ function fitHeight(container, canvas) {
   canvas.zoom("fit-viewport");
 }
 
+// A wide procedure fitted whole is too small to read: show the current step at a readable size instead
+// (the viewer still pans and zooms out).
+function focusCurrent(viewer, live) {
+  const canvas = viewer.get("canvas");
+  if (canvas.zoom() >= 0.55) return;
+  const current = (live.ready || []).map((id) => viewer.get("elementRegistry").get(id)).find(Boolean);
+  canvas.zoom(0.8);
+  if (current) canvas.scrollToElement(current, { top: 80, bottom: 80, left: 200, right: 200 });
+}
+
 async function main() {
   const container = document.getElementById("case-diagram");
   if (!container) return;
   try {
     const [xml, live] = await Promise.all([getText(container.dataset.xmlUrl), getJSON(container.dataset.stateUrl)]);
-    const viewer = new NavigatedViewer({ container });
+    const viewer = new NavigatedViewer({ container, textRenderer });
     await viewer.importXML(xml);
     fitHeight(container, viewer.get("canvas"));
     const diagram = new CaseDiagram(container, viewer);
     diagram.paint(live);
     diagram.holders(live);
     diagram.links(live);
+    focusCurrent(viewer, live);
     if (container.dataset.replayUrl) replay(diagram, await getJSON(container.dataset.replayUrl), live);
     container.dataset.ready = "true";
   } catch (error) {
