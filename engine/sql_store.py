@@ -10,14 +10,13 @@ from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .sql_accounts import SqlAccounts
 from .sql_bulletins import SqlBulletins
 from .sql_staff import SqlStaff
 from .sql_stats import SqlStats, write_fact
 from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles,
-                         calendar_days, calendar_years, counters, deployments, events, instances, outbox,
-                         task_groups, tasks, tokens, users)
-from .store import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, Token, User,
-                    task_order)
+                         deployments, events, instances, outbox, task_groups, tasks)
+from .store import Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, task_order
 
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]
@@ -35,7 +34,7 @@ def make_engine(url: str):
     return engine
 
 
-class SqlStore(SqlStats, SqlBulletins, SqlStaff):
+class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff):
     """The InstanceStore contract on SQLAlchemy Core; every write is one transaction."""
 
     def __init__(self, url_or_engine):
@@ -320,99 +319,6 @@ class SqlStore(SqlStats, SqlBulletins, SqlStaff):
         with self.reader.connect() as conn:
             rows = conn.execute(select(*cols).where(events.c.instance_id == instance_id).order_by(events.c.seq))
             return [Event(**r._mapping) for r in rows]
-
-    # users, tokens, calendar
-    def add_user(self, user):
-        """Create or update (tokens point at the row, so it is updated in place, never replaced)."""
-        with self.engine.begin() as conn:
-            done = conn.execute(update(users).where(users.c.name == user.name).values(**asdict(user)))
-            if done.rowcount == 0:
-                conn.execute(insert(users).values(**asdict(user)))
-
-    def get_user(self, name):
-        with self.reader.connect() as conn:
-            row = conn.execute(select(users).where(users.c.name == name)).first()
-        return User(**row._mapping) if row else None
-
-    def users(self):
-        with self.reader.connect() as conn:
-            return [User(**r._mapping) for r in conn.execute(select(users).order_by(users.c.name))]
-
-    def update_user(self, name, **values):
-        with self.engine.begin() as conn:
-            conn.execute(update(users).where(users.c.name == name).values(**values))
-
-    def add_to_user(self, name, column, amount=1):
-        """Atomically add to a counter column of a user (concurrent failures all count); the new value."""
-        with self.engine.begin() as conn:
-            conn.execute(update(users).where(users.c.name == name).values({column: users.c[column] + amount}))
-            return conn.scalar(select(users.c[column]).where(users.c.name == name)) or 0
-
-    def add_token(self, token_hash, name, token_id=None, created_at=None, expires_at=None):
-        with self.engine.begin() as conn:
-            conn.execute(insert(tokens).values(token_hash=token_hash, user_name=name,
-                                               token_id=token_id or token_hash[:12], created_at=created_at,
-                                               expires_at=expires_at))
-
-    def token_for_hash(self, token_hash):
-        with self.reader.connect() as conn:
-            row = conn.execute(select(*_TOKEN_COLS).where(tokens.c.token_hash == token_hash)).first()
-        return Token(**row._mapping) if row else None
-
-    def tokens_of(self, name):
-        with self.reader.connect() as conn:
-            rows = conn.execute(select(*_TOKEN_COLS).where(tokens.c.user_name == name)
-                                .order_by(tokens.c.created_at, tokens.c.token_id))
-            return [Token(**r._mapping) for r in rows]
-
-    def delete_token(self, token_id):
-        with self.engine.begin() as conn:
-            return conn.execute(tokens.delete().where(tokens.c.token_id == token_id)).rowcount > 0
-
-    def hit_counter(self, key, window, amount=1):
-        """Add hits to a throttling counter in one statement (an upsert); the counter's new total."""
-        base, changed = self._upsert(counters, exclude=("key", "window", "hits"))
-        statement = base.values(key=key, window=window, hits=amount).on_conflict_do_update(
-            index_elements=["key", "window"], set_={"hits": counters.c.hits + base.excluded.hits})
-        with self.engine.begin() as conn:
-            return conn.execute(statement.returning(counters.c.hits)).scalar_one()
-
-    def counter(self, key, window):
-        with self.reader.connect() as conn:
-            return conn.scalar(select(counters.c.hits).where(counters.c.key == key)
-                               .where(counters.c.window == window)) or 0
-
-    def prune_counters(self, before_window):
-        with self.engine.begin() as conn:
-            conn.execute(counters.delete().where(counters.c.window < before_window))
-
-    def user_for_token(self, token_hash):
-        with self.reader.connect() as conn:
-            name = conn.scalar(select(tokens.c.user_name).where(tokens.c.token_hash == token_hash))
-        return self.get_user(name) if name else None
-
-    def calendar_days(self):
-        with self.reader.connect() as conn:
-            return [(r.day, r.kind) for r in conn.execute(select(calendar_days).order_by(calendar_days.c.day))]
-
-    def set_calendar_days(self, changes):
-        with self.engine.begin() as conn:
-            conn.execute(calendar_days.delete().where(calendar_days.c.day.in_(list(changes))))
-            rows = [{"day": d, "kind": k} for d, k in changes.items() if k is not None]
-            if rows:
-                conn.execute(insert(calendar_days), rows)
-
-    def calendar_years(self):
-        with self.reader.connect() as conn:
-            return set(conn.scalars(select(calendar_years.c.year)))
-
-    def add_calendar_year(self, year, source):
-        with self.engine.begin() as conn:
-            conn.execute(calendar_years.delete().where(calendar_years.c.year == year))
-            conn.execute(insert(calendar_years).values(year=year, source=source))
-
-
-_TOKEN_COLS = [tokens.c[n] for n in Token.__dataclass_fields__]
 
 
 def _task_values(row: TaskRow) -> dict:
