@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.test_browser import base_url, log_in, page  # noqa: F401  (fixtures)
+from tests.test_browser import base_url, fill_register, log_in, page  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 NEW_SCHEMA = '{"type": "object", "properties": {"extra_note": {"type": "string", "title": "补充说明"}}}'
@@ -95,15 +95,7 @@ def test_designer_changes_the_hotline_and_the_next_ticket_follows(page, base_url
     page.click("nav >> text=新建")
     page.click("a[href$='/start/hotline']")
     assert "来电登记（新）" in page.inner_text("main")
-    page.fill("[name=operator_no]", "A017")
-    page.check("[name=channel][value=phone_12345]")
-    page.fill("[name=caller_name]", "王女士")
-    page.fill("[name=caller_unit_or_address]", "兰江街道振兴路12号")
-    page.fill("[name=caller_phone]", "13800000001")
-    page.select_option("[name=matter_type]", "complaint_criticism")
-    page.fill("[name=content_summary]", "路灯不亮")
-    page.fill("[name=locality]", "兰江街道")
-    page.check("[name=handling_mode][value=network_assignment]")
+    fill_register(page, "路灯不亮")
     page.click("button:has-text('提交')")
     page.wait_for_url(re.compile(r"/tasks/"))                      # the new step is op1's: it opens at once
     assert "补充核实" in page.inner_text("main")
