@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from .access import Actor, NotAllowed
 from .store import InstanceRecord
+from .timers import run_timers
 
 class NotRepairable(Exception):
     """The case is not in a state this repair applies to (e.g. retrying a case without an error)."""
 
 
 class CaseRepair:
-    """Mixed into Service: needs `store`, `_run_timers`, `_append`, `ready_tasks`."""
+    """Mixed into Service: needs `store`, `_snapshot`, `_append`, `ready_tasks` (see timers.run_timers)."""
 
     def retry(self, instance_id: str, actor: Actor) -> InstanceRecord:
         """Run a case in `error` again from its last good state (its timers fire if due).
@@ -17,7 +18,7 @@ class CaseRepair:
         Raises ProcessError (recorded as another `error` event) when the diagram fails again."""
         rec = self._repairable(instance_id, actor, ("error",))
         rec.status = "running"
-        self._run_timers(rec, "retried", actor.name)
+        run_timers(self, rec, "retried", actor.name)
         return rec
 
     def _repairable(self, instance_id: str, actor: Actor, states) -> InstanceRecord:

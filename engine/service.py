@@ -29,7 +29,7 @@ from .tasks import fields_masked_for, mask, task_rows
 from .timers import fire_due
 from .work import StaffWork, TaskTaken
 from .work.files import check_entries
-from .work.notify import new_task_notices, timer_notices
+from .work.notify import new_task_notices
 
 STATE_FACTOR = 20          # the stored workflow state keeps a copy of the data per task
 
@@ -278,24 +278,6 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
 
     def deliver_messages(self, limit: int = 50) -> int:
         return deliver_pending(self, limit)
-
-    def _run_timers(self, rec: InstanceRecord, event_type: str, actor_name: str) -> list[str]:
-        """Fire what is due; a diagram error puts the case in `error` (recorded) instead of failing forever."""
-        compiled = self.compiled(rec.bundle_hash)
-        runner = Runner.load(rec.state, compiled, self.script_engine)
-        try:
-            names = runner.fire_timers()
-            step = self._snapshot(rec, runner, compiled) if names or event_type != "timers_fired" else None
-        except ProcessError as exc:
-            rec.status, rec.error, rec.next_timer_at = "error", str(exc), None
-            self._append(rec, Step(self.ready_tasks(rec.id), {}, []), "error", actor_name, task=exc.task,
-                         data={"message": str(exc)})
-            raise
-        if step is not None:
-            rec.error = None
-            step.notices += timer_notices(rec, step.rows, step.before, self.now())
-            self._append(rec, step, event_type, actor_name, data={"fired": names})
-        return names
 
 
 def _clean_start_data(data, allowed: dict[str, list[dict]]) -> dict:
