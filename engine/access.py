@@ -21,7 +21,8 @@ class Actor:
 
     @classmethod
     def of(cls, name: str, groups) -> "Actor":
-        return cls(name, frozenset(groups))
+        """A user with the groups given and the user's own personal group (`user:<name>`)."""
+        return cls(name, frozenset(groups) | {personal_group(name)})
 
     @property
     def is_overseer(self) -> bool:
@@ -37,6 +38,18 @@ class Actor:
 
 
 SYSTEM = Actor("system", frozenset({"admins"}))
+
+# Personal candidates --------------------------------------------------------------------------------
+# A task may be given to one named person: its candidate group is `user:<username>` (e.g. the 督查专员 a
+# supervision plan names). Every actor is in his own personal group, so the inbox, the access checks and the
+# notifications need nothing else. `head:<unit>` names the head (负责人) of a directory unit; the service
+# resolves it to the heads' personal groups when it writes the task rows (engine.directory.resolve_groups).
+PERSONAL_PREFIX = "user:"
+HEAD_PREFIX = "head:"
+
+
+def personal_group(user_name: str) -> str:
+    return PERSONAL_PREFIX + user_name
 
 
 def as_groups(value) -> set[str]:

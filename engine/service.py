@@ -152,7 +152,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         timers = runner.timers()
         rec.timers = [{"task": t["task"], "due_at": t["due_at"].isoformat()} for t in timers]
         rec.next_timer_at = timers[0]["due_at"] if timers else None
-        rows = task_rows(runner, compiled, rec.id, rec.process_key, rec.title, now)
+        rows = task_rows(runner, compiled, rec.id, rec.process_key, rec.title, now, self.directory.resolve_groups)
         update_index_fields(rec, rows, now)
         before = self._keep_holders(rec.id, rows, before)
         result = {"status": rec.status, "ready": sorted(r.bpmn_id for r in rows), "data": rec.data}

@@ -35,11 +35,13 @@ def task_property(runner, info, ready, name, default=None):
         return default
 
 
-def task_rows(runner, compiled, instance_id, process_key, case_title, now) -> list[TaskRow]:
+def task_rows(runner, compiled, instance_id, process_key, case_title, now, resolve=None) -> list[TaskRow]:
+    """`resolve`: turns the groups a task names into the groups its row gets (the directory's `head:<unit>`)."""
     rows = []
     for ready in runner.ready_tasks():
         info = compiled.user_tasks.get(ready.bpmn_id)
-        groups = sorted(as_groups(task_property(runner, info, ready, "candidateGroups"))) or FALLBACK_GROUPS
+        groups = sorted(as_groups(task_property(runner, info, ready, "candidateGroups")))
+        groups = (resolve(groups) if resolve and groups else groups) or FALLBACK_GROUPS
         try:
             due = parse_due(task_property(runner, info, ready, "dueAt"))
         except ValueError:

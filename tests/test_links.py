@@ -63,7 +63,7 @@ def test_overdue_ticket_starts_supervision_and_gets_its_outcome_back(app, client
 
     do(client, BUREAU, "register", sup_id, {k: shown[k] for k in
                                             ("trigger", "target_units", "description", "origin_case_no")})
-    do(client, BUREAU, "plan", sup_id, {"supervisor": "李督查", "planned_at": "2026-12-02", "modes": ["phone"]})
+    do(client, BUREAU, "plan", sup_id, {"supervisor": "sup1", "planned_at": "2026-12-02", "modes": ["phone"]})
     do(client, DEPT1, "self_check", sup_id, SELF_CHECK)
     do(client, SUP, "phone_record", sup_id, MODE_DATA["phone_record"])
     do(client, DEPT1, "provide_materials", sup_id, MATERIALS)

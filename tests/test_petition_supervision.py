@@ -30,7 +30,7 @@ UNIT = {"住建局": Actor.of("zj", ["dept:住建局"]), "人社局": Actor.of("
 
 REGISTER = {"trigger": "(二)", "target_units": ["住建局"], "description": "某小区物业纠纷集中信访",
             "linked_items": ["XF2026-101", "XF2026-102"]}
-PLAN = {"supervisor": "李督查", "planned_at": "2026-11-24"}
+PLAN = {"supervisor": "sup1", "planned_at": "2026-11-24"}
 MODE_TASK = {"phone": "phone_record", "written": "written_letter", "meeting": "meeting_record",
              "onsite": "onsite_record"}
 MODE_DATA = {

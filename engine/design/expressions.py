@@ -6,6 +6,7 @@ import builtins
 
 from ..scripting import GUARDS, compile_sandboxed, host_functions
 from .problems import problem
+from .groups import GROUP_PREFIXES
 
 SANDBOX_NAMES = set(GUARDS["__builtins__"]) | set(host_functions(lambda: None, lambda: None))
 FORBIDDEN = {n for n in dir(builtins) if not n.startswith("_")} - SANDBOX_NAMES
@@ -103,5 +104,5 @@ def _constants(node) -> list[str] | None:
         a, b = _constants(node.body), _constants(node.orelse)
         return None if a is None or b is None else a + b
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.Constant):
-        return [] if node.left.value == "dept:" else None
+        return [] if node.left.value in GROUP_PREFIXES else None
     return None

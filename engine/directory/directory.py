@@ -1,7 +1,10 @@
 """Directory operations: units, members and roles, who can be chosen, and the refusals that keep work staffed."""
 from __future__ import annotations
 
+from ..access import HEAD_PREFIX, personal_group
 from .model import FIXED_GROUPS, HANDLING_TYPES, ROLES, UNIT_TYPES, DirectoryError, LastMember, Member, Unit
+
+HEAD_FALLBACK = ("leaders", "admins")   # who approves for a unit that has no active head, in this order
 
 
 class Directory:
@@ -18,8 +21,35 @@ class Directory:
         return next((u for u in self.store.units() if u.name == name), None)
 
     def staffed_groups(self) -> set[str]:
-        """Groups at least one active user is in: only these can receive work."""
-        return {g for user in self.store.users() if user.active for g in user.groups}
+        """Groups at least one active user is in (personal groups included): only these can receive work."""
+        return {g for user in self.store.users() if user.active for g in [*user.groups, personal_group(user.name)]}
+
+    def heads_of(self, unit_name: str) -> list[str]:
+        """Active users recorded as the unit's head (负责人)."""
+        active = {u.name for u in self.store.users() if u.active}
+        return sorted(m.user for m in self.store.members(unit=unit_name) if m.role == "head" and m.user in active)
+
+    def resolve_groups(self, groups) -> list[str]:
+        """Task groups with each `head:<unit>` replaced by the personal groups of the unit's active heads; a unit
+        without one passes to its parent's head, then to the leaders (领导), then to the admins: never to a
+        group nobody is in. Other groups are kept as they are."""
+        if not any(g.startswith(HEAD_PREFIX) for g in groups):
+            return list(groups)
+        found = []
+        for group in groups:
+            found += self._head_groups(group[len(HEAD_PREFIX):]) if group.startswith(HEAD_PREFIX) else [group]
+        return sorted(set(found))
+
+    def _head_groups(self, unit_name: str) -> list[str]:
+        seen, unit = set(), self.unit(unit_name)
+        while unit is not None and unit.name not in seen:
+            seen.add(unit.name)
+            heads = self.heads_of(unit.name)
+            if heads:
+                return [personal_group(h) for h in heads]
+            unit = self.unit(unit.parent) if unit.parent else None
+        staffed = self.staffed_groups()
+        return [next((g for g in HEAD_FALLBACK if g in staffed), HEAD_FALLBACK[-1])]
 
     def choosable(self, types=None) -> list[Unit]:
         """Units a form may offer: active, of the given types, with at least one active member."""
@@ -97,6 +127,9 @@ class Directory:
                 unit = self.unit_of_group(group)
                 if unit is not None:
                     self._check_not_last(unit, user.name)
+            personal = self.store.ready_tasks([personal_group(user.name)])
+            if personal:                     # tasks given to this person by name (e.g. a named 督查专员)
+                raise LastMember(user.name, personal)
         user.active = active
         self.store.add_user(user)
 

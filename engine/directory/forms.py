@@ -1,5 +1,6 @@
-"""Unit pickers in forms: a field whose UI schema says `"ui:options": {"directory": {...}}` gets its choices
-from the directory when the form is shown or checked, never from a list frozen in the form file."""
+"""Unit and person pickers in forms: a field whose UI schema says `"ui:options": {"directory": {...}}` gets its
+choices from the directory when the form is shown or checked, never from a list frozen in the form file:
+`{"types": [...]}` offers units of those types, `{"group": "supervisors"}` the active users of that group."""
 from __future__ import annotations
 
 import copy
@@ -25,8 +26,7 @@ def with_directory(form: Form, directory) -> Form:
         return form
     schema = copy.deepcopy(form.schema)
     for name, options in fields.items():
-        units = directory.choosable(options.get("types") or None)
-        choices = [{"const": u.name, "title": u.name} for u in units]
+        choices = _choices(directory, options)
         prop = schema["properties"][name]
         target = prop.setdefault("items", {"type": "string"}) if prop.get("type") == "array" else prop
         target.pop("enum", None)
@@ -36,3 +36,10 @@ def with_directory(form: Form, directory) -> Form:
             target.pop("oneOf", None)
             target["enum"] = []
     return Form(form.name, schema, form.ui)
+
+
+def _choices(directory, options: dict) -> list[dict]:
+    if options.get("group"):
+        users = [u for u in directory.store.users() if u.active and options["group"] in u.groups]
+        return [{"const": u.name, "title": u.display_name or u.name} for u in sorted(users, key=lambda u: u.name)]
+    return [{"const": u.name, "title": u.name} for u in directory.choosable(options.get("types") or None)]
