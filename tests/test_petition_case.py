@@ -17,6 +17,7 @@ KEY = "petition_case"
 
 BUREAU = Actor.of("xf1", ["petition_bureau"])
 LEADER = Actor.of("leader1", ["leaders"])
+HEAD = Actor.of("head1", ["dept:住建局"])          # 住建局负责人 in the demo directory
 DEPT = Actor.of("zj1", ["dept:住建局"])
 OTHER_DEPT = Actor.of("rs1", ["dept:人社局"])
 REVIEWER = Actor.of("fc1", ["review_organ"])
@@ -32,6 +33,7 @@ ASSIGN = {"assign_mode": "assign", "lead_unit": "住建局", "instruction": "请
 REPLY = {"handle_action": "reply", "investigation": "经查，材料已补齐", "met_petitioner": True,
          "reply_outcome": "解释说明", "reasoning": "依政策解释", "reply_doc_no": "住建答〔2026〕1号",
          "served_at": "2026-12-01T10:00:00+08:00", "service_method": "in_person", "appeal_info_given": True}
+CO_OPINION = {"co_unit_opinion": "申请人符合低保条件，人社局配合核实收入", "co_unit_measures": "已调取社保记录"}
 CALLBACK = {"callback_at": "2026-11-23T08:00:00+08:00", "callback_method": "phone", "reached": True,
             "petitioner_satisfied": "unsatisfied"}
 ARCHIVE = {"archive_no": "XF-2026-0001", "closed_on": "2027-02-10", "number_closed": True, "reply_slip_received": True}
@@ -118,8 +120,10 @@ def test_letter_endorsed_handled_and_closed_when_no_review_is_requested(service)
     do(service, iid, "assign", BUREAU, {**ASSIGN, "co_units": ["人社局"], "responsible_leader": "李副市长"})
     handle = ready(service, iid)["handle"]
     assert (handle.groups, handle.due_at) == (["dept:住建局"], end_of(2027, 1, 25))
-    assert inbox(service, DEPT, iid) == {"handle"} and inbox(service, OTHER_DEPT, iid) == set()
+    assert inbox(service, DEPT, iid) == {"handle"} and inbox(service, OTHER_DEPT, iid) == {"co_opinion"}
     assert "petition_supervision" not in sent(service, iid)                      # not a group visit
+    do(service, iid, "co_opinion", OTHER_DEPT, CO_OPINION)
+    assert set(ready(service, iid)) == {"handle"}
 
     rec = do(service, iid, "handle", DEPT, REPLY)
     assert rec.data["reply_outcome"] == "解释说明" and inbox(service, BUREAU, iid) == {"callback"}
@@ -139,7 +143,8 @@ def test_letter_endorsed_handled_and_closed_when_no_review_is_requested(service)
         "completed", "final_no_review", False)
     history, chain_ok = service.history(iid, AUDITOR)
     assert chain_ok and [e.task for e in history if e.type == "task_completed"] == [
-        "register", "leader_endorse", "accept_decision", "assign", "handle", "callback", "archive", "archive"]
+        "register", "leader_endorse", "accept_decision", "assign", "co_opinion", "handle", "callback", "archive",
+        "archive"]
     assert service.replay(iid, AUDITOR) == (True, None)
 
 
@@ -232,8 +237,11 @@ def test_one_extension_approved_a_second_is_refused(service):
     assert "extension_days" in too_long.value.fields
     do(service, iid, "handle", DEPT, request)
     approval = ready(service, iid)["extension_approval"]
-    assert (approval.groups, approval.due_at) == (["leaders"], end_of(2027, 1, 22))
-    rec = do(service, iid, "extension_approval", LEADER, {"extension_approved": True, "approver": "市住建局局长"})
+    assert (approval.groups, approval.due_at) == (["user:head1"], end_of(2027, 1, 22))   # the unit's head only
+    assert inbox(service, LEADER, iid) == set() and inbox(service, HEAD, iid) == {"extension_approval"}
+    with pytest.raises(NotAllowed):                                              # another leader cannot approve
+        service.complete(approval.task_id, {"extension_approved": True, "approver": "李副市长"}, LEADER)
+    rec = do(service, iid, "extension_approval", HEAD, {"extension_approved": True, "approver": "市住建局局长"})
     assert (rec.data["handle_due"], rec.data["extension_count"]) == ("2027-02-11", 1)
     assert inbox(service, DEPT, iid) == {"notify_extension"}
     with pytest.raises(InvalidData) as not_told:
@@ -258,10 +266,10 @@ def test_head_refuses_extension(service):
                                       "extension_days": 30})
     with pytest.raises(InvalidData) as no_reason:
         service.complete(ready(service, iid)["extension_approval"].task_id,
-                         {"extension_approved": False, "approver": "局长"}, LEADER)
+                         {"extension_approved": False, "approver": "局长"}, HEAD)
     assert "approval_opinion" in no_reason.value.fields
-    rec = do(service, iid, "extension_approval", LEADER, {"extension_approved": False, "approver": "局长",
-                                                          "approval_opinion": "应按期办结"})
+    rec = do(service, iid, "extension_approval", HEAD, {"extension_approved": False, "approver": "局长",
+                                                        "approval_opinion": "应按期办结"})
     assert set(ready(service, iid)) == {"handle"} and inbox(service, DEPT, iid) == {"handle"}
     assert (rec.data["handle_due"], rec.data["extension_count"]) == ("2027-01-22", 0)
 
@@ -406,8 +414,8 @@ def test_refused_extension_on_an_overdue_case_does_not_start_supervision_twice(s
     assert len(payloads(service, "(四)")) == 1
     do(service, iid, "handle", DEPT, {"handle_action": "request_extension", "extension_reason": "复杂",
                                       "extension_days": 30})
-    rec = do(service, iid, "extension_approval", LEADER, {"extension_approved": False, "approver": "局长",
-                                                          "approval_opinion": "已超期，应立即办结"})
+    rec = do(service, iid, "extension_approval", HEAD, {"extension_approved": False, "approver": "局长",
+                                                        "approval_opinion": "已超期，应立即办结"})
     assert (rec.data["handle_due"], rec.data["handle_overdue_reported_due"]) == ("2027-01-22", "2027-01-22")
     service.fire_due_timers()                                                    # the re-armed timers are due
     assert len(payloads(service, "(四)")) == 1 and set(ready(service, iid)) == {"handle"}
