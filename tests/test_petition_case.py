@@ -9,6 +9,7 @@ import pytest
 from engine.access import Actor
 from tests.walk import do, inbox, ready, service_with
 from engine.library import Bundle, bundle_from_directory
+from engine.directory import DirectoryError
 from engine.service import InvalidData, NotAllowed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -474,4 +475,76 @@ def test_a_suggestion_is_answered_without_a_review_window(service):
     assert "review_request_due" not in rec.data
     rec = do(service, iid, "archive", BUREAU, ARCHIVE)
     assert (rec.status, rec.data["outcome"]) == ("completed", "suggestion_replied")
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# issue 11 item 6: the extension is approved by the head (负责人) of the handling unit in the directory --------
+def request_extension(service, iid, days=20):
+    do(service, iid, "handle", DEPT, {"handle_action": "request_extension", "extension_reason": "需现场测绘",
+                                      "extension_days": days})
+
+
+def test_a_unit_without_a_head_falls_back_to_the_leaders_until_a_head_is_recorded(service):
+    iid = at_handle(service)
+    service.store.delete_member("住建局", "head1")                                # 住建局 has no head now
+    request_extension(service, iid)
+    assert ready(service, iid)["extension_approval"].groups == ["leaders"]        # staffed, never an empty group
+    assert inbox(service, LEADER, iid) == {"extension_approval"}
+    do(service, iid, "extension_approval", LEADER, {"extension_approved": False, "approver": "李副市长",
+                                                    "approval_opinion": "应按期办结"})
+    service.directory.add_member("住建局", "dept1", "head")                       # the admin records a head
+    request_extension(service, iid)
+    approval = ready(service, iid)["extension_approval"]
+    assert approval.groups == ["user:dept1"] and inbox(service, LEADER, iid) == set()
+    with pytest.raises(NotAllowed):
+        service.complete(approval.task_id, {"extension_approved": True, "approver": "李副市长"}, LEADER)
+    with pytest.raises(DirectoryError):                                          # his named task would be orphaned
+        service.directory.set_user_active("dept1", False)
+    do(service, iid, "extension_approval", Actor.of("dept1", ["dept:住建局"]),
+       {"extension_approved": True, "approver": "住建局局长"})
+    assert set(ready(service, iid)) == {"notify_extension"}
+
+
+def test_an_extension_waiting_for_the_head_past_the_deadline_is_supervised_once(service):
+    iid = at_handle(service)                                                     # due 2027-01-22
+    request_extension(service, iid)
+    service.clock.set(china(2027, 1, 21, 9, 1))                                  # the working day before
+    assert service.fire_due_timers() == [(iid, ["延期审批催办"])]
+    service.clock.set(china(2027, 1, 23))
+    assert service.fire_due_timers() == [(iid, ["审批期间办理超期"])]
+    [payload] = payloads(service, "(四)")
+    assert payload["target_units"] == ["住建局"] and "2027-01-22" in payload["description"]
+    rec = do(service, iid, "extension_approval", HEAD, {"extension_approved": False, "approver": "住建局局长",
+                                                        "approval_opinion": "已超期，立即办结"})
+    assert rec.data["handle_overdue_reported_due"] == "2027-01-22"
+    service.fire_due_timers()                                                    # the handling timers are due again
+    assert len(payloads(service, "(四)")) == 1 and set(ready(service, iid)) == {"handle"}
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# issue 11 item 8: co-units get their own task, deadline, reminder and supervision --------------------------
+def test_co_units_give_opinions_in_parallel_and_an_overdue_co_unit_is_supervised(service):
+    iid = registered(service)
+    do(service, iid, "accept_decision", BUREAU, ACCEPT)
+    rec = do(service, iid, "assign", BUREAU, {**ASSIGN, "co_units": ["人社局", "公安局"]})
+    rows = ready(service, iid)
+    co = [r for r in service.ready_tasks(iid) if r.bpmn_id == "co_opinion"]
+    assert sorted(r.groups[0] for r in co) == ["dept:人社局", "dept:公安局"] and "handle" in rows
+    assert {r.due_at for r in co} == {end_of(2026, 12, 8)} and rec.data["co_opinion_due"] == "2026-12-08"
+    assert inbox(service, OTHER_DEPT, iid) == {"co_opinion"} and inbox(service, DEPT, iid) == {"handle"}
+    police = Actor.of("ga1", ["dept:公安局"])
+    do(service, iid, "co_opinion", police, CO_OPINION)                            # one co-unit answers in time
+    service.clock.set(china(2026, 12, 5, 9, 1))
+    assert service.fire_due_timers() == [(iid, ["配合意见催办"])]
+    service.clock.set(china(2026, 12, 9))
+    assert service.fire_due_timers() == [(iid, ["配合意见超期"])]
+    [payload] = payloads(service, "(四)")
+    assert payload["target_units"] == ["人社局", "公安局"] and "配合单位超过期限" in payload["description"]
+    assert inbox(service, OTHER_DEPT, iid) == {"co_opinion"}                     # still his to do; handling goes on
+    do(service, iid, "handle", DEPT, REPLY)
+    assert set(ready(service, iid)) == {"co_opinion", "callback"}
+    do(service, iid, "co_opinion", OTHER_DEPT, CO_OPINION)
+    assert set(ready(service, iid)) == {"callback"}
+    history, _ = service.history(iid, AUDITOR)
+    assert [e.actor for e in history if e.task == "co_opinion"] == ["ga1", "rs1"]
     assert service.replay(iid, AUDITOR) == (True, None)
