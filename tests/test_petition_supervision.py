@@ -14,6 +14,7 @@ import pytest
 from engine.access import Actor
 from tests.walk import do, service_with
 from engine.library import Bundle
+from engine.directory import DirectoryError
 from engine.service import InvalidData, NotAllowed
 from engine.stats.bulletins import issue
 
@@ -354,3 +355,58 @@ def test_bad_input_and_wrong_groups(service):
 
 def _field(form, name) -> dict:
     return next(f for f in form.fields() if f["key"] == name)
+
+
+# issue 11 item 6: the 督查专员 is picked from the directory's supervisors and alone gets the supervision's tasks ---
+def test_only_the_named_supervisor_gets_the_supervision_tasks(service):
+    from engine.store import User
+    from tests.walk import demo_hash
+    service.store.add_user(User("sup2", demo_hash(), [], "督查室 sup2"))
+    service.directory.add_member("督查室", "sup2", "handler")
+    other = Actor.of("sup2", ["supervisors"])
+    iid = registered(service)
+    plan = ready(service, iid)["plan"][0]
+    form = service.form_of(service.compiled(service.store.get_instance(iid).bundle_hash).user_tasks["plan"].form)
+    assert [(c["const"], c["title"]) for c in form.schema["properties"]["supervisor"]["oneOf"]] == [
+        ("sup1", "督查 sup1"), ("sup2", "督查室 sup2")]                            # the directory's supervisors
+    with pytest.raises(InvalidData) as free_text:                                # not a name typed in
+        service.complete(plan.task_id, {**PLAN, "supervisor": "李督查", "modes": ["phone", "onsite"]}, BUREAU)
+    assert "supervisor" in free_text.value.fields
+    do(service, iid, "plan", BUREAU, {**PLAN, "supervisor": "sup2", "modes": ["phone", "onsite"]})
+    do(service, iid, "self_check", UNIT["住建局"], SELF_CHECK)
+    phone = ready(service, iid)["phone_record"][0]
+    assert phone.groups == ["user:sup2"] and ready(service, iid)["onsite_record"][0].groups == ["user:sup2"]
+    assert inbox(service, SUP, iid) == [] and inbox(service, other, iid) == ["onsite_record", "phone_record"]
+    with pytest.raises(NotAllowed):                                              # another supervisor
+        service.complete(phone.task_id, MODE_DATA["phone_record"], SUP)
+    with pytest.raises(DirectoryError):                                          # his named tasks keep him
+        service.directory.set_user_active("sup2", False)
+    for task in ("phone_record", "onsite_record"):
+        do(service, iid, task, other, MODE_DATA[task])
+    do(service, iid, "provide_materials", UNIT["住建局"], MATERIALS)
+    do(service, iid, "opinion", other, OPINION)
+    do(service, iid, "rectification", UNIT["住建局"], RECTIFY)
+    assert inbox(service, SUP, iid) == [] and inbox(service, other, iid) == ["evaluation"]
+    do(service, iid, "evaluation", other, RESOLVED)
+    assert archive(service, iid).data["outcome"] == "resolved"
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# issue 11 item 1: the unit's materials are due, reminded and chased like its other responses ----------------
+def test_materials_are_due_reminded_and_chased_by_the_named_supervisor(service):
+    iid = registered(service)
+    rec = do(service, iid, "plan", BUREAU, {**PLAN, "modes": ["phone"]})
+    assert (rec.data["response_due"], rec.data["materials_due"]) == ("2026-11-26", "2026-12-01")   # 3 + 3 WD
+    do(service, iid, "self_check", UNIT["住建局"], SELF_CHECK)
+    assert ready(service, iid)["provide_materials"][0].due_at == end_of(12, 1)
+    service.clock.set(china(11, 30, 9, 1))
+    assert service.fire_due_timers() == [(iid, ["提供材料催办"])]
+    service.clock.set(china(12, 2))
+    assert service.fire_due_timers() == [(iid, ["提供材料超期"])]
+    assert inbox(service, SUP, iid) == ["chase_materials", "phone_record"]
+    assert inbox(service, UNIT["住建局"], iid) == ["provide_materials"]
+    do(service, iid, "chase_materials", SUP, {"materials_chase_note": "已电话督促住建局当日提供"})
+    do(service, iid, "phone_record", SUP, MODE_DATA["phone_record"])
+    do(service, iid, "provide_materials", UNIT["住建局"], MATERIALS)
+    assert set(ready(service, iid)) == {"opinion"}
+    assert service.replay(iid, AUDITOR) == (True, None)
