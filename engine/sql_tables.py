@@ -56,7 +56,7 @@ tasks = Table("tasks", metadata,
               Column("process_key", String(100)), Column("bpmn_id", String(100)), Column("title", String(200)),
               Column("lane", String(100)), Column("case_title", String(300)), Column("due_at", UTCDateTime),
               Column("status", String(20), nullable=False), Column("created_at", UTCDateTime),
-              Column("assignee", String(100)))
+              Column("assignee", String(100)), Column("due_rule", String(200)))
 task_groups = Table("task_groups", metadata,
                     Column("task_id", String(36), ForeignKey("tasks.task_id"), primary_key=True),
                     Column("group_name", String(100), primary_key=True),

@@ -64,6 +64,7 @@ class TaskRow:
     status: str = "ready"             # ready | closed
     created_at: dt.datetime | None = None
     assignee: str | None = None
+    due_rule: str | None = None       # how the due date was counted: "CD:60", "WD:5" or a text (dueRule)
 
 
 @dataclass

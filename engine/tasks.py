@@ -46,9 +46,19 @@ def task_rows(runner, compiled, instance_id, process_key, case_title, now, resol
             due = parse_due(task_property(runner, info, ready, "dueAt"))
         except ValueError:
             due = None
+        rule = due_rule(task_property(runner, info, ready, "dueRule")) if due else None
         rows.append(TaskRow(ready.id, instance_id, process_key, ready.bpmn_id, ready.name, ready.lane,
-                            groups, case_title, due, "ready", now))
+                            groups, case_title, due, "ready", now, due_rule=rule))
     return rows
+
+
+def due_rule(value) -> str | None:
+    """The stored form of a task's `dueRule`: `[60, "CD"]` gives "CD:60" (a calendar-day period, rolled forward
+    over rest days), `[5, "WD"]` "WD:5" (working days); a text is kept as it is (at most 200 characters)."""
+    if isinstance(value, (list, tuple)) and len(value) == 2 and value[1] in ("CD", "WD") \
+            and isinstance(value[0], int) and not isinstance(value[0], bool):
+        return f"{value[1]}:{value[0]}"
+    return str(value)[:200] if isinstance(value, str) and value.strip() else None
 
 
 def fields_masked_for(script_engine, compiled, bpmn_id: str, data: dict) -> list[str]:

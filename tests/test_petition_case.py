@@ -548,3 +548,48 @@ def test_co_units_give_opinions_in_parallel_and_an_overdue_co_unit_is_supervised
     history, _ = service.history(iid, AUDITOR)
     assert [e.actor for e in history if e.task == "co_opinion"] == ["ga1", "rs1"]
     assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# issue 11 item 5: the pages show how each date was counted, next to the date ----------------------------------
+@pytest.mark.parametrize("served, table, window_end", [
+    ("2026-12-01", [("2026-12-31", "holiday"), ("2027-01-01", "holiday")], "2027-01-04"),   # rolled forward
+    ("2026-12-03", [("2027-01-02", "workday")], "2027-01-02"),                                # 调休上班: kept
+])
+def test_pages_show_the_rule_next_to_the_computed_date(app, served, table, window_end):
+    from tests.conftest import login
+    runner = app.test_cli_runner()
+    for day, kind in table:
+        assert runner.invoke(args=["calendar", "set", day, kind]).exit_code == 0
+    service = app.extensions["service"]
+    iid = at_handle(service)
+    client = app.test_client()
+    login(client, "dept1")
+    handle = ready(service, iid)["handle"]
+    assert handle.due_rule == "CD:60"
+    assert "60日（日历日，末日遇节假日顺延）" in client.get(f"/tasks/{handle.task_id}").get_data(as_text=True)
+    do(service, iid, "handle", DEPT, {**REPLY, "served_at": served + "T10:00:00+08:00"})
+    do(service, iid, "callback", BUREAU, CALLBACK)
+    wait = ready(service, iid)["record_review_request"]
+    assert (wait.due_rule, service.instance(iid, BUREAU).data["review_request_due"]) == ("CD:30", window_end)
+    login(client, "petition1")
+    rule = "30日（日历日，末日遇节假日顺延）"
+    for page in ("/", f"/tasks/{wait.task_id}", f"/instances/{iid}"):
+        text = client.get(page).get_data(as_text=True)
+        assert window_end in text and rule in text, page
+    english = client.get(f"/tasks/{wait.task_id}?lang=en").get_data(as_text=True)
+    assert "30 calendar days (a last day on a rest day or holiday moves to the next working day)" in english
+
+
+def test_supervision_pages_show_working_day_rules(app):
+    from tests.conftest import login
+    from tests.test_petition_supervision import PLAN, REGISTER as SUP_REGISTER
+    service = app.extensions["service"]
+    sup = Actor.of("sup1", ["supervisors"])
+    rec = service.start("petition_supervision", {}, sup)
+    do(service, rec.id, "register", BUREAU, SUP_REGISTER)
+    do(service, rec.id, "plan", BUREAU, {**PLAN, "modes": ["written"]})
+    check = ready(service, rec.id)["self_check"]
+    assert check.due_rule == "WD:5"
+    client = app.test_client()
+    login(client, "dept1")
+    assert "5个工作日" in client.get(f"/tasks/{check.task_id}").get_data(as_text=True)

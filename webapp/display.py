@@ -28,7 +28,19 @@ def status_label(status: str) -> str:
 
 
 def group_label(group: str) -> str:
-    return group.removeprefix("dept:") if group.startswith("dept:") else str(GROUPS.get(group, group))
+    if group.startswith(("dept:", "user:")):          # a unit, or one named person
+        return group.split(":", 1)[1]
+    return str(GROUPS.get(group, group))
+
+
+def due_rule_text(rule: str | None) -> str:
+    """How a due date was counted (a task row's due_rule), next to the date: "60日（日历日，末日遇节假日顺延）"."""
+    kind, _sep, days = (rule or "").partition(":")
+    if kind == "CD" and days.isdigit():
+        return _("%(n)s日（日历日，末日遇节假日顺延）", n=days)
+    if kind == "WD" and days.isdigit():
+        return _("%(n)s个工作日", n=days)
+    return rule or ""
 
 
 def event_label(event, task_names: dict) -> str:
@@ -70,7 +82,7 @@ def register(app):
 
     @app.context_processor
     def helpers():
-        return {"local_time": local_time, "is_overdue": is_overdue, "due_soon": due_soon,
+        return {"local_time": local_time, "is_overdue": is_overdue, "due_soon": due_soon, "due_rule_text": due_rule_text,
                 "status_label": status_label, "event_label": event_label,
                 "calendar_warnings": calendar_warnings, "current_user_can": current_user_can,
                 "parse_iso": dt.datetime.fromisoformat, "lang_code": get_locale_code,

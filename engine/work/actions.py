@@ -137,7 +137,10 @@ class StaffWork(CaseWork, Notices, Worklist):
     def _handover_types(self, rec, row) -> tuple:
         """Unit types a step may be handed over to: its `handoverTypes` property, else handling units when the
         step is a handling unit's, else none."""
-        props = self.compiled(rec.bundle_hash).spec.task_specs[row.bpmn_id].extensions.get("properties", {})
+        specs = self.compiled(rec.bundle_hash).spec.task_specs
+        spec = specs[row.bpmn_id]
+        spec = specs.get(getattr(spec, "task_spec", None) or "", spec)      # a multi-instance step: its instances
+        props = getattr(spec, "extensions", {}).get("properties", {})
         if "handoverTypes" in props:
             return tuple(t.strip() for t in props["handoverTypes"].split(",") if t.strip())
         return HANDLING_TYPES if all(g.startswith("dept:") for g in row.groups) else ()

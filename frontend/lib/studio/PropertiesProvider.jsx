@@ -27,7 +27,9 @@ function entriesFor(element) {
   if (is(element, "bpmn:UserTask")) {
     list.push(entry("form", FormEntry, isSelectEntryEdited), entry("groups", GroupsEntry, isSelectEntryEdited),
       entry("candidateGroups", expressionProperty("candidateGroups", t("办理岗位表达式", "Candidate groups expression"))),
-      entry("dueAt", DueAtEntry), entry("maskFields", expressionProperty("maskFields", t("对办理人隐藏的字段", "Fields hidden from this task"))));
+      entry("dueAt", DueAtEntry),
+      entry("dueRule", expressionProperty("dueRule", t("期限规则（表达式，如 [60, \"CD\"]）", "Deadline rule (expression, e.g. [60, \"CD\"])"))),
+      entry("maskFields", expressionProperty("maskFields", t("对办理人隐藏的字段", "Fields hidden from this task"))));
   }
   if (is(element, "bpmn:StartEvent") && is(bo.$parent, "bpmn:Process")) {
     list.push(entry("startGroups", expressionProperty("startGroups", t("可发起的岗位（表达式）", "Who may start (expression)"))),
