@@ -52,6 +52,11 @@ def personal_group(user_name: str) -> str:
     return PERSONAL_PREFIX + user_name
 
 
+def is_personal(groups) -> bool:
+    """True when a task is given to named people only (its hand-over and reassignment go to a person too)."""
+    return bool(groups) and all(g.startswith(PERSONAL_PREFIX) for g in groups)
+
+
 def as_groups(value) -> set[str]:
     if value is None:
         return set()

@@ -107,3 +107,20 @@ def test_directory_cli(app):
     refused = runner.invoke(args=["users", "deactivate", "dept2"])
     assert refused.exit_code == 1 and "open tasks" in refused.output
     assert runner.invoke(args=["users", "deactivate", "dept10"]).exit_code == 0
+
+
+def test_a_head_group_resolves_to_the_heads_then_the_parent_head_then_the_leaders():
+    service = service_with()
+    resolve = service.directory.resolve_groups
+    assert resolve(["head:住建局"]) == ["user:head1"]                              # the seeded 住建局负责人
+    assert resolve(["petition_bureau"]) == ["petition_bureau"]                   # other groups are kept
+    service.store.put_unit(Unit("住建局房管科", "department", "住建局"))
+    assert resolve(["head:住建局房管科"]) == ["user:head1"]                         # no head: the parent's head
+    service.directory.add_member("住建局房管科", "dept3", "head")
+    assert resolve(["head:住建局房管科"]) == ["user:dept3"]
+    service.directory.set_user_active("head1", False)
+    assert resolve(["head:住建局"]) == ["leaders"]                                # no active head: the leaders
+    assert resolve(["head:没有这个单位"]) == ["leaders"]
+    service.directory.set_user_active("leader1", False)
+    assert resolve(["head:住建局"]) == ["admins"]                                 # never a group nobody is in
+    assert "user:dept3" in service.directory.staffed_groups()                    # personal groups are staffed

@@ -381,8 +381,13 @@ def test_only_the_named_supervisor_gets_the_supervision_tasks(service):
         service.complete(phone.task_id, MODE_DATA["phone_record"], SUP)
     with pytest.raises(DirectoryError):                                          # his named tasks keep him
         service.directory.set_user_active("sup2", False)
-    for task in ("phone_record", "onsite_record"):
-        do(service, iid, task, other, MODE_DATA[task])
+    with pytest.raises(InvalidData):                                             # not a colleague of his
+        service.handover(phone.task_id, other, "出差", to_user="dept1")
+    onsite = ready(service, iid)["onsite_record"][0]
+    service.handover(onsite.task_id, other, "出差，由李督查现场督查", to_user="sup1")   # 转派 by name
+    assert ready(service, iid)["onsite_record"][0].groups == ["user:sup1"]
+    do(service, iid, "onsite_record", SUP, MODE_DATA["onsite_record"])
+    do(service, iid, "phone_record", other, MODE_DATA["phone_record"])
     do(service, iid, "provide_materials", UNIT["住建局"], MATERIALS)
     do(service, iid, "opinion", other, OPINION)
     do(service, iid, "rectification", UNIT["住建局"], RECTIFY)

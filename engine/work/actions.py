@@ -1,7 +1,7 @@
 """Task actions as offices do them; each one is an event in the case's hash chain."""
 from __future__ import annotations
 
-from ..access import NotAllowed, can_see_instance, can_work_on
+from ..access import PERSONAL_PREFIX, NotAllowed, can_see_instance, can_work_on, is_personal, personal_group
 from ..directory.forms import with_directory
 from ..directory.model import HANDLING_TYPES
 from ..runtime import Runner, TaskNotReady
@@ -118,6 +118,11 @@ class StaffWork(CaseWork, Notices, Worklist):
             user = self.store.get_user(to_user)
             if user is None or not user.active:
                 raise InvalidData({"to_user": "没有这个在岗用户"})
+            if is_personal(row.groups):          # a task given to one person goes to a colleague of his, by name
+                named = [self.store.get_user(g[len(PERSONAL_PREFIX):]) for g in row.groups]
+                if not any(n and set(n.groups) & set(user.groups) for n in named):
+                    raise InvalidData({"to_user": "该用户与原办理人不在同一单位或岗位"})
+                return [personal_group(user.name)], user.name, user.name
             if set(user.groups) & set(row.groups):
                 return row.groups, user.name, user.name
             units = [self.directory.unit_of_group(g) for g in user.groups]
@@ -157,7 +162,7 @@ class StaffWork(CaseWork, Notices, Worklist):
             raise InvalidData({"to_user": "没有这个在岗用户"})
         if not to_user and (unit is None or unit.group not in self.directory.staffed_groups()):
             raise InvalidData({"to_unit": "该单位没有在岗人员"})
-        groups = [unit.group] if unit else row.groups
+        groups = [unit.group] if unit else [personal_group(to_user)] if is_personal(row.groups) else row.groups
         data = {"reason": (reason or "").strip() or "无人办理，管理员改派", "to_user": to_user, "to_unit": to_unit,
                 "groups": groups}
         notices = [(to_user, "handover", row)] if to_user else [(g, "handover", row) for g in groups]
