@@ -124,3 +124,12 @@ def test_a_head_group_resolves_to_the_heads_then_the_parent_head_then_the_leader
     service.directory.set_user_active("leader1", False)
     assert resolve(["head:住建局"]) == ["admins"]                                 # never a group nobody is in
     assert "user:dept3" in service.directory.staffed_groups()                    # personal groups are staffed
+
+
+def test_personal_and_head_groups_pass_the_designer_checks():
+    from engine.design.expressions import string_constants
+    from engine.design.groups import is_known_group
+    assert string_constants('"head:" + lead_unit') == [] and string_constants('"user:" + supervisor') == []
+    assert string_constants('"boss:" + lead_unit') is None
+    assert is_known_group("user:sup1") and is_known_group("head:住建局")
+    assert not is_known_group("user:") and not is_known_group("boss:住建局")

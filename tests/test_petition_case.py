@@ -593,3 +593,22 @@ def test_supervision_pages_show_working_day_rules(app):
     client = app.test_client()
     login(client, "dept1")
     assert "5个工作日" in client.get(f"/tasks/{check.task_id}").get_data(as_text=True)
+
+
+def test_only_the_unit_head_sees_and_opens_the_extension_approval_page(app):
+    from tests.conftest import login
+    service = app.extensions["service"]
+    iid = at_handle(service)
+    request_extension(service, iid)
+    task = ready(service, iid)["extension_approval"].task_id
+    head, leader = app.test_client(), app.test_client()
+    login(head, "head1")
+    login(leader, "leader1")
+    assert f"/tasks/{task}" in head.get("/").get_data(as_text=True)
+    assert f"/tasks/{task}" not in leader.get("/").get_data(as_text=True)
+    assert leader.get(f"/tasks/{task}").status_code == 403
+    assert leader.post(f"/tasks/{task}", data={"extension_approved": "true", "approver": "李副市长"}).status_code == 403
+    page = head.get(f"/instances/{iid}").get_data(as_text=True)
+    assert f"/tasks/{task}" in page and "<td>head1</td>" in page                  # who holds it, by name
+    done = head.post(f"/tasks/{task}", data={"extension_approved": "true", "approver": "住建局局长"})
+    assert done.status_code == 302 and set(ready(service, iid)) == {"notify_extension"}

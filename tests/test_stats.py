@@ -312,7 +312,7 @@ def test_a_petition_counts_its_approved_extension_and_has_no_acceptance_step(ser
     iid = p.at_handle(service)
     do(service, iid, "handle", p.DEPT, {"handle_action": "request_extension", "extension_reason": "需现场测绘",
                                         "extension_days": 20})
-    do(service, iid, "extension_approval", p.LEADER, {"extension_approved": True, "approver": "局长"})
+    do(service, iid, "extension_approval", p.HEAD, {"extension_approved": True, "approver": "局长"})
     do(service, iid, "notify_extension", p.DEPT, {"petitioner_notified": True, "notified_on": "2026-11-25",
                                                   "notify_method": "phone", "notified_reason": "需现场测绘"})
     service.clock.set(china(2, 5, year=2027))

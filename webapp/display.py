@@ -6,11 +6,11 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
+from engine.access import can_work_on
 from engine.forms import Form
 
-from .common import due_soon, get_locale_code, is_overdue, local_time, service
+from .common import actor, due_soon, get_locale_code, is_overdue, local_time, service
 
 CASE_FIELDS = Form("case", {"type": "object", "properties": {
     "case_no": {"title": "案件编号"}, "outcome": {"title": "办理结果"}, "due_date": {"title": "办理期限"},
@@ -74,7 +74,7 @@ def known_fields(forms, data: dict) -> dict:
 
 
 def current_user_can(task_row) -> bool:
-    return bool(set(current_user.user.groups) & set(task_row.groups))
+    return can_work_on(actor(), task_row.groups)
 
 
 def register(app):
