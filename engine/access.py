@@ -36,6 +36,11 @@ class Actor:
     def is_admin(self) -> bool:
         return "admins" in self.groups
 
+    @property
+    def only_auditor(self) -> bool:
+        """An auditor and nothing else (his personal group aside): reads cases, writes nothing on them."""
+        return "auditors" in self.groups and all(g == "auditors" or g.startswith(PERSONAL_PREFIX) for g in self.groups)
+
 
 SYSTEM = Actor("system", frozenset({"admins"}))
 

@@ -612,3 +612,33 @@ def test_only_the_unit_head_sees_and_opens_the_extension_approval_page(app):
     assert f"/tasks/{task}" in page and "<td>head1</td>" in page                  # who holds it, by name
     done = head.post(f"/tasks/{task}", data={"extension_approved": "true", "approver": "住建局局长"})
     assert done.status_code == 302 and set(ready(service, iid)) == {"notify_extension"}
+
+
+# issue 11 item 1: the assignment and the notice of an extension run against the handling deadline too ----------
+def test_an_unassigned_case_is_supervised_once_at_the_bureau(service):
+    iid = registered(service)
+    do(service, iid, "accept_decision", BUREAU, ACCEPT)                          # handling due 2027-01-22
+    service.clock.set(china(2027, 1, 23))
+    assert service.fire_due_timers() == [(iid, ["交办催办", "交办超期"])]
+    [payload] = payloads(service, "(四)")
+    assert (payload["target_organ"], payload["target_units"]) == ("信访局", []) and "未交办" in payload["description"]
+    do(service, iid, "assign", BUREAU, ASSIGN)
+    service.fire_due_timers()                                                    # the unit's timers are due at once
+    assert len(payloads(service, "(四)")) == 1 and inbox(service, DEPT, iid) == {"handle"}
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+def test_an_unnotified_extension_is_supervised_when_the_longer_period_ends(service):
+    iid = at_handle(service)
+    request_extension(service, iid)
+    do(service, iid, "extension_approval", HEAD, {"extension_approved": True, "approver": "住建局局长"})
+    assert ready(service, iid)["notify_extension"].due_at == end_of(2027, 2, 11)
+    service.clock.set(china(2027, 2, 12))
+    assert service.fire_due_timers() == [(iid, ["告知延期催办", "延长期限届满"])]
+    [payload] = payloads(service, "(四)")
+    assert payload["target_units"] == ["住建局"] and "2027-02-11" in payload["description"]
+    do(service, iid, "notify_extension", DEPT, {"petitioner_notified": True, "notified_on": "2027-02-12",
+                                                "notify_method": "phone", "notified_reason": "需现场测绘"})
+    service.fire_due_timers()
+    assert len(payloads(service, "(四)")) == 1 and set(ready(service, iid)) == {"handle"}
+    assert service.replay(iid, AUDITOR) == (True, None)
