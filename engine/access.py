@@ -21,7 +21,8 @@ class Actor:
 
     @classmethod
     def of(cls, name: str, groups) -> "Actor":
-        return cls(name, frozenset(groups))
+        """The user's groups plus the personal group `user:<name>` (a task meant for one named person)."""
+        return cls(name, frozenset(groups) | {personal_group(name)})
 
     @property
     def is_overseer(self) -> bool:
@@ -36,6 +37,11 @@ class Actor:
         return "admins" in self.groups
 
 
+def personal_group(name: str) -> str:
+    return USER_PREFIX + name
+
+
+USER_PREFIX = "user:"
 SYSTEM = Actor("system", frozenset({"admins"}))
 
 
@@ -69,8 +75,9 @@ def _start_id(spec) -> str:
     return start.outputs[0].name
 
 
-def can_work_on(actor: Actor, task_groups) -> bool:
-    return bool(actor.groups & set(task_groups))
+def can_work_on(actor: Actor, task_groups, excluded=()) -> bool:
+    """In one of the task's groups and not among the users the task excludes (`excludedUsers`)."""
+    return bool(actor.groups & set(task_groups)) and actor.name not in set(excluded)
 
 
 def can_see_instance(actor: Actor, instance_groups: set[str]) -> bool:

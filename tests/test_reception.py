@@ -7,13 +7,16 @@ from pathlib import Path
 import pytest
 
 from engine.access import Actor
-from tests.walk import china, do, end_of, ready, service_with
+from engine.directory import Directory
+from engine.store import User
+from tests.walk import china, demo_hash, do, end_of, inbox, ready, service_with
 from engine.service import InvalidData, NotAllowed
 
 ROOT = Path(__file__).resolve().parent.parent
 CHINA = dt.timezone(dt.timedelta(hours=8))
 BUREAU = Actor.of("liaison", ["petition_bureau"])
-LEADER = Actor.of("leader", ["leaders"])
+LEADER = Actor.of("leader1", ["leaders"])                 # the duty leader the days below name
+OTHER_LEADER = Actor.of("leader2", ["leaders"])
 DEPT1 = Actor.of("dept1", ["dept:住建局"])
 DEPT2 = Actor.of("dept2", ["dept:人社局"])
 AUDITOR = Actor.of("auditor", ["auditors"])
@@ -21,7 +24,15 @@ AUDITOR = Actor.of("auditor", ["auditors"])
 
 @pytest.fixture
 def service():
-    return service_with("reception_day", "reception_case")
+    service = service_with("reception_day", "reception_case")
+    add_leader(service, "leader2", "李强")
+    return service
+
+
+def add_leader(service, name, display):
+    """A second leader in the directory's leadership unit (the demo directory has leader1 only)."""
+    service.store.add_user(User(name, demo_hash(), [], display))
+    Directory(service.store).add_member("市政府领导", name)
 
 
 
@@ -44,17 +55,21 @@ def planned(service, variant="linyi_bureau", month="2026-12") -> str:
     proposal = do(service, iid, "choose_variant", BUREAU, {"variant": variant, "target_month": month}).data
     do(service, iid, "plan_day", BUREAU, {
         **{k: proposal[k] for k in ("reception_date", "start_time", "end_time", "location")},
-        "leader_name": "张明", "leader_title": "局长", "consultation_phone": "0539-7200939"})
+        "duty_leader": "leader1", "leader_name": "张明", "leader_title": "局长", "consultation_phone": "0539-7200939"})
     return iid
 
 
-@pytest.mark.parametrize("variant, month, leader", [
-    ("linyi_bureau", "2026-12", "张明"), ("ankang_mayor", "2026-12", "王副市长"), ("linyi_bureau", "2027-01", "")])
-def test_the_rota_table_proposes_the_leader_on_duty(service, variant, month, leader):
+def test_the_duty_leader_is_a_person_of_the_directory(service):
     iid = service.start("reception_day", {}, BUREAU).id
-    do(service, iid, "choose_variant", BUREAU, {"variant": variant, "target_month": month})
-    plan = ready(service, iid)["plan_day"]
-    assert service.task(plan.task_id, BUREAU).data["leader_name"] == leader     # "" = not in the rota yet
+    proposal = do(service, iid, "choose_variant", BUREAU, {"variant": "linyi_bureau", "target_month": "2026-12"}).data
+    plan = service.task(ready(service, iid)["plan_day"].task_id, BUREAU)
+    choices = {c["const"] for c in plan.form.schema["properties"]["duty_leader"]["oneOf"]}
+    assert {"leader1", "leader2"} <= choices and "nobody" not in choices
+    fields = {**{k: proposal[k] for k in ("reception_date", "start_time", "end_time", "location")},
+              "leader_name": "张明", "leader_title": "局长", "consultation_phone": "0539-7200939"}
+    with pytest.raises(InvalidData) as unknown:
+        service.complete(plan.row.task_id, {**fields, "duty_leader": "nobody"}, BUREAU)
+    assert "duty_leader" in unknown.value.fields
 
 
 def prepared(service, variant="linyi_bureau", candidates=()) -> str:
@@ -106,7 +121,10 @@ def test_reception_day_main_path(service):
     assert ready(service, iid)["appointment_intake"].due_at == end_of(12, 24)
     do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": [CANDIDATE], "special_mode": "重点约访"})
     consent = ready(service, iid)["leader_consent"]
-    assert consent.groups == ["leaders"] and consent.due_at == end_of(12, 24)
+    assert consent.groups == ["user:leader1"] and consent.due_at == end_of(12, 24)     # the named duty leader only
+    assert "leader_consent" in inbox(service, LEADER, iid) and "leader_consent" not in inbox(service, OTHER_LEADER, iid)
+    with pytest.raises(NotAllowed):
+        service.complete(consent.task_id, {"consent": "agree"}, OTHER_LEADER)
     do(service, iid, "leader_consent", LEADER, {"consent": "replace", "consent_note": "该事项已在县区办理，请更换"})
     assert set(ready(service, iid)) == {"appointment_intake"}                # the leader refused: screen again
     rec = do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": [CANDIDATE, {**CANDIDATE,
@@ -116,7 +134,7 @@ def test_reception_day_main_path(service):
     do(service, iid, "send_invitations", BUREAU, {"petitioners_invited": True, "invited_at": "2026-11-25T10:00:00+08:00",
                                                   "co_reception_units": ["民政局", "人社局"], "township_notified": True})
     session = ready(service, iid)["open_session"]
-    assert session.groups == ["leaders"] and session.due_at == china(12, 25, 9)
+    assert session.groups == ["user:leader1"] and session.due_at == china(12, 25, 9)
 
     service.clock.set(china(12, 24, 8, 59))                 # reminder: the working day before, 09:00
     assert service.fire_due_timers() == []
@@ -157,33 +175,64 @@ def test_reception_day_main_path(service):
 
 
 @pytest.mark.parametrize("variant, approver, required_notice", [
-    ("linyi_bureau", LEADER, "联络人"),
-    ("dongan_county", LEADER, "县信访工作联席会议第一召集人"),
+    ("linyi_bureau", OTHER_LEADER, "联络人"),
     ("school", BUREAU, "学校办公室"),
 ])
 def test_absent_leader_is_replaced_by_a_substitute(service, variant, approver, required_notice):
-    iid = prepared(service, variant, [CANDIDATE] if variant == "dongan_county" else [])
+    iid = prepared(service, variant)
     do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "上级开会"})
     arrange = ready(service, iid)["arrange_substitute"]
-    assert set(ready(service, iid)) == {"arrange_substitute"} and arrange.groups == sorted(approver.groups)
-    approval = {"absence_decision": "approve", "substitute_leader": "李强", "substitute_title": "副局长",
-                "approved_by": "局主要领导", "notified": ["市信访局"], "notified_at": "2026-11-30T09:00:00+08:00"}
+    assert set(ready(service, iid)) == {"arrange_substitute"} and arrange.groups == sorted(approver.groups - {"user:" + approver.name})
+    approval = {"absence_decision": "approve", "substitute_user": "leader2", "substitute_leader": "李强",
+                "substitute_title": "副局长", "approved_by": "局主要领导", "notified": ["市信访局"],
+                "notified_at": "2026-11-30T09:00:00+08:00"}
     rec = do(service, iid, "arrange_substitute", approver, approval)      # the required party was not told
     assert set(ready(service, iid)) == {"arrange_substitute"} and rec.data["notify_missing"] == [required_notice]
     rec = do(service, iid, "arrange_substitute", approver, {**approval, "notified": [required_notice]})
-    assert set(ready(service, iid)) == {"open_session"}
-    assert (rec.data["leader_name"], rec.data["absence_count"]) == ("李强", 1)
-    assert rec.data["absent_leaders"][0]["leader_name"] == "张明"
-    do(service, iid, "open_session", LEADER, {"session_action": "start", "visitors_waiting": False})
+    assert set(ready(service, iid)) == {"open_session"} and ready(service, iid)["open_session"].groups == ["user:leader2"]
+    assert (rec.data["leader_name"], rec.data["duty_leader"], rec.data["absence_count"]) == ("李强", "leader2", 1)
+    assert rec.data["absent_leaders"][0]["duty_leader"] == "leader1"
+    do(service, iid, "open_session", OTHER_LEADER, {"session_action": "start", "visitors_waiting": False})
     assert set(ready(service, iid)) == {"close_day"}                      # nobody came: close the day
     rec = do(service, iid, "close_day", BUREAU, {"coordination_minutes": "无来访"})
     assert (rec.status, rec.data["case_count"]) == ("completed", 0)
 
 
+def test_absent_leader_cannot_approve_his_own_absence(service):
+    iid = prepared(service)                                               # Linyi: 局主要领导 approves (leaders)
+    do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "上级开会"})
+    arrange = ready(service, iid)["arrange_substitute"]
+    approval = {"absence_decision": "approve", "substitute_user": "leader2", "substitute_leader": "李强",
+                "approved_by": "张明", "notified": ["联络人"], "notified_at": "2026-11-30T09:00:00+08:00"}
+    with pytest.raises(NotAllowed):                                       # the absent leader himself
+        service.complete(arrange.task_id, approval, LEADER)
+    with pytest.raises(NotAllowed):
+        service.claim(arrange.task_id, LEADER)
+    rec = do(service, iid, "arrange_substitute", OTHER_LEADER, {**approval, "approved_by": "局主要领导"})
+    assert rec.data["duty_leader"] == "leader2"
+
+
+def test_dongan_leader_informs_and_arranges_a_substitute_without_approval(service):
+    iid = prepared(service, "dongan_county", [CANDIDATE])
+    do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "上级开会"})
+    report = ready(service, iid)["report_substitute"]                      # 003 四(五)1: he informs, nobody approves
+    assert set(ready(service, iid)) == {"report_substitute"} and report.groups == ["user:leader1"]
+    assert "report_substitute" not in inbox(service, OTHER_LEADER, iid)
+    told = {"substitute_user": "leader2", "substitute_leader": "李强", "substitute_title": "副县长",
+            "notified": ["县信访工作联席会议第一召集人"], "notified_at": "2026-11-30T09:00:00+08:00"}
+    with pytest.raises(InvalidData) as no_approval_field:
+        service.complete(report.task_id, {**told, "absence_decision": "approve"}, LEADER)
+    assert "absence_decision" in no_approval_field.value.fields[""]          # the form has no approval at all
+    rec = do(service, iid, "report_substitute", LEADER, told)
+    assert (rec.data["absence_decision"], rec.data["approved_by"], rec.data["duty_leader"]) == ("informed", None, "leader2")
+    assert ready(service, iid)["open_session"].groups == ["user:leader2"]
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
 def test_absence_refused_or_not_allowed_keeps_the_leader(service):
     iid = prepared(service)
     do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "外出"})
-    rec = do(service, iid, "arrange_substitute", LEADER, {"absence_decision": "refuse", "approved_by": "局主要领导"})
+    rec = do(service, iid, "arrange_substitute", OTHER_LEADER, {"absence_decision": "refuse", "approved_by": "局主要领导"})
     assert set(ready(service, iid)) == {"open_session"} and rec.data["leader_name"] == "张明"
     iid = prepared(service, "township_centre")                            # 不准缺席: no approval task at all
     rec = do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "家中有事"})
@@ -299,27 +348,29 @@ def test_assigned_case_is_handled_answered_and_closed(service):
     assert (data["assigned_units"], data["lead_unit"], data["deadline"]) == (["住建局", "人社局"], "住建局", "2026-12-04")
     do(service, iid, "assignment_notice", BUREAU, {**NOTICE, "assigned_units": ["住建局", "人社局"], "lead_unit": "住建局",
                                                    "deadline": "2026-12-04", "leader_instruction": data["leader_instruction"]})
-    assert set(ready(service, iid)) == {"co_opinion"} and ready(service, iid)["co_opinion"].groups == ["dept:人社局"]
-    rec = do(service, iid, "co_opinion", DEPT2, {"co_opinion": "人社局配合核查社保记录"})
-    assert rec.data["co_opinions"] == ["人社局配合核查社保记录"]
+    assert set(ready(service, iid)) == {"co_opinion", "handle"}          # co-unit opinion alongside the handling
+    co = ready(service, iid)["co_opinion"]
+    assert (co.groups, co.due_at) == (["dept:人社局"], end_of(11, 30))   # its own deadline: 5 working days
     handle = ready(service, iid)["handle"]
     assert (handle.groups, handle.due_at) == (["dept:住建局"], end_of(12, 4))
-    assert {t["task"] for t in service.instance(iid, BUREAU).timers} == {"催办提醒", "超期"}
+    assert {t["task"] for t in service.instance(iid, BUREAU).timers} == {"催办提醒", "超期", "配合意见催办", "配合意见超期"}
     with pytest.raises(NotAllowed):
         service.complete(handle.task_id, HANDLE, DEPT2)
-    do(service, iid, "handle", DEPT1, HANDLE)
-    assert service.instance(iid, BUREAU).timers == []
+    do(service, iid, "handle", DEPT1, HANDLE)                             # the lead unit does not wait for the co-unit
     do(service, iid, "feedback", DEPT1, FEEDBACK)                         # Linyi: a phone answer is enough
     slip = ready(service, iid)["reply_slip"]
     with pytest.raises(InvalidData) as not_told:
         service.complete(slip.task_id, {**SLIP, "petitioner_feedback_done": False}, DEPT1)
     assert "petitioner_feedback_done" in not_told.value.fields
     do(service, iid, "reply_slip", DEPT1, SLIP)
+    assert set(ready(service, iid)) == {"co_opinion"}                     # 销号 waits for the co-unit's opinion
+    rec = do(service, iid, "co_opinion", DEPT2, {"co_opinion": "人社局配合核查社保记录"})
+    assert rec.data["co_opinions"] == ["人社局配合核查社保记录"]
     assert set(ready(service, iid)) == {"archive"}                        # 销号 only after the reply slip
     rec = do(service, iid, "archive", BUREAU, {"archive_no": "JA-2026-002", "closed_at": "2026-12-03T09:00:00+08:00"})
     assert (rec.status, rec.data["outcome"]) == ("completed", "handled_and_closed")
     assert [e.task for e in service.store.events(iid) if e.type == "task_completed"] == [
-        "register", "leader_reception", "assignment_notice", "co_opinion", "handle", "feedback", "reply_slip", "archive"]
+        "register", "leader_reception", "assignment_notice", "handle", "feedback", "reply_slip", "co_opinion", "archive"]
     assert service.replay(iid, AUDITOR) == (True, None)
 
 

@@ -103,5 +103,5 @@ def _constants(node) -> list[str] | None:
         a, b = _constants(node.body), _constants(node.orelse)
         return None if a is None or b is None else a + b
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.Constant):
-        return [] if node.left.value == "dept:" else None
+        return [] if node.left.value in ("dept:", "user:") else None
     return None

@@ -11,13 +11,14 @@ KNOWN_GROUPS = {  # name -> (Chinese label, English label)
     "auditors": ("审计", "Auditors"), "admins": ("管理员", "Administrators"),
 }
 DEPT_PREFIX = "dept:"
+USER_PREFIX = "user:"            # a personal group: the one named user (e.g. the duty leader of a reception day)
 # Lane names used in our diagrams that are not a group label themselves.
 LANE_ALIASES = {"接访领导": "leaders", "督查专员": "supervisors", "承办单位": DEPT_PREFIX, "被督查单位": DEPT_PREFIX,
                 "话务员": "operators", "热线中心": "reviewers"}
 
 
 def is_known_group(name: str) -> bool:
-    return name in KNOWN_GROUPS or (name.startswith(DEPT_PREFIX) and len(name) > len(DEPT_PREFIX))
+    return name in KNOWN_GROUPS or any(name.startswith(p) and len(name) > len(p) for p in (DEPT_PREFIX, USER_PREFIX))
 
 
 def lane_group(lane: str | None) -> str | None:

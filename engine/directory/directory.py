@@ -1,6 +1,7 @@
 """Directory operations: units, members and roles, who can be chosen, and the refusals that keep work staffed."""
 from __future__ import annotations
 
+from ..access import personal_group
 from .model import FIXED_GROUPS, HANDLING_TYPES, ROLES, UNIT_TYPES, DirectoryError, LastMember, Member, Unit
 
 
@@ -18,13 +19,19 @@ class Directory:
         return next((u for u in self.store.units() if u.name == name), None)
 
     def staffed_groups(self) -> set[str]:
-        """Groups at least one active user is in: only these can receive work."""
-        return {g for user in self.store.users() if user.active for g in user.groups}
+        """Groups at least one active user is in (with each active user's personal group `user:<name>`):
+        only these can receive work."""
+        return {g for user in self.store.users() if user.active for g in [*user.groups, personal_group(user.name)]}
 
     def choosable(self, types=None) -> list[Unit]:
         """Units a form may offer: active, of the given types, with at least one active member."""
         staffed = self.staffed_groups()
         return [u for u in self.units(types or HANDLING_TYPES) if u.active and u.group in staffed]
+
+    def people(self, types=None) -> list:
+        """Active users who belong to a unit of the given types (a person picker: the duty leader)."""
+        groups = {u.group for u in self.units(types) if u.active}
+        return [u for u in self.store.users() if u.active and groups & set(u.groups)]
 
     def members_of(self, unit: Unit) -> list[tuple]:
         """[(user, role)] of the users in the unit's group; the role from the directory, else handler."""

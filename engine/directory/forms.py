@@ -1,5 +1,6 @@
 """Unit pickers in forms: a field whose UI schema says `"ui:options": {"directory": {...}}` gets its choices
-from the directory when the form is shown or checked, never from a list frozen in the form file."""
+from the directory when the form is shown or checked, never from a list frozen in the form file. With
+`"people": true` the field picks a person (a user of a unit of those types) instead of a unit."""
 from __future__ import annotations
 
 import copy
@@ -25,8 +26,11 @@ def with_directory(form: Form, directory) -> Form:
         return form
     schema = copy.deepcopy(form.schema)
     for name, options in fields.items():
-        units = directory.choosable(options.get("types") or None)
-        choices = [{"const": u.name, "title": u.name} for u in units]
+        if options.get("people"):         # a person: a user of a unit of these types, stored as the user name
+            choices = [{"const": u.name, "title": u.display_name or u.name}
+                       for u in directory.people(options.get("types") or None)]
+        else:
+            choices = [{"const": u.name, "title": u.name} for u in directory.choosable(options.get("types") or None)]
         prop = schema["properties"][name]
         target = prop.setdefault("items", {"type": "string"}) if prop.get("type") == "array" else prop
         target.pop("enum", None)
