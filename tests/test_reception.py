@@ -305,7 +305,7 @@ def received(service, **changes) -> str:
     iid = service.start("reception_case", {**CASE, "day_case_no": "JF20261123-000001", **changes}, BUREAU).id
     detail = service.task(ready(service, iid)["register"].task_id, BUREAU)
     assert detail.data["visitor_name"] == "李四" and detail.data["case_no"].startswith("JA")
-    do(service, iid, "register", BUREAU, {**CASE, **changes})
+    do(service, iid, "register", BUREAU, {**CASE, **{k: v for k, v in changes.items() if k != "duty_leader"}})
     assert set(ready(service, iid)) == {"leader_reception"}
     return iid
 
@@ -458,3 +458,198 @@ def test_case_bad_input(service):
 def noticed_for_lead_only(service) -> str:
     """A reception case assigned to 住建局 alone, waiting for its handling (used by tests/test_links.py)."""
     return noticed(service, {**ASSIGN, "co_units": []})
+
+
+# the rota: reception days run themselves ---------------------------------------------------------------------
+def rota_of(service):
+    from engine.reception import Rota
+    return Rota(service.store, Directory(service.store))
+
+
+def scheduled_day(service) -> str:
+    """The rota names leader1 for 2026-12-25 (Linyi) with leader2 as first convener; the worker starts the day."""
+    rota_of(service).add("linyi_bureau", "2026-12-25", "leader1", "局长", convener="leader2")
+    service.clock.set(china(12, 11, 0, 5))                                 # 14 days ahead
+    service.fire_due_timers()
+    (day,) = service.instances(AUDITOR, "reception_day")
+    return day.id
+
+
+def test_a_scheduled_reception_day_starts_itself_once(service):
+    from engine.service import Service
+    rota = rota_of(service)
+    entry = rota.add("linyi_bureau", "2026-12-25", "leader1", "局长", convener="leader2")
+    assert entry.start_on == "2026-12-11"
+    assert service.fire_due_timers() == [] and service.instances(AUDITOR, "reception_day") == []   # 11-23: too early
+    service.clock.set(china(12, 11, 0, 5))
+    other = Service(service.store, service.clock)                          # a second worker on the same store
+    service.fire_due_timers()
+    other.fire_due_timers()
+    service.fire_due_timers()
+    (day,) = service.instances(AUDITOR, "reception_day")                   # started once
+    assert rota.page()[0][0].instance_id == day.id
+    data = day.data
+    assert (data["rota_scheduled"], data["variant"], data["reception_date"], data["duty_leader"], data["leader_name"],
+            data["first_convener"]) == (True, "linyi_bureau", "2026-12-25", "leader1", leader_display(service), "leader2")
+    announce = ready(service, day.id)["announce"]                          # no choosing or planning by hand
+    assert set(ready(service, day.id)) == {"announce"} and announce.due_at == end_of(12, 18)    # 7 days ahead
+    assert (data["start_time"], data["location"]) == ("09:00", "局接访室")  # the variant's rule
+    from engine.reception import RotaError
+    with pytest.raises(RotaError):
+        rota.remove(entry.id)                                              # a started day stays on the rota
+
+
+def leader_display(service):
+    user = service.store.get_user("leader1")
+    return user.display_name or "leader1"
+
+
+def test_rota_entries_are_checked(service):
+    from engine.reception import RotaError, import_csv
+    rota = rota_of(service)
+    for bad, field in [(("nowhere", "2026-12-25", "leader1"), "variant"), (("linyi_bureau", "2026-13-01", "leader1"),
+                       "reception_date"), (("linyi_bureau", "2026-12-25", "dept1x"), "leader")]:
+        with pytest.raises(RotaError) as wrong:
+            rota.add(*bad)
+        assert field in wrong.value.fields
+    rota.add("linyi_bureau", "2026-12-25", "leader1")
+    with pytest.raises(RotaError) as twice:
+        rota.add("linyi_bureau", "2026-12-25", "leader2")
+    assert "reception_date" in twice.value.fields
+    added, problems = import_csv(rota, "variant,reception_date,leader,leader_title\nunion,2026-12-02,leader2,主席\n"
+                                       "union,2026-12-09,ghost,主席\n")
+    assert added == 0 and problems == ["row 2: leader: not an active leader of the directory"]   # nothing kept
+    added, problems = import_csv(rota, "union,2026-12-02,leader2,主席\nunion,2026-12-09,leader1,主席\n")
+    assert (added, problems) == (2, [])
+    first, cursor = rota.page(limit=2)
+    assert [e.reception_date for e in first] == ["2026-12-02", "2026-12-09"] and cursor
+    rest, cursor = rota.page(after=cursor, limit=2)
+    assert [e.reception_date for e in rest] == ["2026-12-25"] and cursor is None
+
+
+def test_no_show_alerts_the_liaison_and_the_first_convener(service):
+    iid = scheduled_day(service)
+    do(service, iid, "announce", BUREAU, {"channels": ["poster"], "published_at": "2026-12-11T10:00:00+08:00"})
+    do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": []})
+    assert set(ready(service, iid)) == {"open_session"}
+    service.clock.set(china(12, 24, 9, 1))
+    assert service.fire_due_timers() == [(iid, ["接访前提醒"])]
+    service.clock.set(china(12, 25, 8, 59))                                # not yet the session time
+    assert service.fire_due_timers() == []
+    service.clock.set(china(12, 25, 9, 1))                                 # neither opened nor absence reported
+    assert service.fire_due_timers() == [(iid, ["到时未到岗"])]
+    alert = ready(service, iid)["no_show_alert"]
+    assert alert.groups == ["petition_bureau", "user:leader2"] and alert.due_at == china(12, 25, 11)
+    convener = Actor.of("leader2", ["leaders"])
+    assert "no_show_alert" in inbox(service, convener, iid) and "no_show_alert" in inbox(service, BUREAU, iid)
+    assert any(n["kind"] == "new_task" and "不得空岗" in n["text"] for n in service.notifications(convener))
+    assert "open_session" in ready(service, iid)                           # the leader can still open the session
+    do(service, iid, "no_show_alert", convener, {"no_show_action": "leader_reached",
+                                                 "contacted_at": "2026-12-25T09:05:00+08:00"})
+    do(service, iid, "open_session", LEADER, {"session_action": "start", "visitors_waiting": False})
+    assert set(ready(service, iid)) == {"close_day", "remind_leader"}     # the reminder of 12-24 was never done
+    assert service.replay(iid, AUDITOR) == (True, None)
+
+
+def test_no_alert_when_the_leader_opens_in_time(service):
+    iid = scheduled_day(service)
+    do(service, iid, "announce", BUREAU, {"channels": ["poster"], "published_at": "2026-12-11T10:00:00+08:00"})
+    do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": []})
+    service.clock.set(china(12, 25, 8, 55))
+    do(service, iid, "open_session", LEADER, {"session_action": "start", "visitors_waiting": False})
+    service.clock.set(china(12, 25, 10))
+    assert service.fire_due_timers() == [] and set(ready(service, iid)) == {"close_day"}
+
+
+# reception matters in the statutory petition track; group visits under supervision ---------------------------------
+@pytest.fixture
+def linked():
+    service = service_with("reception_day", "reception_case", "petition_case", "petition_supervision")
+    add_leader(service, "leader2", "李强")
+    return service
+
+
+def test_only_the_named_duty_leader_receives_the_case(linked):
+    iid = received(linked, duty_leader="leader2")
+    task = ready(linked, iid)["leader_reception"]
+    assert task.groups == ["user:leader2"]
+    assert inbox(linked, LEADER, iid) == set() and inbox(linked, OTHER_LEADER, iid) == {"leader_reception"}
+    with pytest.raises(NotAllowed):
+        linked.complete(task.task_id, ASSIGN, LEADER)
+
+
+def test_a_reception_matter_becomes_a_petition_case_linked_both_ways(linked):
+    iid = noticed(linked, {**ASSIGN, "co_units": []})
+    reception = linked.instance(iid, BUREAU).data
+    (petition,) = linked.instances(AUDITOR, "petition_case")
+    assert petition.parent_id == iid and petition.data["parent_case_no"] == reception["case_no"]
+    assert [c.id for c in linked.store.list_instances(parent_id=iid)] == [petition.id]     # the reception case's link
+    data = petition.data
+    assert (data["channel"], data["received_on"], data["petitioner_name"], data["summary"], data["reception_case_no"]) == (
+        "appointment", "2026-11-23", "李四", "低保待遇停发", reception["case_no"])
+    register = ready(linked, petition.id)["register"]
+    assert register.groups == ["petition_bureau"]
+    shown = linked.task(register.task_id, BUREAU).data                     # the registration form comes filled in
+    assert (shown["petitioner_name"], shown["phone"], shown["received_on"]) == ("李四", "13800000002", "2026-11-23")
+    do(linked, petition.id, "register", BUREAU, {
+        "channel": "reception_day", "received_on": "2026-11-23", "petitioner_name": "李四", "phone": "13800000002",
+        "summary": "低保待遇停发", "petition_class": "claim", "category": "livelihood_support", "persons_count": 1})
+    accept = ready(linked, petition.id)["accept_decision"]                 # the 15-day acceptance notice
+    assert (accept.groups, accept.due_at) == (["petition_bureau"], end_of(12, 8))
+    assert set(ready(linked, iid)) == {"handle"}                           # the reception case goes on
+    assert linked.instances(AUDITOR, "petition_supervision") == []         # one visitor: no group supervision
+
+
+def test_a_group_visit_of_five_starts_supervision_three(linked):
+    iid = noticed(linked, {**ASSIGN, "co_units": []}, is_group=True, persons_count=5,
+                  representatives=["甲", "乙", "丙", "丁", "戊"])
+    case_no = linked.instance(iid, BUREAU).data["case_no"]
+    (supervision,) = linked.instances(AUDITOR, "petition_supervision")
+    assert supervision.parent_id == iid
+    data = supervision.data
+    assert (data["trigger"], data["target_units"], data["linked_items"], data["origin_case_no"]) == (
+        "(三)", ["住建局"], [case_no], case_no)
+    assert data["description"] == "领导接访日集体访（5人）：低保待遇停发"
+    register = linked.task(ready(linked, supervision.id)["register"].task_id, BUREAU).data
+    assert register["trigger"] == "(三)"
+    (petition,) = linked.instances(AUDITOR, "petition_case")
+    assert petition.data["parent_case_no"] == case_no                     # the group's matter is a petition case too
+
+
+def test_a_group_of_four_is_not_supervised(linked):
+    noticed(linked, {**ASSIGN, "co_units": []}, is_group=True, persons_count=4, representatives=["甲", "乙"])
+    assert linked.instances(AUDITOR, "petition_supervision") == []
+
+
+def test_a_late_co_unit_is_chased_and_supervised_without_blocking_the_lead(linked):
+    iid = noticed(linked, ASSIGN)
+    assert set(ready(linked, iid)) == {"co_opinion", "handle"}
+    linked.clock.set(china(11, 27, 9, 1))                                  # the working day before 11-30, 09:00
+    assert linked.fire_due_timers() == [(iid, ["配合意见催办"])]
+    linked.clock.set(china(12, 1, 0, 1))                                   # 11-30 has passed
+    assert linked.fire_due_timers() == [(iid, ["配合意见超期"])]
+    (supervision,) = linked.instances(AUDITOR, "petition_supervision")
+    case_no = linked.instance(iid, BUREAU).data["case_no"]
+    assert (supervision.data["trigger"], supervision.data["target_units"], supervision.data["origin_case_no"]) == (
+        "(四)", ["人社局"], case_no)
+    assert set(ready(linked, iid)) == {"co_opinion", "handle"}             # both go on
+    do(linked, iid, "handle", DEPT1, HANDLE)
+    do(linked, iid, "co_opinion", DEPT2, {"co_opinion": "迟到的意见"})
+    assert set(ready(linked, iid)) == {"feedback"}
+
+
+def test_feedback_past_the_deadline_is_supervised_once(linked):
+    iid = noticed(linked, {**ASSIGN, "co_units": []})
+    do(linked, iid, "handle", DEPT1, HANDLE)                               # in time
+    linked.clock.set(china(12, 5))                                         # the unit sits on the answer
+    assert linked.fire_due_timers() == [(iid, ["超期"])]
+    assert len(linked.instances(AUDITOR, "petition_supervision")) == 1
+    rec = do(linked, iid, "feedback", DEPT1, FEEDBACK)
+    assert rec.data["overdue_reported_due"] == "2026-12-04"                # this deadline was already supervised
+    # the reply slip is late on the same deadline: its overdue timer is due at once and ends without a message
+    assert linked.instance(iid, BUREAU).timers == [] and "sent" not in linked.store.events(iid)[-1].result
+    linked.clock.set(china(12, 6))
+    assert linked.fire_due_timers() == []
+    assert len(linked.instances(AUDITOR, "petition_supervision")) == 1     # one supervision per deadline
+    assert set(ready(linked, iid)) == {"reply_slip"}
+    assert linked.replay(iid, AUDITOR) == (True, None)
