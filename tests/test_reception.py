@@ -463,7 +463,7 @@ def noticed_for_lead_only(service) -> str:
 # the rota: reception days run themselves ---------------------------------------------------------------------
 def rota_of(service):
     from engine.reception import Rota
-    return Rota(service.store, Directory(service.store))
+    return Rota.of(service)
 
 
 def scheduled_day(service) -> str:

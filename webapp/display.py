@@ -28,6 +28,8 @@ def status_label(status: str) -> str:
 
 
 def group_label(group: str) -> str:
+    if group.startswith("user:"):                 # a personal group: the one named person
+        return _("%(user)s（本人）", user=group.removeprefix("user:"))
     return group.removeprefix("dept:") if group.startswith("dept:") else str(GROUPS.get(group, group))
 
 

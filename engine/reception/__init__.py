@@ -1,4 +1,4 @@
 """Leader reception days as data: the rota (who receives when) and the scheduler that starts each day."""
-from .rota import (LEAD_DAYS, VARIANTS, RotaEntry, RotaError, Rota, import_csv, start_scheduled_days)
+from .rota import LEAD_DAYS, Rota, RotaEntry, RotaError, import_csv, start_scheduled_days, variant_choices
 
-__all__ = ["LEAD_DAYS", "VARIANTS", "RotaEntry", "RotaError", "Rota", "import_csv", "start_scheduled_days"]
+__all__ = ["LEAD_DAYS", "RotaEntry", "RotaError", "Rota", "import_csv", "start_scheduled_days", "variant_choices"]

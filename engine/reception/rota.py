@@ -17,8 +17,6 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 LEAD_DAYS = 14
-VARIANTS = ("linyi_bureau", "ankang_mayor", "dongan_county", "dongan_township", "school", "township_centre",
-            "union")
 LEADER_TYPES = ("leadership", "bureau", "centre", "county", "township", "department", "other")
 CLAIMED = "claimed:"
 
@@ -48,11 +46,26 @@ class RotaEntry:
         return bool(self.instance_id) and not self.instance_id.startswith(CLAIMED)
 
 
-class Rota:
-    """Rota operations over a store (memory or SQL: engine/reception/memory.py, sql.py)."""
+def variant_choices(service) -> dict[str, str]:
+    """{variant: title} offered by the deployed reception_day's 选择接访制度 form (the diagram's own list)."""
+    dep = service.latest().get("reception_day")
+    if dep is None:
+        return {}
+    info = service.compiled(dep.bundle_hash).user_tasks.get("choose_variant")
+    options = (info.form.schema.get("properties", {}).get("variant", {}).get("oneOf") or []) if info else []
+    return {o["const"]: o.get("title", o["const"]) for o in options if "const" in o}
 
-    def __init__(self, store, directory):
-        self.store, self.directory = store, directory
+
+class Rota:
+    """Rota operations over a store (memory or SQL: engine/reception/memory.py, sql.py); `variants` are the
+    reception rules the deployed diagram knows (variant_choices)."""
+
+    def __init__(self, store, directory, variants):
+        self.store, self.directory, self.variants = store, directory, dict(variants)
+
+    @classmethod
+    def of(cls, service) -> "Rota":
+        return cls(service.store, service.directory, variant_choices(service))
 
     def page(self, after: tuple[str, int] | None = None, limit: int = 50) -> tuple[list[RotaEntry], tuple | None]:
         """Entries by date, `limit` at a time; the second value is the cursor of the next page (or None)."""
@@ -73,7 +86,7 @@ class Rota:
 
     def checked(self, variant, reception_date, leader, leader_title="", convener="", note="") -> RotaEntry:
         errors = {}
-        if variant not in VARIANTS:
+        if variant not in self.variants:
             errors["variant"] = "unknown reception rules"
         try:
             day = dt.date.fromisoformat(str(reception_date or "").strip())
