@@ -1,10 +1,10 @@
-"""The rota table (migration 0008_rota) and its statements; mixed into SqlStore."""
+"""The reception rota table (migration 0008_rota, engine/reception) and its statements; mixed into SqlStore."""
 from __future__ import annotations
 
 from sqlalchemy import Column, Integer, String, Table, UniqueConstraint, and_, delete, insert, select, tuple_, update
 
-from ..sql_tables import metadata
-from .rota import RotaEntry
+from .sql_tables import metadata
+from .reception.rota import RotaEntry
 
 reception_rota = Table("reception_rota", metadata,
                        Column("id", Integer, primary_key=True, autoincrement=True),
