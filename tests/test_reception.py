@@ -198,6 +198,16 @@ def test_absent_leader_is_replaced_by_a_substitute(service, variant, approver, r
     assert (rec.status, rec.data["case_count"]) == ("completed", 0)
 
 
+def test_a_duty_leader_with_open_tasks_cannot_be_deactivated(service):
+    from engine.directory import LastMember
+    iid = prepared(service)
+    with pytest.raises(LastMember) as refused:
+        Directory(service.store).set_user_active("leader1", False)
+    assert [t.bpmn_id for t in refused.value.tasks] == ["open_session"] and refused.value.tasks[0].instance_id == iid
+    Directory(service.store).set_user_active("leader2", False)            # nothing waits for leader2 alone
+    assert Directory(service.store).orphan_tasks() == []
+
+
 def test_absent_leader_cannot_approve_his_own_absence(service):
     iid = prepared(service)                                               # Linyi: 局主要领导 approves (leaders)
     do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "上级开会"})

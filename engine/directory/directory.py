@@ -104,6 +104,9 @@ class Directory:
                 unit = self.unit_of_group(group)
                 if unit is not None:
                     self._check_not_last(unit, user.name)
+            personal = self.store.ready_tasks([personal_group(user.name)])
+            if personal:                   # work named for this person alone (e.g. a reception day's duty leader)
+                raise LastMember(user.name, personal)
         user.active = active
         self.store.add_user(user)
 
