@@ -36,6 +36,12 @@ class Actor:
     def is_admin(self) -> bool:
         return "admins" in self.groups
 
+    @property
+    def is_read_only(self) -> bool:
+        """Only auditors (besides the personal group): may read cases, add nothing to them."""
+        roles = self.groups - {personal_group(self.name)}
+        return bool(roles) and roles <= {"auditors"}
+
 
 def personal_group(name: str) -> str:
     return USER_PREFIX + name

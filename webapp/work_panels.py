@@ -35,7 +35,7 @@ def case_panel(rec) -> dict:
     untouched = not any(e.type == "task_completed" for e in events)
     starter = events[0].actor if events else None
     return {"comments": comments, "files": files, "instance_id": rec.id,
-            "can_write": not (me.groups and me.groups <= {"auditors"}),
+            "can_write": not me.is_read_only,
             "can_cancel": rec.status == "running" and (me.is_admin or (me.name == starter and untouched))}
 
 

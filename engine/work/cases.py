@@ -36,7 +36,7 @@ class CaseWork:
 
     def _may_write(self, instance_id, actor):
         """Whoever may see the case may add to it, except read-only auditors."""
-        if actor.groups and actor.groups <= {"auditors"}:
+        if actor.is_read_only:
             raise NotAllowed(f"{actor.name} is read-only")
         return self.may_see(instance_id, actor)
 
