@@ -42,6 +42,7 @@ class Actor:
         return "auditors" in self.groups and all(g == "auditors" or g.startswith(PERSONAL_PREFIX) for g in self.groups)
 
 
+
 SYSTEM = Actor("system", frozenset({"admins"}))
 
 # Personal candidates --------------------------------------------------------------------------------
@@ -92,8 +93,9 @@ def _start_id(spec) -> str:
     return start.outputs[0].name
 
 
-def can_work_on(actor: Actor, task_groups) -> bool:
-    return bool(actor.groups & set(task_groups))
+def can_work_on(actor: Actor, task_groups, excluded=()) -> bool:
+    """In one of the task's groups and not among the users the task excludes (`excludedUsers`)."""
+    return bool(actor.groups & set(task_groups)) and actor.name not in set(excluded)
 
 
 def can_see_instance(actor: Actor, instance_groups: set[str]) -> bool:

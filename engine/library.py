@@ -20,7 +20,7 @@ from .design.timers import convert_literals
 from .forms import Form
 
 MAX_FILE_BYTES = 2_000_000
-TASK_EXPRESSIONS = ("candidateGroups", "dueAt", "dueRule", "maskFields")
+TASK_EXPRESSIONS = ("candidateGroups", "dueAt", "dueRule", "maskFields", "excludedUsers")
 BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 

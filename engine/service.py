@@ -25,7 +25,7 @@ from .scripting import CHINA, make_script_engine
 from .stats.bulletins import check_bulletin_fields, with_bulletin_choices
 from .stats.figures import Figures
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
-from .tasks import fields_masked_for, mask, task_rows
+from .tasks import excluded_users, fields_masked_for, mask, task_rows
 from .timers import fire_due
 from .work import StaffWork, TaskTaken
 from .work.files import check_entries
@@ -243,7 +243,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         row, rec = self.store.get_task_with_instance(task_id)
         if row is None:
             raise NotFound(f"task {task_id}")
-        if not can_work_on(actor, row.groups):
+        if not can_work_on(actor, row.groups, self.excluded(row, rec)):
             raise NotAllowed(task_id)
         if row.status != "ready":
             raise TaskClosed(task_id)
@@ -272,6 +272,10 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         return rec
 
     # timers and messages -----------------------------------------------------------------------
+    def excluded(self, row, rec) -> set[str]:
+        """Users the task refuses although they are in its groups (property `excludedUsers`)."""
+        return excluded_users(self.script_engine, self.compiled(rec.bundle_hash), row.bpmn_id, rec.data)
+
     def fire_due_timers(self, limit: int = 100) -> list[tuple[str, list[str]]]:
         """Fire what is due now; a case another worker holds or fired first is skipped, never fired twice."""
         return fire_due(self, limit)

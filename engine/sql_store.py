@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .sql_rota import SqlRota
 from .sql_accounts import SqlAccounts
 from .sql_bulletins import SqlBulletins
 from .sql_staff import SqlStaff
@@ -34,7 +35,7 @@ def make_engine(url: str):
     return engine
 
 
-class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff):
+class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
     """The InstanceStore contract on SQLAlchemy Core; every write is one transaction."""
 
     def __init__(self, url_or_engine):

@@ -13,6 +13,7 @@ from .stats.memory import MemoryStats
 
 from .directory.memory import MemoryStaff
 from .memory_accounts import MemoryAccounts
+from .reception.memory import MemoryRota
 
 
 class Conflict(Exception):
@@ -171,7 +172,7 @@ class InstanceStore(Protocol):
     def add_calendar_year(self, year: int, source: str) -> None: ...
 
 
-class MemoryStore(MemoryAccounts, MemoryStats, MemoryStaff):
+class MemoryStore(MemoryAccounts, MemoryStats, MemoryStaff, MemoryRota):
     """A complete store in dicts, for fast tests; same contract as the SQL store."""
 
     def __init__(self):

@@ -73,6 +73,20 @@ def fields_masked_for(script_engine, compiled, bpmn_id: str, data: dict) -> list
         return sorted(k for k in data if k.startswith("caller_"))
 
 
+def excluded_users(script_engine, compiled, bpmn_id: str, data: dict) -> set[str]:
+    """Users who may not do this task although in its groups (`excludedUsers`, e.g. the absent leader
+    may not approve his own absence). A broken expression excludes nobody but is logged."""
+    info = compiled.user_tasks.get(bpmn_id)
+    expression = info.expressions.get("excludedUsers") if info else None
+    if not expression:
+        return set()
+    try:
+        return as_groups(evaluate(script_engine, expression, data))
+    except Exception as exc:  # a designer's expression
+        log.warning("task %s: excludedUsers failed: %s", bpmn_id, exc)
+        return set()
+
+
 HIDDEN = "（已隐藏）"
 
 

@@ -1,6 +1,7 @@
 """Due timers: a worker claims one due case at a time, fires what is due and saves it in the claim."""
 from __future__ import annotations
 
+from .reception import start_scheduled_days
 from .runtime import ProcessError, Runner
 from .store import Conflict, NotFound
 from .work.notify import timer_notices
@@ -9,6 +10,7 @@ from .work.notify import timer_notices
 def fire_due(service, limit: int = 100) -> list[tuple[str, list[str]]]:
     """Fire what is due now. A case another worker holds is skipped (PostgreSQL: SKIP LOCKED); one it
     fired first is a conflict here and skipped too, so no timer fires twice."""
+    start_scheduled_days(service)                 # the reception rota: days whose start day has come
     fired, seen = [], set()
     for _ in range(limit):
         try:

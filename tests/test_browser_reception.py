@@ -63,6 +63,7 @@ def test_reception_day_to_closed_case(page, base_url):
         assert p.input_value("[name=reception_date]") == "2026-12-25"           # the last Friday of December
         assert p.input_value("[name=start_time]") == "09:00"
         assert p.input_value("[name=location]") == "局接访室"
+        p.select_option("[name=duty_leader]", "leader1")                      # a person of the directory
         p.fill("[name=leader_name]", "张明")
         p.fill("[name=leader_title]", "局长")
         p.fill("[name=consultation_phone]", "0539-7200939")
@@ -196,6 +197,8 @@ def test_reception_day_to_closed_case(page, base_url):
     steps = ["来访人员登记", "领导接访", "接访交办通知单", "调查处理", "反馈信访人", "办理结果回复单", "归档销号"]
     positions = [timeline.find("完成：" + s) for s in steps]
     assert -1 not in positions and positions == sorted(positions), timeline    # every step, in order
+    petition = page.locator("ul.links li", has_text="petition_case")           # the statutory track, linked
+    assert petition.count() == 1
 
     page.goto(day_url)                                                         # the day still lists the case
     case = page.locator("ul.links li", has_text="已发起")

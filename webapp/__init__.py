@@ -42,8 +42,9 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
     from . import (accounts_admin, admin, api, audit, auth, cases, cli, display, errors, inbox, security, stats, studio,
                    work, work_panels)
     from .directory_admin import bp as directory_bp
+    from .rota_admin import bp as rota_bp
     for blueprint in (auth.bp, inbox.bp, cases.bp, studio.bp, admin.bp, accounts_admin.bp, api.bp, api.health_bp,
-                      stats.bp, work.bp, directory_bp):
+                      stats.bp, work.bp, directory_bp, rota_bp):
         app.register_blueprint(blueprint)
     audit.register(app)
     csrf.exempt(api.bp)

@@ -19,6 +19,7 @@ from engine.workcal import parse_day
 
 from .demo import seed_demo_cases
 from .directory_cli import register_directory
+from .rota_cli import register_rota
 
 
 def _service():
@@ -213,3 +214,4 @@ def register(app):
     for group in (engine_cli, calendar_cli, users_cli, demo_cli, processes_cli, cases_cli):
         app.cli.add_command(group)
     register_directory(app, users_cli)
+    register_rota(app)

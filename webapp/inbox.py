@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from engine.access import can_work_on
 from engine.forms import coerce, defaults
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed, TaskTaken)
 
@@ -61,7 +62,8 @@ def _typed(detail):
 
 
 def _page(detail, values, errors, status=200, kept=False):
-    can_work = bool(actor().groups & set(detail.row.groups)) and detail.row.assignee in (None, actor().name)
+    excluded = service().excluded(detail.row, detail.instance)     # e.g. the absent leader's own absence
+    can_work = can_work_on(actor(), detail.row.groups, excluded) and detail.row.assignee in (None, actor().name)
     return render_template("task.html", detail=detail, values=values, errors=errors, can_work=can_work,
                            lang=get_locale_code(), context=task_context(detail), kept=kept), status
 

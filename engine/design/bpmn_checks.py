@@ -166,7 +166,7 @@ def _user_task(file, task, files, known, lane) -> list[dict]:
             found.append(_p(at, f"{zh}的办理岗位“{name}”不是已知岗位：请从岗位列表中选择，承办单位写作 \"dept:\" + 单位字段。",
                             f"The {en} names the unknown group '{name}': pick one from the list; for handling "
                             "units write \"dept:\" + unit_field."))
-    for prop in ("candidateGroups", "dueAt", "dueRule", "maskFields"):
+    for prop in ("candidateGroups", "dueAt", "dueRule", "maskFields", "excludedUsers"):
         if props.get(prop):
             found += check_code(props[prop], "eval", at, known, (f"{zh}的 {prop}", f"{en}: {prop}"))
     return found

@@ -56,6 +56,11 @@ class Directory:
         staffed = self.staffed_groups()
         return [u for u in self.units(types or HANDLING_TYPES) if u.active and u.group in staffed]
 
+    def people(self, types=None) -> list:
+        """Active users who belong to a unit of the given types (a person picker: the duty leader)."""
+        groups = {u.group for u in self.units(types) if u.active}
+        return [u for u in self.store.users() if u.active and groups & set(u.groups)]
+
     def members_of(self, unit: Unit) -> list[tuple]:
         """[(user, role)] of the users in the unit's group; the role from the directory, else handler."""
         roles = {m.user: m.role for m in self.store.members(unit=unit.name)}

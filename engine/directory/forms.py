@@ -1,6 +1,7 @@
 """Unit and person pickers in forms: a field whose UI schema says `"ui:options": {"directory": {...}}` gets its
 choices from the directory when the form is shown or checked, never from a list frozen in the form file:
-`{"types": [...]}` offers units of those types, `{"group": "supervisors"}` the active users of that group."""
+`{"types": [...]}` offers units of those types, `{"group": "supervisors"}` the active users of that group,
+`{"people": true, "types": [...]}` a person (a user of a unit of those types), stored as the user name."""
 from __future__ import annotations
 
 import copy
@@ -39,6 +40,9 @@ def with_directory(form: Form, directory) -> Form:
 
 
 def _choices(directory, options: dict) -> list[dict]:
+    if options.get("people"):
+        return [{"const": u.name, "title": u.display_name or u.name}
+                for u in directory.people(options.get("types") or None)]
     if options.get("group"):
         users = [u for u in directory.store.users() if u.active and options["group"] in u.groups]
         return [{"const": u.name, "title": u.display_name or u.name} for u in sorted(users, key=lambda u: u.name)]

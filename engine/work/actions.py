@@ -69,7 +69,7 @@ class StaffWork(CaseWork, Notices, Worklist):
 
     def claim(self, task_id, actor):
         row, rec = self._ready_row(task_id)
-        if not can_work_on(actor, row.groups):
+        if not can_work_on(actor, row.groups, self.excluded(row, rec)):
             raise NotAllowed(task_id)
         if row.assignee == actor.name:
             return row

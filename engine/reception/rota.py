@@ -1,0 +1,170 @@
+"""The reception rota (领导接访日程安排表) as data, and the scheduler that starts each day ahead of time.
+
+A rota entry says which leader (a user of the organisation directory) receives on which date under which
+reception rules (`variant`, the rows of processes/reception_schedule.dmn). The timer worker starts a
+`reception_day` case for every entry whose start day has come (LEAD_DAYS before the date, so the
+announcement, due 7 days ahead at most, is due in time). An entry is claimed before its case is started,
+so two workers never start the same day twice."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import uuid
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+LEAD_DAYS = 14
+LEADER_TYPES = ("leadership", "bureau", "centre", "county", "township", "department", "other")
+CLAIMED = "claimed:"
+
+
+class RotaError(ValueError):
+    """A rota entry that cannot be kept; `fields` says which input is wrong."""
+
+    def __init__(self, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.fields = fields or {"": message}
+
+
+@dataclass
+class RotaEntry:
+    variant: str
+    reception_date: str             # YYYY-MM-DD
+    leader: str                     # user name of the duty leader (organisation directory)
+    leader_title: str = ""
+    convener: str = ""              # user name of the first convener alerted on a no-show ("" = group leaders)
+    note: str = ""
+    start_on: str = ""              # the day the scheduler starts the case (reception_date - LEAD_DAYS)
+    instance_id: str | None = None  # the reception_day case once started
+    id: int | None = None
+
+    @property
+    def started(self) -> bool:
+        return bool(self.instance_id) and not self.instance_id.startswith(CLAIMED)
+
+
+def variant_choices(service) -> dict[str, str]:
+    """{variant: title} offered by the deployed reception_day's 选择接访制度 form (the diagram's own list)."""
+    dep = service.latest().get("reception_day")
+    if dep is None:
+        return {}
+    info = service.compiled(dep.bundle_hash).user_tasks.get("choose_variant")
+    options = (info.form.schema.get("properties", {}).get("variant", {}).get("oneOf") or []) if info else []
+    return {o["const"]: o.get("title", o["const"]) for o in options if "const" in o}
+
+
+class Rota:
+    """Rota operations over a store (memory or SQL: engine/reception/memory.py, engine/sql_rota.py); `variants` are the
+    reception rules the deployed diagram knows (variant_choices)."""
+
+    def __init__(self, store, directory, variants):
+        self.store, self.directory, self.variants = store, directory, dict(variants)
+
+    @classmethod
+    def of(cls, service) -> "Rota":
+        return cls(service.store, service.directory, variant_choices(service))
+
+    def page(self, after: tuple[str, int] | None = None, limit: int = 50) -> tuple[list[RotaEntry], tuple | None]:
+        """Entries by date, `limit` at a time; the second value is the cursor of the next page (or None)."""
+        rows = self.store.rota_entries(after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, ((rows[-1].reception_date, rows[-1].id) if more and rows else None)
+
+    def leaders(self) -> list:
+        """Who may be on the rota: active users of the leading units (the person picker's choices)."""
+        return self.directory.people(LEADER_TYPES)
+
+    def add(self, variant: str, reception_date: str, leader: str, leader_title: str = "", convener: str = "",
+            note: str = "") -> RotaEntry:
+        entry = self.checked(variant, reception_date, leader, leader_title, convener, note)
+        entry.id = self.store.add_rota_entry(entry)
+        return entry
+
+    def checked(self, variant, reception_date, leader, leader_title="", convener="", note="") -> RotaEntry:
+        errors = {}
+        if variant not in self.variants:
+            errors["variant"] = "unknown reception rules"
+        try:
+            day = dt.date.fromisoformat(str(reception_date or "").strip())
+        except ValueError:
+            errors["reception_date"] = "a date YYYY-MM-DD"
+            day = None
+        people = {u.name for u in self.leaders()}
+        if (leader or "").strip() not in people:
+            errors["leader"] = "not an active leader of the directory"
+        if convener and convener.strip() not in people:
+            errors["convener"] = "not an active leader of the directory"
+        if len(leader_title or "") > 50 or len(note or "") > 500:
+            errors["leader_title" if len(leader_title or "") > 50 else "note"] = "too long"
+        if day is not None and not errors and self.store.rota_entry_on(variant, day.isoformat()) is not None:
+            errors["reception_date"] = "this reception already has a leader on the rota"
+        if errors:
+            raise RotaError("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+        return RotaEntry(variant, day.isoformat(), leader.strip(), (leader_title or "").strip(),
+                         (convener or "").strip(), (note or "").strip(),
+                         (day - dt.timedelta(days=LEAD_DAYS)).isoformat())
+
+    def remove(self, entry_id: int) -> None:
+        entry = self.store.get_rota_entry(entry_id)
+        if entry is None:
+            raise RotaError("no such rota entry", {"id": "unknown"})
+        if entry.instance_id:
+            raise RotaError("this reception day has already been started", {"id": "started"})
+        self.store.delete_rota_entry(entry_id)
+
+
+def import_csv(rota: Rota, text: str) -> tuple[int, list[str]]:
+    """Rows `variant,reception_date,leader[,leader_title,convener,note]` (a header row is allowed).
+    Nothing is kept when a row is wrong: returns (0, problems); else (rows added, [])."""
+    rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
+    if rows and rows[0][0].strip() == "variant":
+        rows = rows[1:]
+    entries, problems, seen = [], [], set()
+    for number, row in enumerate(rows, start=1):
+        cells = [c.strip() for c in row] + [""] * 6
+        try:
+            entry = rota.checked(*cells[:6])
+            if (entry.variant, entry.reception_date) in seen:
+                raise RotaError("the same reception twice in the file")
+            seen.add((entry.variant, entry.reception_date))
+            entries.append(entry)
+        except RotaError as exc:
+            problems.append(f"row {number}: {exc}")
+    if problems:
+        return 0, problems
+    for entry in entries:
+        rota.store.add_rota_entry(entry)
+    return len(entries), []
+
+
+def start_scheduled_days(service, limit: int = 50) -> list[str]:
+    """Start the reception day of each rota entry whose start day has come (called by the timer worker).
+    Returns the case numbers started. The entry is claimed first: a second worker skips it."""
+    key = "reception_day"
+    current = service.latest().get(key)
+    if current is None:
+        return []
+    today = service.today()
+    started = []
+    for entry in service.store.due_rota_entries(today, limit):
+        token = CLAIMED + uuid.uuid4().hex
+        if not service.store.claim_rota_entry(entry.id, token):
+            continue                                   # another worker has it
+        try:
+            user = service.store.get_user(entry.leader)
+            data = {"rota_id": entry.id, "rota_scheduled": True, "variant": entry.variant,
+                    "reception_date": entry.reception_date, "target_month": entry.reception_date[:7],
+                    "duty_leader": entry.leader, "leader_name": (user.display_name if user else "") or entry.leader,
+                    "leader_title": entry.leader_title, "first_convener": entry.convener}
+            rec, _step = service._start(current, service.compiled(current.bundle_hash), data, "system")
+        except Exception:                              # the day stays on the rota, retried next run
+            log.exception("rota entry %s could not be started", entry.id)
+            service.store.set_rota_instance(entry.id, token, None)
+            continue
+        service.store.set_rota_instance(entry.id, token, rec.id)
+        started.append(rec.data.get("case_no", rec.id))
+    return started

@@ -1,0 +1,69 @@
+"""`flask --app webapp rota list|add|remove|import`: the reception rota (领导接访日程安排表) from the command line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from engine.reception import Rota, RotaError, import_csv
+
+
+def _rota() -> Rota:
+    return Rota.of(current_app.extensions["service"])
+
+
+def register_rota(app):
+    rota_cli = AppGroup("rota", help="The reception rota: who receives on which reception day.")
+
+    @rota_cli.command("list")
+    @click.option("--limit", default=50, help="entries per page")
+    @click.option("--after", default=None, help="cursor DATE,ID of the previous page's last entry")
+    def list_entries(limit, after):
+        cursor = None
+        if after:
+            day, _sep, number = after.partition(",")
+            if not number.isdigit():
+                raise click.ClickException("--after is DATE,ID")
+            cursor = (day, int(number))
+        entries, next_cursor = _rota().page(cursor, max(1, min(limit, 500)))
+        for e in entries:
+            state = e.instance_id if e.started else ("starting" if e.instance_id else f"starts {e.start_on}")
+            click.echo(f"{e.id}\t{e.reception_date}\t{e.variant}\t{e.leader}\t{e.leader_title}\t{e.convener}\t{state}")
+        if next_cursor:
+            click.echo(f"next page: --after {next_cursor[0]},{next_cursor[1]}")
+
+    @rota_cli.command("add")
+    @click.argument("variant")
+    @click.argument("reception_date")
+    @click.argument("leader")
+    @click.option("--title", default="", help="the leader's title (职务)")
+    @click.option("--convener", default="", help="user name of the first convener alerted on a no-show")
+    @click.option("--note", default="")
+    def add(variant, reception_date, leader, title, convener, note):
+        try:
+            entry = _rota().add(variant, reception_date, leader, title, convener, note)
+        except RotaError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{entry.id}: {entry.reception_date} {entry.variant} {entry.leader} (starts {entry.start_on})")
+
+    @rota_cli.command("remove")
+    @click.argument("entry_id", type=int)
+    def remove(entry_id):
+        try:
+            _rota().remove(entry_id)
+        except RotaError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{entry_id} removed")
+
+    @rota_cli.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    def import_file(file):
+        """CSV rows: variant,reception_date,leader[,leader_title,convener,note]; all or nothing."""
+        added, problems = import_csv(_rota(), Path(file).read_text("utf-8-sig"))
+        if problems:
+            raise click.ClickException(f"{file}: nothing imported\n" + "\n".join(problems))
+        click.echo(f"imported {added} rota entr{'y' if added == 1 else 'ies'}")
+
+    app.cli.add_command(rota_cli)
