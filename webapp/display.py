@@ -28,10 +28,8 @@ def status_label(status: str) -> str:
 
 
 def group_label(group: str) -> str:
-    if group.startswith("user:"):                 # a personal group: the one named person
-        return _("%(user)s（本人）", user=group.removeprefix("user:"))
-    if group.startswith("dept:"):
-        return group.removeprefix("dept:")
+    if group.startswith(("dept:", "user:")):          # a unit, or one named person
+        return group.split(":", 1)[1]
     return str(GROUPS.get(group, group))
 
 
