@@ -121,3 +121,23 @@ def test_the_absent_leader_gets_no_form_to_approve_his_own_absence(app, service)
     assert 'name="absence_decision"' in other.get(f"/tasks/{task}").get_data(as_text=True)
     assert other.post(f"/tasks/{task}", data={**form, "approved_by": "局主要领导"}).status_code == 302
     assert {t.bpmn_id for t in service.ready_tasks(iid)} == {"open_session"}
+
+
+def test_the_rota_store_claims_an_entry_once(store):
+    """Memory, SQLite and PostgreSQL: pages by date, the due entries, one claim wins, a failed start frees it."""
+    from engine.reception import RotaEntry
+    ids = [store.add_rota_entry(RotaEntry("union", day, "leader1", start_on="2026-11-20"))
+           for day in ("2026-12-09", "2026-12-02", "2026-12-16")]
+    assert [e.reception_date for e in store.rota_entries(None, 2)] == ["2026-12-02", "2026-12-09"]
+    assert [e.reception_date for e in store.rota_entries(("2026-12-09", ids[0]), 5)] == ["2026-12-16"]
+    assert store.rota_entry_on("union", "2026-12-02").id == ids[1] and store.rota_entry_on("union", "2026-12-03") is None
+    assert [e.id for e in store.due_rota_entries("2026-12-05")] == [ids[0], ids[2]]    # 12-02 is past
+    assert store.claim_rota_entry(ids[0], "claimed:a") and not store.claim_rota_entry(ids[0], "claimed:b")
+    store.set_rota_instance(ids[0], "claimed:b", "wrong")                         # not the claim's owner: ignored
+    assert store.get_rota_entry(ids[0]).instance_id == "claimed:a"
+    store.set_rota_instance(ids[0], "claimed:a", None)                            # the start failed: free again
+    assert store.claim_rota_entry(ids[0], "claimed:c")
+    store.set_rota_instance(ids[0], "claimed:c", "case-1")
+    assert store.get_rota_entry(ids[0]).started and [e.id for e in store.due_rota_entries("2026-12-05")] == [ids[2]]
+    store.delete_rota_entry(ids[2])
+    assert store.get_rota_entry(ids[2]) is None
