@@ -92,3 +92,52 @@ def test_cli_import_then_tick_starts_each_day_once(app, service, runner, tmp_pat
     assert {t.bpmn_id for t in service.ready_tasks(linyi.id)} == {"announce"}
     listed = invoke(runner, "rota", "list")
     assert linyi.id in listed
+
+
+def test_the_absent_leader_gets_no_form_to_approve_his_own_absence(app, service):
+    from tests.test_reception import BUREAU, LEADER
+    from tests.walk import do, ready
+    from engine.directory import Directory
+    from engine.store import User
+    from tests.walk import demo_hash
+    service.store.add_user(User("leader2", demo_hash(), [], "李强"))
+    Directory(service.store).add_member("市政府领导", "leader2")
+    iid = service.start("reception_day", {}, BUREAU).id
+    proposal = do(service, iid, "choose_variant", BUREAU, {"variant": "linyi_bureau", "target_month": "2026-12"}).data
+    do(service, iid, "plan_day", BUREAU, {**{k: proposal[k] for k in ("reception_date", "start_time", "end_time",
+                                                                      "location")},
+                                         "duty_leader": "leader1", "leader_name": "张明", "leader_title": "局长",
+                                         "consultation_phone": "0539-7200939"})
+    do(service, iid, "announce", BUREAU, {"channels": ["poster"], "published_at": "2026-11-24T10:00:00+08:00"})
+    do(service, iid, "appointment_intake", BUREAU, {"candidate_cases": []})
+    do(service, iid, "open_session", LEADER, {"session_action": "report_absence", "absence_reason": "上级开会"})
+    task = ready(service, iid)["arrange_substitute"].task_id
+    absent, other = app.test_client(), app.test_client()
+    login(absent, "leader1")
+    login(other, "leader2")
+    assert 'name="absence_decision"' not in absent.get(f"/tasks/{task}").get_data(as_text=True)
+    form = {"absence_decision": "refuse", "approved_by": "张明"}
+    assert absent.post(f"/tasks/{task}", data=form).status_code == 403
+    assert 'name="absence_decision"' in other.get(f"/tasks/{task}").get_data(as_text=True)
+    assert other.post(f"/tasks/{task}", data={**form, "approved_by": "局主要领导"}).status_code == 302
+    assert {t.bpmn_id for t in service.ready_tasks(iid)} == {"open_session"}
+
+
+def test_the_rota_store_claims_an_entry_once(store):
+    """Memory, SQLite and PostgreSQL: pages by date, the due entries, one claim wins, a failed start frees it."""
+    from engine.reception import RotaEntry
+    ids = [store.add_rota_entry(RotaEntry("union", day, "leader1", start_on="2026-11-20"))
+           for day in ("2026-12-09", "2026-12-02", "2026-12-16")]
+    assert [e.reception_date for e in store.rota_entries(None, 2)] == ["2026-12-02", "2026-12-09"]
+    assert [e.reception_date for e in store.rota_entries(("2026-12-09", ids[0]), 5)] == ["2026-12-16"]
+    assert store.rota_entry_on("union", "2026-12-02").id == ids[1] and store.rota_entry_on("union", "2026-12-03") is None
+    assert [e.id for e in store.due_rota_entries("2026-12-05")] == [ids[0], ids[2]]    # 12-02 is past
+    assert store.claim_rota_entry(ids[0], "claimed:a") and not store.claim_rota_entry(ids[0], "claimed:b")
+    store.set_rota_instance(ids[0], "claimed:b", "wrong")                         # not the claim's owner: ignored
+    assert store.get_rota_entry(ids[0]).instance_id == "claimed:a"
+    store.set_rota_instance(ids[0], "claimed:a", None)                            # the start failed: free again
+    assert store.claim_rota_entry(ids[0], "claimed:c")
+    store.set_rota_instance(ids[0], "claimed:c", "case-1")
+    assert store.get_rota_entry(ids[0]).started and [e.id for e in store.due_rota_entries("2026-12-05")] == [ids[2]]
+    store.delete_rota_entry(ids[2])
+    assert store.get_rota_entry(ids[2]) is None

@@ -29,7 +29,8 @@ function entriesFor(element) {
       entry("candidateGroups", expressionProperty("candidateGroups", t("办理岗位表达式", "Candidate groups expression"))),
       entry("dueAt", DueAtEntry),
       entry("dueRule", expressionProperty("dueRule", t("期限规则（表达式，如 [60, \"CD\"]）", "Deadline rule (expression, e.g. [60, \"CD\"])"))),
-      entry("maskFields", expressionProperty("maskFields", t("对办理人隐藏的字段", "Fields hidden from this task"))));
+      entry("maskFields", expressionProperty("maskFields", t("对办理人隐藏的字段", "Fields hidden from this task"))),
+      entry("excludedUsers", expressionProperty("excludedUsers", t("不得办理本任务的人员（用户名表达式）", "Users who may not do this task (expression)"))));
   }
   if (is(element, "bpmn:StartEvent") && is(bo.$parent, "bpmn:Process")) {
     list.push(entry("startGroups", expressionProperty("startGroups", t("可发起的岗位（表达式）", "Who may start (expression)"))),
