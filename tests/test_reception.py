@@ -624,6 +624,8 @@ def test_a_group_visit_of_five_starts_supervision_three(linked):
     assert register["trigger"] == "(三)"
     (petition,) = linked.instances(AUDITOR, "petition_case")
     assert petition.data["parent_case_no"] == case_no                     # the group's matter is a petition case too
+    assert (petition.data["is_group"], petition.data["persons_count"], len(petition.data["representatives"])) == (
+        True, 5, 5)                                                       # the visitors come along, not reset
 
 
 def test_a_group_of_four_is_not_supervised(linked):
