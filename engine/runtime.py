@@ -192,7 +192,9 @@ class Runner:
             target = target.parent
         if target is None or target.task_spec.bpmn_id != bpmn_id:
             raise TaskNotReady(bpmn_id)
-        self.wf.reset_from_task_id(target.id, data={**target.data, **extra})
+        removed = self.wf.reset_from_task_id(target.id, data={**target.data, **extra})
+        for task in removed:          # Spiff leaves the removed tasks' timers waiting (e.g. a sign-off's 催办)
+            self.wf.event_manager.remove_task(task)
         self._advance()
 
     def _ready_task(self, task_id: str):
