@@ -81,7 +81,7 @@ def test_immediate_answer_closes_the_case(service):
     assert inbox(service, OP, iid) == {"immediate_answer"}
     rec = do(service, iid, "immediate_answer", OP, {"answer_text": "可到人社局窗口办理灵活就业参保"})
     assert (rec.status, rec.data["outcome"]) == ("running", "answered_immediately")
-    assert inbox(service, OP, iid) == set() and inbox(service, REVIEWER, iid) == {"archive"}   # archived with its number
+    assert inbox(service, OP, iid) == set() and inbox(service, REVIEWER, iid) == {"archive"}   # archived, numbered
     rec = do(service, iid, "archive", REVIEWER, {"archive_no": "RX-2026-000", "archive_category": "咨询"})
     assert (rec.status, rec.data["outcome"], rec.data["archive_no"]) == ("completed", "answered_immediately",
                                                                           "RX-2026-000")

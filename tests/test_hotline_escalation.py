@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 
-from engine.access import Actor
 from engine.service import InvalidData
 from engine.stats.bulletins import issue
 from tests.conftest import make_service, sqlite_store
@@ -191,4 +190,6 @@ def test_a_returned_ticket_keeps_its_chasing_on_the_new_unit(service):
     assert timer_names(service, iid) == []
     do(service, iid, "dispatch", OP, {**DISPATCH, "lead_unit": "人社局"})
     assert timer_names(service, iid) == ["催办签收", "超期未签收"] and inbox(service, DEPT2, iid) == {"accept"}
-    assert OP.name != "eff1" and Actor.of("eff1", ["efficiency_office"]).groups == EFF.groups
+    service.clock.set(china(11, 24, 9, 1))
+    assert service.fire_due_timers() == [(iid, ["催办签收"])]
+    assert [n["kind"] for n in service.notifications(DEPT2) if n["instance_id"] == iid] == ["reminder", "new_task"]

@@ -1,6 +1,7 @@
 """Two workers interleaved deterministically: worker B takes one piece of work and commits between worker
 A's read of a due case (or a waiting message) and A's write; A then carries on with the rest. Every overdue ticket
-still gets exactly one 效能监察建议书 task (and, once referred, one supervision case), on every store; on PostgreSQL the two workers split the work instead of colliding."""
+still gets exactly one 效能监察建议书 task (and, once referred, one supervision case), on every store; on
+PostgreSQL the two workers split the work instead of colliding."""
 from __future__ import annotations
 
 import datetime as dt

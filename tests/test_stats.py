@@ -180,7 +180,7 @@ def test_every_figure_matches_the_hand_count(walked):
         ("2026-09-28", 3), ("2026-10-05", 1), ("2026-10-12", 3)]
     assert [(m["period"], m["cases"], m["closed"]) for m in f["trend"]["month"]] == [
         ("2026-09", 3, 3), ("2026-10", 4, 2)]
-    assert f["supervision"]["opened"] == 1                                    # C5's overdue, referred, started a supervision case
+    assert f["supervision"]["opened"] == 1                    # C5's overdue, referred, started a supervision case
 
 
 def test_each_number_lists_the_cases_behind_it(walked):

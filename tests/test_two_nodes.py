@@ -52,8 +52,9 @@ class Nodes:
         for _ in range(2):
             port = free_port()
             self.bases.append(f"http://127.0.0.1:{port}")
-            self.procs.append(self._spawn(self.env, [sys.executable, "-m", "gunicorn", "webapp:create_app()", "--bind",
-                                                     f"127.0.0.1:{port}", "--workers", "2", "--worker-tmp-dir", "/tmp"]))
+            self.procs.append(self._spawn(self.env, [
+                sys.executable, "-m", "gunicorn", "webapp:create_app()", "--bind", f"127.0.0.1:{port}",
+                "--workers", "2", "--worker-tmp-dir", "/tmp"]))
 
     def start_workers(self, worker_now):
         """Two timer workers whose clock is past every deadline (started once the tickets are where the test
