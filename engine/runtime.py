@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
@@ -191,7 +192,9 @@ class Runner:
             target = target.parent
         if target is None or target.task_spec.bpmn_id != bpmn_id:
             raise TaskNotReady(bpmn_id)
-        self.wf.reset_from_task_id(target.id, data={**target.data, **extra})
+        removed = self.wf.reset_from_task_id(target.id, data={**target.data, **extra})
+        for task in removed:          # Spiff leaves the removed tasks' timers waiting (e.g. a sign-off's 催办)
+            self.wf.event_manager.remove_task(task)
         self._advance()
 
     def _ready_task(self, task_id: str):
@@ -245,10 +248,13 @@ class Runner:
         return self.wf.is_completed()
 
     def data(self) -> dict:
-        """The case data now: the workflow's data when done, else the ready tasks' data merged."""
+        """The case data now: the workflow's data when done, else the ready tasks' data merged over the data of
+        branches that wait at a parallel join (e.g. a lead unit's reply waiting for a co-unit's opinion)."""
         if self.wf.is_completed():
             return dict(self.wf.data)
         merged = {}
+        for task in self.wf.get_tasks(state=TaskState.WAITING, spec_class=UnstructuredJoin):
+            merged.update(task.parent.data if task.parent else {})
         for task in self.ready_tasks() or [self.wf.last_task]:
             merged.update(task.data if task else {})
         return merged

@@ -17,7 +17,7 @@ from engine.sql_audit import SqlAuditStore
 from engine.sql_tables import instances
 from tests.conftest import make_service
 from tests.test_api import basic
-from tests.test_hotline import DEPT1, DISPATCH, OP, REPLY, at_handle, dispatched, register
+from tests.test_hotline import DEPT1, DISPATCH, OP, REPLY, REVIEWER, at_handle, dispatched, register
 from tests.walk import CHINA, do
 from webapp.demo import EXAMPLES
 
@@ -29,6 +29,7 @@ def cases(service, clock) -> dict:
     a = at_handle(service)
     b = register(service, **EXAMPLES[1])
     do(service, b, "immediate_answer", OP, {"answer_text": "可到人社局窗口办理"})
+    do(service, b, "archive", REVIEWER, {"archive_no": "RX-B"})
     clock.advance(days=1)
     c = dispatched(service, **{**DISPATCH, "lead_unit": "人社局"})
     clock.advance(days=1)

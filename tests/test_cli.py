@@ -29,7 +29,7 @@ def test_tick_now_fires_the_overdue_timer(app, runner):
     out = invoke(runner, "engine", "tick", "--now", "2026-12-01T08:00:00+08:00")
     assert f"{instance_id}: 催办提醒, 超期" in out and "fired 2 timer(s) in 1 case(s)" in out
     assert "fired 0 timer(s)" in invoke(runner, "engine", "tick", "--now", "2026-12-01T08:00:00+08:00")
-    assert "overdue_supervise" in [t.bpmn_id for t in service.ready_tasks(instance_id)]
+    assert "efficiency_notice" in [t.bpmn_id for t in service.ready_tasks(instance_id)]
 
 
 def test_worker_fires_due_timers_once_and_reports_them(app, runner, clock):
@@ -39,7 +39,7 @@ def test_worker_fires_due_timers_once_and_reports_them(app, runner, clock):
     clock.set(dt.datetime(2026, 12, 1, 8, 0, tzinfo=CHINA))
     [line] = invoke(runner, "engine", "worker", "--interval", "0", "--max-loops", "3").splitlines()
     assert line.endswith(f"{instance_id}: 催办提醒, 超期")                                 # fired once, in loop 1
-    assert "overdue_supervise" in [t.bpmn_id for t in service.ready_tasks(instance_id)]
+    assert "efficiency_notice" in [t.bpmn_id for t in service.ready_tasks(instance_id)]
 
 
 def test_calendar_due_import_and_set(runner, tmp_path):

@@ -18,6 +18,7 @@ LEADER = Actor.of("leader1", ["leaders"])
 DEPT1 = Actor.of("dept1", ["dept:住建局"])
 DEPT2 = Actor.of("dept2", ["dept:人社局"])
 AUDITOR = Actor.of("auditor", ["auditors"])
+EFF = Actor.of("eff1", ["efficiency_office"])
 
 REGISTER = EXAMPLES[0]      # network assignment, not confidential, 王女士
 DISPATCH = {"lead_unit": "住建局", "co_units": [], "requirements": "请核查并答复来电人",
@@ -26,6 +27,8 @@ REPLY = {"action": "reply", "result_text": "已责令工地22点后停工", "mea
          "caller_feedback_done": True, "feedback_method": "phone", "completed_at": "2026-11-23"}
 SATISFIED = {"callback_at": "2026-11-23T08:00:00+08:00", "reached": True, "caller_satisfied": "satisfied",
              "result_verified": "true"}
+NOTICE = {"doc_no": "兰效建〔2026〕3号", "issued_at": "2026-12-01", "notice_units": ["住建局"],
+          "required_completion_date": "2026-12-04", "notice_content": "超过办理期限未办结，限期办结并书面说明"}
 
 
 
@@ -77,8 +80,12 @@ def test_immediate_answer_closes_the_case(service):
     assert set(ready(service, iid)) == {"immediate_answer"}
     assert inbox(service, OP, iid) == {"immediate_answer"}
     rec = do(service, iid, "immediate_answer", OP, {"answer_text": "可到人社局窗口办理灵活就业参保"})
-    assert (rec.status, rec.data["outcome"]) == ("completed", "answered_immediately")
-    assert service.ready_tasks(iid) == [] and inbox(service, OP, iid) == set()
+    assert (rec.status, rec.data["outcome"]) == ("running", "answered_immediately")
+    assert inbox(service, OP, iid) == set() and inbox(service, REVIEWER, iid) == {"archive"}   # archived, numbered
+    rec = do(service, iid, "archive", REVIEWER, {"archive_no": "RX-2026-000", "archive_category": "咨询"})
+    assert (rec.status, rec.data["outcome"], rec.data["archive_no"]) == ("completed", "answered_immediately",
+                                                                          "RX-2026-000")
+    assert service.ready_tasks(iid) == []
 
 
 # 2 ---------------------------------------------------------------------------------------------
@@ -93,14 +100,15 @@ def test_main_path_with_co_unit(store, clock):
     assert inbox(service, DEPT1, iid) == {"accept"} and inbox(service, DEPT2, iid) == set()
 
     do(service, iid, "accept", DEPT1, {"decision": "accept"})
-    assert set(ready(service, iid)) == {"co_opinion"}
-    assert inbox(service, DEPT2, iid) == {"co_opinion"} and inbox(service, DEPT1, iid) == set()
-    rec = do(service, iid, "co_opinion", DEPT2, {"co_opinion": "人社局无异议，配合核查"})
-    assert rec.data["co_opinions"] == ["人社局无异议，配合核查"]
-    assert inbox(service, DEPT1, iid) == {"handle"} and ready(service, iid)["handle"].due_at == end_of(11, 30)
+    assert set(ready(service, iid)) == {"co_opinion", "handle"}             # the opinion does not block handling
+    assert inbox(service, DEPT2, iid) == {"co_opinion"} and inbox(service, DEPT1, iid) == {"handle"}
+    assert ready(service, iid)["co_opinion"].due_at == end_of(11, 26)      # its own deadline: 2 working days earlier
+    do(service, iid, "co_opinion", DEPT2, {"co_opinion": "人社局无异议，配合核查"})
+    assert set(ready(service, iid)) == {"handle"} and ready(service, iid)["handle"].due_at == end_of(11, 30)
 
-    do(service, iid, "handle", DEPT1, REPLY)
-    assert inbox(service, REVIEWER, iid) == {"review_reply"}
+    rec = do(service, iid, "handle", DEPT1, REPLY)
+    assert inbox(service, REVIEWER, iid) == {"review_reply"}                # the reply and the opinions, together
+    assert rec.data["co_opinions"] == ["人社局无异议，配合核查"] and rec.data["due_date"] == "2026-11-30"
     do(service, iid, "review_reply", REVIEWER, {"review_decision": "accept"})
     assert set(ready(service, iid)) == {"callback"}           # not confidential: no relay step
     rec = do(service, iid, "callback", REVIEWER, SATISFIED)
@@ -200,14 +208,18 @@ def test_case_not_taken_on(service, changes, task, data, outcome):
     iid = register(service, **changes)
     assert set(ready(service, iid)) == {task} and inbox(service, OP, iid) == {task}
     rec = do(service, iid, task, OP, data)
-    assert (rec.status, rec.data["outcome"]) == ("completed", outcome)
+    assert (rec.status, rec.data["outcome"]) == ("running", outcome)
+    assert set(ready(service, iid)) == {"archive"}                          # every ending is archived
+    rec = do(service, iid, "archive", REVIEWER, {"archive_no": "RX-2026-009"})
+    assert (rec.status, rec.data["outcome"], rec.data["archive_no"]) == ("completed", outcome, "RX-2026-009")
 
 
 # 8 ---------------------------------------------------------------------------------------------
 def test_reminder_then_overdue_supervision(service):
     iid = dispatched(service)
-    assert service.store.get_instance(iid).timers == []      # the timers sit on `handle`, not `accept`
+    assert [t["task"] for t in service.store.get_instance(iid).timers] == ["催办签收", "超期未签收"]
     do(service, iid, "accept", DEPT1, {"decision": "accept"})
+    assert [t["task"] for t in service.store.get_instance(iid).timers] == ["催办提醒", "超期"]
 
     service.clock.set(china(11, 27, 8, 59))                   # Friday, the working day before 11-30
     assert service.fire_due_timers() == []
@@ -218,12 +230,13 @@ def test_reminder_then_overdue_supervision(service):
 
     service.clock.set(china(12, 1))                           # the day after due_date
     assert service.fire_due_timers() == [(iid, ["超期"])]
-    assert set(ready(service, iid)) == {"handle", "overdue_supervise"}
-    assert inbox(service, REVIEWER, iid) == {"overdue_supervise"} and inbox(service, DEPT1, iid) == {"handle"}
+    assert set(ready(service, iid)) == {"handle", "efficiency_notice"}     # 效能办 issues the 建议书 at once
+    assert inbox(service, EFF, iid) == {"efficiency_notice"} and inbox(service, DEPT1, iid) == {"handle"}
     count = len(events(service, iid))
     assert service.fire_due_timers() == [] and len(events(service, iid)) == count
 
     do(service, iid, "handle", DEPT1, REPLY)
+    do(service, iid, "efficiency_notice", EFF, NOTICE)
     do(service, iid, "overdue_supervise", REVIEWER, {"supervision_note": "已督办"})
     assert set(ready(service, iid)) == {"review_reply"}
     assert service.replay(iid, AUDITOR) == (True, None)
@@ -295,7 +308,8 @@ def test_a_normal_ticket_is_chased_only_before_its_deadline(service):
 
 def test_leader_approval_with_more_info_loop(service):
     iid = register(service, handling_mode="leader_approval")
-    submission = {"doc_form": "chengpibiao", "summary": "工地噪音扰民", "proposed_handling": "交住建局办理"}
+    submission = {"slip_no": "兰热交单〔2026〕15号", "slip_requirements": "请住建局核查处理",
+                  "doc_form": "chengpibiao", "summary": "工地噪音扰民", "proposed_handling": "交住建局办理"}
     assert inbox(service, REVIEWER, iid) == {"leader_submission"}
     do(service, iid, "leader_submission", REVIEWER, submission)
     assert set(ready(service, iid)) == {"leader_instruction"} and inbox(service, LEADER, iid) == {"leader_instruction"}
@@ -353,8 +367,9 @@ def test_refused_extension_on_an_overdue_ticket_is_not_supervised_twice(service)
     iid = at_handle(service)                                  # due 2026-11-30
     service.clock.set(china(12, 1))
     assert service.fire_due_timers() == [(iid, ["催办提醒", "超期"])]
+    do(service, iid, "efficiency_notice", EFF, NOTICE)
     do(service, iid, "overdue_supervise", REVIEWER, {"supervision_note": "已督办"})
-    supervision = [e for e in events(service, iid) if "petition_supervision" in e.result.get("sent", [])]
+    supervision = [e for e in events(service, iid) if e.task == "efficiency_notice"]
     assert len(supervision) == 1
     do(service, iid, "handle", DEPT1, {"action": "request_extension", "extension_reason": "需协调施工方",
                                        "expected_completion_date": "2026-12-10", "caller_informed": True})
@@ -362,12 +377,12 @@ def test_refused_extension_on_an_overdue_ticket_is_not_supervised_twice(service)
     assert rec.data["due_date"] == "2026-11-30" and rec.data["overdue_reported_due"] == "2026-11-30"
     service.fire_due_timers()                                 # the new handle task's timers are already due
     assert set(ready(service, iid)) == {"handle"} and inbox(service, REVIEWER, iid) == set()
-    assert [e for e in events(service, iid) if "petition_supervision" in e.result.get("sent", [])] == supervision
+    assert [e for e in events(service, iid) if e.task == "efficiency_notice"] == supervision
     # an approved extension is a new deadline: missing it is supervised again
     do(service, iid, "handle", DEPT1, {"action": "request_extension", "extension_reason": "需协调施工方",
                                        "expected_completion_date": "2026-12-10", "caller_informed": True})
     do(service, iid, "extension_review", REVIEWER, {"extension_decision": "approve"})
     service.clock.set(china(12, 11))
     assert service.fire_due_timers() == [(iid, ["催办提醒", "超期"])]
-    assert set(ready(service, iid)) == {"handle", "overdue_supervise"}
+    assert set(ready(service, iid)) == {"handle", "efficiency_notice"}
     assert service.replay(iid, AUDITOR) == (True, None)

@@ -1,6 +1,7 @@
 """Two workers interleaved deterministically: worker B takes one piece of work and commits between worker
-A's read of a due case (or a waiting message) and A's write; A then carries on with the rest. Every overdue ticket still gets exactly one supervision case,
-on every store; on PostgreSQL the two workers split the work instead of colliding."""
+A's read of a due case (or a waiting message) and A's write; A then carries on with the rest. Every overdue ticket
+still gets exactly one 效能监察建议书 task (and, once referred, one supervision case), on every store; on
+PostgreSQL the two workers split the work instead of colliding."""
 from __future__ import annotations
 
 import datetime as dt
@@ -51,15 +52,27 @@ def overdue_tickets(store, clock) -> tuple[Service, list[str]]:
     return first, ids
 
 
-def assert_one_supervision_per_ticket(service, ids):
+def assert_one_supervision_per_ticket(service, ids, referred=False):
     for instance_id in ids:
         events = service.store.events(instance_id)
         fired = [n for e in events if e.type == "timers_fired" for n in e.data["fired"]]
         assert sorted(fired) == ["催办提醒", "超期"], (instance_id, fired)
         children = service.store.list_instances(parent_id=instance_id)
-        assert [c.process_key for c in children] == ["petition_supervision"], instance_id
-        assert [t.bpmn_id for t in service.ready_tasks(instance_id)].count("overdue_supervise") == 1
+        assert [c.process_key for c in children] == (["petition_supervision"] if referred else []), instance_id
+        notices = [t.bpmn_id for t in service.ready_tasks(instance_id)].count("efficiency_notice")
+        notices += len([e for e in events if e.task == "efficiency_notice"])
+        assert notices == 1, instance_id
     assert service.store.pending_messages() == []
+
+
+def refer_all(service, ids):
+    """效能办 issues its notice and the centre refers each ticket to supervision (the message waits)."""
+    from tests.test_hotline import EFF, NOTICE, REVIEWER
+    from tests.walk import do
+    for instance_id in ids:
+        do(service, instance_id, "efficiency_notice", EFF, NOTICE)
+        do(service, instance_id, "overdue_supervise", REVIEWER, {"supervision_note": "移交督查",
+                                                                  "refer_to_supervision": True})
 
 
 def is_postgres(store) -> bool:
@@ -86,13 +99,14 @@ def test_a_message_delivered_by_another_worker_between_read_and_write_starts_one
     first, ids = overdue_tickets(store, clock)
     first.deliver_messages = lambda limit=50: 0             # fire now, leave the messages waiting
     assert sorted(i for i, _ in first.fire_due_timers()) == sorted(ids)
+    refer_all(first, ids)
     assert len(store.pending_messages()) == TICKETS
     worker_b = Service(second_store(store), clock)
     delivered_by_b = []
     a_store = Interleaved(store, "claim_message", lambda: delivered_by_b.append(worker_b.deliver_messages(limit=1)))
     delivered_by_a = Service(a_store, clock).deliver_messages()
     assert a_store.claimed is not None
-    assert_one_supervision_per_ticket(first, ids)
+    assert_one_supervision_per_ticket(first, ids, referred=True)
     assert (delivered_by_a, delivered_by_b) == (TICKETS - 1, [1])    # A collided or was skipped, then went on
 
 

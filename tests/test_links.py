@@ -1,5 +1,6 @@
-"""Cross-case links end to end through the API: an overdue hotline ticket starts a supervision case,
-both pages show the link, and closing the supervision records its outcome on the ticket."""
+"""Cross-case links end to end through the API: an overdue hotline ticket the centre refers to petition
+supervision starts a supervision case, both pages show the link, and closing the supervision records its outcome
+on the ticket."""
 from __future__ import annotations
 
 import pytest
@@ -18,7 +19,10 @@ from tests.test_reception import noticed_for_lead_only
 from tests.walk import china
 from webapp.demo import EXAMPLES
 
-BUREAU, SUP = basic("petition1"), basic("sup1")
+BUREAU, SUP, EFF = basic("petition1"), basic("sup1"), basic("eff1")
+NOTICE = {"doc_no": "兰效建〔2026〕3号", "issued_at": "2026-12-01", "notice_units": ["住建局"],
+          "required_completion_date": "2026-12-04", "notice_content": "限期办结"}
+REFER = {"supervision_note": "已电话督办，移交信访局督查", "refer_to_supervision": True}
 
 
 @pytest.fixture
@@ -45,6 +49,9 @@ def overdue_ticket(app, client) -> str:
     runner = app.test_cli_runner()
     out = runner.invoke(args=["engine", "tick", "--now", "2026-12-01T09:00:00+08:00"]).output
     assert f"{ticket['id']}: 催办提醒, 超期" in out
+    assert client.get(f"/api/v1/instances/{ticket['id']}", headers=OP).get_json()["links"]["children"] == []
+    do(client, EFF, "efficiency_notice", ticket["id"], NOTICE)          # overdue alone: the 效能办's 建议书
+    do(client, basic("review1"), "overdue_supervise", ticket["id"], REFER)   # the centre refers it
     return ticket["id"]
 
 
@@ -101,8 +108,6 @@ def test_both_case_pages_show_the_link(app, client):
 
 def test_a_thrown_message_is_sent_once_not_again_on_later_steps(app, client):
     ticket_id = overdue_ticket(app, client)
-    overdue_supervise = task_named(client, basic("review1"), "overdue_supervise", ticket_id)
-    assert complete(client, overdue_supervise["id"], {"supervision_note": "已电话督办"}, basic("review1")).status_code == 200
     do(client, DEPT1, "handle", ticket_id, {"action": "reply", "result_text": "已处理", "measures_taken": "停工整改",
                                             "caller_feedback_done": False, "completed_at": "2026-11-23"})
     ticket = client.get(f"/api/v1/instances/{ticket_id}", headers=OP).get_json()
@@ -136,14 +141,18 @@ def test_a_message_that_cannot_start_its_case_is_recorded_on_the_sender_once(ser
     service.deploy(bundle)                                  # a broken new version: every start fails
     iid = ticket_in_handling(service)
     service.clock.set(china(12, 1))
+    assert [i for i, _ in service.fire_due_timers()] == [iid]
+    from tests.test_hotline import EFF, NOTICE as HOTLINE_NOTICE, REVIEWER
+    from tests.walk import do as walk_do
+    walk_do(service, iid, "efficiency_notice", EFF, HOTLINE_NOTICE)
     with caplog.at_level(logging.ERROR, logger="engine.links"):
-        assert [i for i, _ in service.fire_due_timers()] == [iid]
+        walk_do(service, iid, "overdue_supervise", REVIEWER, REFER)
     [message] = service.store._messages.values()
     [failed] = [e for e in service.store.events(iid) if e.type == "message_failed"]
     assert (failed.actor, failed.data["message"]) == ("system", "petition_supervision")
     assert "division by zero" in failed.data["error"]
     assert service.store.pending_messages() == [] and service.store.list_instances(parent_id=iid) == []
-    assert "overdue_supervise" in [t.bpmn_id for t in service.ready_tasks(iid)]          # the ticket goes on
+    assert "handle" in [t.bpmn_id for t in service.ready_tasks(iid)]                     # the ticket goes on
     [logged] = [r.getMessage() for r in caplog.records if r.name == "engine.links"]
     assert message.id in logged and "petition_supervision" in logged and "division by zero" in logged
     assert service.deliver_messages() == 0 and len(service.store.events(iid)) == failed.seq   # not retried

@@ -102,6 +102,7 @@ def test_return_to_the_previous_step_with_a_reason(svc):
     detail = svc.task(rows["dispatch"].task_id, OP)
     assert detail.data["returned_reason"] == "不属于本单位职责" and detail.data["lead_unit"] == "住建局"
     assert event_types(svc, iid)[-1] == "returned"
+    assert svc.store.get_instance(iid).timers == []             # the sign-off's 催办 timers went with it
     assert svc.replay(iid, Actor.of("a", ["auditors"])) == (True, None)
     assert any(n["kind"] == "returned" for n in svc.notifications(OP))
 

@@ -116,18 +116,23 @@ def seeded(service) -> dict:
     review(service, c[4], (10, 15, 11))
     close(service, c[4], (10, 15, 12), {**SATISFIED, "caller_satisfied": "unsatisfied", "unit_fulfilled_duty": True,
                                         "demand_excessive": True})
-    # C5 住建局: due 10-14, never answered; overdue timer fires, the centre supervises: open overdue 2 days
+    # C5 住建局: due 10-14, never answered; overdue timer fires, 效能办's 建议书, the centre supervises and refers it
+    # to petition supervision: open overdue 2 days
     c[5] = register(service, 5, (10, 8))
     assert dispatch(service, c[5], "住建局", (10, 8)) == "2026-10-14"
     accept(service, c[5], "住建局", (10, 8, 13))                              # 240 minutes
     at(service, 10, 15, 9)
     while service.fire_due_timers():
         pass
-    do(service, c[5], "overdue_supervise", REVIEWER, {"supervision_note": "已督办"})
+    do(service, c[5], "efficiency_notice", Actor.of("eff1", ["efficiency_office"]), {
+        "doc_no": "兰效建〔2026〕1号", "issued_at": "2026-10-15", "notice_units": ["住建局"],
+        "required_completion_date": "2026-10-16", "notice_content": "限期办结"})
+    do(service, c[5], "overdue_supervise", REVIEWER, {"supervision_note": "已督办", "refer_to_supervision": True})
     # C6 (mailbox, 云山街道): answered on the spot, no deadline
     c[6] = register(service, 6, (10, 13), channel="mailbox_email", locality="云山街道",
                     handling_mode="immediate_answer")
     do(service, c[6], "immediate_answer", OP, {"answer_text": "已当即答复"})
+    do(service, c[6], "archive", REVIEWER, {"archive_no": "RX-6"})                  # archived with its number
     # C7: 住建局 returns it, it goes to 人社局 who accepts (180 minutes after the first dispatch); open
     c[7] = register(service, 7, (10, 14), locality="云山街道")
     dispatch(service, c[7], "住建局", (10, 14))
@@ -137,6 +142,7 @@ def seeded(service) -> dict:
     # C8: before the period (answered on the spot on 09-21), must not be counted
     c[8] = register(service, 8, (9, 21), handling_mode="immediate_answer")
     do(service, c[8], "immediate_answer", OP, {"answer_text": "已当即答复"})
+    do(service, c[8], "archive", REVIEWER, {"archive_no": "RX-8"})
     at(service, 10, 16, 18)                                                   # "today" for the figures
     return c
 
@@ -174,7 +180,7 @@ def test_every_figure_matches_the_hand_count(walked):
         ("2026-09-28", 3), ("2026-10-05", 1), ("2026-10-12", 3)]
     assert [(m["period"], m["cases"], m["closed"]) for m in f["trend"]["month"]] == [
         ("2026-09", 3, 3), ("2026-10", 4, 2)]
-    assert f["supervision"]["opened"] == 1                                    # C5's overdue started a supervision case
+    assert f["supervision"]["opened"] == 1                    # C5's overdue, referred, started a supervision case
 
 
 def test_each_number_lists_the_cases_behind_it(walked):

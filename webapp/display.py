@@ -19,7 +19,8 @@ CASE_FIELDS = Form("case", {"type": "object", "properties": {
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 GROUPS = {"operators": _l("话务员"), "reviewers": _l("热线中心"), "leaders": _l("领导"),
           "petition_bureau": _l("信访局"), "supervisors": _l("督查"), "review_organ": _l("复查机关"),
-          "rereview_organ": _l("复核机关"), "designers": _l("流程设计"), "auditors": _l("审计"), "admins": _l("管理员")}
+          "rereview_organ": _l("复核机关"), "efficiency_office": _l("效能办"), "designers": _l("流程设计"),
+          "auditors": _l("审计"), "admins": _l("管理员")}
 
 
 def status_label(status: str) -> str:

@@ -7,7 +7,8 @@ KNOWN_GROUPS = {  # name -> (Chinese label, English label)
     "operators": ("话务员", "Hotline operators"), "reviewers": ("热线中心", "Hotline centre reviewers"),
     "leaders": ("领导", "Leaders"), "petition_bureau": ("信访局", "Petition bureau"),
     "supervisors": ("督查", "Supervisors"), "review_organ": ("复查机关", "Review organ"),
-    "rereview_organ": ("复核机关", "Re-review organ"), "designers": ("流程设计", "Process designers"),
+    "rereview_organ": ("复核机关", "Re-review organ"), "efficiency_office": ("效能办", "Efficiency office"),
+    "designers": ("流程设计", "Process designers"),
     "auditors": ("审计", "Auditors"), "admins": ("管理员", "Administrators"),
 }
 DEPT_PREFIX = "dept:"

@@ -50,11 +50,13 @@ def assessment(service, units, kind: str, year: int, number: int) -> dict:
         for g in groups:
             _add(rates.setdefault(g["key"], {}), g)
     reception = figures.summary(FactFilter("reception_case", start, end, units), ("unit",))["groups"]["unit"]
-    criticised = figures.summary(FactFilter("petition_supervision", start, end, units), ("unit",))["groups"]["unit"]
+    criticised = [g for process in ("petition_supervision", "hotline")      # 通报批评: supervision and 热线 (004 §四.4)
+                  for g in figures.summary(FactFilter(process, start, end, units), ("unit",))["groups"]["unit"]]
     for g in reception:
         rates.setdefault(g["key"], {})["reception"] = (g["closed"], g["cases"])
     for g in criticised:
-        rates.setdefault(g["key"], {})["criticisms"] = g["criticised"]
+        unit = rates.setdefault(g["key"], {})
+        unit["criticisms"] = unit.get("criticisms", 0) + g["criticised"]
     rows = [_score(unit, sums, w) for unit, sums in rates.items() if unit]
     rows.sort(key=lambda r: (-r["score"], r["unit"]))
     for rank, row in enumerate(rows, start=1):

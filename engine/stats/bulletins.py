@@ -92,7 +92,8 @@ def _named(groups, name=lambda v: v or "未填") -> list[dict]:
 
 def hotline_work(figures, start, end) -> dict:
     """Volumes, hot topics, each unit's on-time and satisfaction rates, and the criticisms to publish."""
-    pending = figures.store.fact_cases(FactFilter("petition_supervision"), "criticised", figures.today())
+    pending = [row for process in ("petition_supervision", "hotline")
+               for row in figures.store.fact_cases(FactFilter(process), "criticised", figures.today())]
     criticisms = [{"case_no": r["case_no"], "unit": r["unit"] or "未填"} for r in pending if not r["bulletin_no"]]
     return {**_overview(figures, "hotline", start, end), "criticisms": criticisms}
 
@@ -138,14 +139,15 @@ BUILDERS = {"hotline_work": hotline_work, "weekly_demands": weekly_demands, "rec
 
 
 def criticism_choices(store, case_no: str) -> list[str]:
-    """Numbers of the 工作动态 issues that list this supervision case among their criticisms."""
+    """Numbers of the 工作动态 issues that list this case (a supervision case or a hotline ticket) among their
+    criticisms."""
     return [b.no for b in store.bulletins("hotline_work")
             if any(c.get("case_no") == case_no for c in b.content.get("criticisms", []))]
 
 
 MESSAGES = {"missing": ("没有这一期工作动态，请从已印发的工作动态中选择",
                         "No such issue of the work bulletin: choose one that was issued"),
-            "not_listed": ("这一期工作动态没有通报本督查事项", "That issue does not publish this case's criticism")}
+            "not_listed": ("这一期工作动态没有通报本事项", "That issue does not publish this case's criticism")}
 
 
 def check_bulletin_fields(store, form, data: dict, case_no: str, lang: str = "zh") -> dict[str, str]:

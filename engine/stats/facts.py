@@ -36,6 +36,7 @@ class Profile:
     satisfied_field: str | None = None
     satisfied_values: frozenset = frozenset({"satisfied"})
     supervise: str | None = None
+    criticism: tuple = ()                  # (field, value, task): criticism decided in the data, published by task
 
 
 PROFILES = {
@@ -43,7 +44,8 @@ PROFILES = {
                        dispatch=frozenset({"dispatch", "phone_assignment", "leader_letter"}), accept="accept",
                        reply=("handle", "action", "reply"), extension=("extension_review", "extension_decision",
                                                                        "approve"),
-                       callback="callback", satisfied_field="caller_satisfied", supervise="overdue_supervise"),
+                       callback="callback", satisfied_field="caller_satisfied", supervise="overdue_supervise",
+                       criticism=("escalation", "criticism", "criticise")),
     "petition_case": Profile(channel="channel", matter="category", unit="lead_unit", due="handle_due",
                              dispatch=frozenset({"assign"}), reply=("handle", "handle_action", "reply"),
                              extension=("extension_approval", "extension_approved", True), callback="callback",
@@ -126,6 +128,8 @@ def _fold_event(row: dict, profile: Profile, event) -> None:
         row["satisfied"] = int(sent.get(profile.satisfied_field) in profile.satisfied_values)
     if task == profile.supervise:
         row["supervised"], row["supervision_count"] = 1, row["supervision_count"] + 1
+    if profile.criticism and task == profile.criticism[2]:
+        row["criticised"], row["bulletin_no"] = 1, sent.get("bulletin_issue") or row["bulletin_no"]
 
 
 def _from_data(row: dict, profile: Profile, key: str, data: dict, status: str, at: dt.datetime) -> None:
@@ -140,6 +144,8 @@ def _from_data(row: dict, profile: Profile, key: str, data: dict, status: str, a
     if isinstance(redo, int) and redo > row["redo_count"]:
         row["redo_count"], row["redone"], row["replied_on"] = redo, 1, None   # the answer is to be made again
     row["due_date"] = _date(data.get(profile.due)) if profile.due and row["dispatched"] else None
+    if profile.criticism and data.get(profile.criticism[0]) == profile.criticism[1]:
+        row["criticised"] = 1                 # decided: to be published in the next 工作动态
     _special(row, key, data)
     _derived(row, key, status, at)
 
