@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from engine.service import InvalidData
+from engine.stats.assessment import assessment
 from engine.stats.bulletins import issue
 from tests.conftest import make_service, sqlite_store
 from tests.test_hotline import (
@@ -133,6 +134,8 @@ def test_the_efficiency_notice_comes_on_the_first_overdue_and_criticism_on_the_r
     assert service.store.fact(iid)["bulletin_no"] == bulletin.no
     later = issue(service.figures, "hotline_work", dt.date(2026, 12, 1), dt.date(2026, 12, 31), "rev1")
     assert case_no not in [c["case_no"] for c in later.content["criticisms"]]        # published once
+    [row] = [r for r in assessment(service, None, "quarter", 2026, 4)["rows"] if r["unit"] == "住建局"]
+    assert row["criticisms"] == 1                             # it counts against the unit in the assessment
     assert service.replay(iid, AUDITOR) == (True, None)
 
 
