@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from engine.service import InvalidData
+from engine.stats.assessment import assessment
 from engine.stats.bulletins import issue
 from tests.conftest import make_service, sqlite_store
 from tests.test_hotline import (
@@ -133,6 +134,8 @@ def test_the_efficiency_notice_comes_on_the_first_overdue_and_criticism_on_the_r
     assert service.store.fact(iid)["bulletin_no"] == bulletin.no
     later = issue(service.figures, "hotline_work", dt.date(2026, 12, 1), dt.date(2026, 12, 31), "rev1")
     assert case_no not in [c["case_no"] for c in later.content["criticisms"]]        # published once
+    [row] = [r for r in assessment(service, None, "quarter", 2026, 4)["rows"] if r["unit"] == "住建局"]
+    assert row["criticisms"] == 1                             # it counts against the unit in the assessment
     assert service.replay(iid, AUDITOR) == (True, None)
 
 
@@ -193,3 +196,16 @@ def test_a_returned_ticket_keeps_its_chasing_on_the_new_unit(service):
     service.clock.set(china(11, 24, 9, 1))
     assert service.fire_due_timers() == [(iid, ["催办签收"])]
     assert [n["kind"] for n in service.notifications(DEPT2) if n["instance_id"] == iid] == ["reminder", "new_task"]
+
+
+def test_a_redo_goes_back_to_the_lead_unit_without_asking_the_co_units_again(service):
+    iid = dispatched(service, co_units=["人社局"])
+    do(service, iid, "accept", DEPT1, {"decision": "accept"})
+    do(service, iid, "co_opinion", DEPT2, {"co_opinion": "无异议"})
+    do(service, iid, "handle", DEPT1, REPLY)
+    rec = do(service, iid, "review_reply", REVIEWER, {"review_decision": "redo", "review_comment": "答复不具体"})
+    assert set(ready(service, iid)) == {"handle"} and rec.data["redo_count"] == 1
+    assert timer_names(service, iid) == ["催办提醒", "超期"]
+    rec = do(service, iid, "handle", DEPT1, REPLY)
+    assert set(ready(service, iid)) == {"review_reply"} and rec.data["co_opinions"] == ["无异议"]
+    assert service.replay(iid, AUDITOR) == (True, None)
