@@ -63,11 +63,9 @@ class SqlAccounts:
 
     def hit_counter(self, key, window, amount=1):
         """Add hits to a throttling counter in one statement (an upsert); the counter's new total."""
-        base, changed = self._upsert(counters, exclude=("key", "window", "hits"))
-        statement = base.values(key=key, window=window, hits=amount).on_conflict_do_update(
-            index_elements=["key", "window"], set_={"hits": counters.c.hits + base.excluded.hits})
+        add = self._upsert(counters, ("key", "window"), set_=lambda excluded: {"hits": counters.c.hits + excluded.hits})
         with self.engine.begin() as conn:
-            return conn.execute(statement.returning(counters.c.hits)).scalar_one()
+            return conn.execute(add.returning(counters.c.hits), {"key": key, "window": window, "hits": amount}).scalar_one()
 
     def counter(self, key, window):
         with self.reader.connect() as conn:

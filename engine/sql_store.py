@@ -6,7 +6,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 
-from sqlalchemy import create_engine, event, func, insert, select, update
+from sqlalchemy import bindparam, create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +20,10 @@ from .store import Conflict, Deployment, Event, InstanceRecord, Message, NotFoun
 
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]
+TASK_WITH_INSTANCE = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready"),
+                            *[c.label(f"i_{c.name}") for c in instances.columns]) \
+    .join(instances, instances.c.id == tasks.c.instance_id) \
+    .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == bindparam("b_task"))
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
 
 
@@ -211,28 +215,28 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff):
         if known is None:
             self._close_ready_tasks(conn, instance_id)
         if tasks_:
-            base, changed = self._upsert(tasks, exclude=("task_id", "created_at"))
-            conn.execute(base.values([_task_values(r) for r in tasks_])
-                         .on_conflict_do_update(index_elements=["task_id"], set_=changed))
+            conn.execute(self._upsert(tasks, ("task_id",), exclude=("task_id", "created_at")),
+                         [_task_values(r) for r in tasks_])
             groups = [{"task_id": r.task_id, "group_name": g, "ready": r.status == "ready"}
                       for r in tasks_ for g in sorted(set(r.groups))]
             if groups:
-                base, changed = self._upsert(task_groups, exclude=("task_id", "group_name"))
-                conn.execute(base.values(groups).on_conflict_do_update(index_elements=["task_id", "group_name"],
-                                                                       set_=changed))
+                conn.execute(self._upsert(task_groups, ("task_id", "group_name"), exclude=("task_id", "group_name")),
+                             groups)
         if events_:
             conn.execute(insert(events), [_plain(e) for e in events_])
         if messages:
             conn.execute(insert(outbox), [_plain(m) for m in messages])
 
-    def _upsert(self, table, exclude=()):
-        """INSERT .. ON CONFLICT DO UPDATE (PostgreSQL and SQLite share the syntax): statement, new values.
-        Built once per table: SQLAlchemy's `excluded` alias is slow to make."""
+    def _upsert(self, table, keys, exclude=(), set_=None):
+        """INSERT .. ON CONFLICT (keys) DO UPDATE (PostgreSQL and SQLite share the syntax), built once per table
+        (SQLAlchemy's `excluded` alias is slow to make) and run with parameters: compiled once, not per call.
+        Sets the columns not excluded to the new values, or `set_(excluded)`."""
         if table.name not in self._upserts:
             dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
             base = dialect.insert(table)
-            self._upserts[table.name] = base, {c.name: base.excluded[c.name] for c in table.columns
-                                               if c.name not in exclude}
+            changes = set_(base.excluded) if set_ else {c.name: base.excluded[c.name] for c in table.columns
+                                                          if c.name not in exclude}
+            self._upserts[table.name] = base.on_conflict_do_update(index_elements=list(keys), set_=changes)
         return self._upserts[table.name]
 
     def _close_ready_tasks(self, conn, instance_id):
@@ -296,12 +300,8 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff):
 
     def get_task_with_instance(self, task_id):
         """The task, its groups and its case in one round trip (the start of every completion)."""
-        query = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready"),
-                       *[c.label(f"i_{c.name}") for c in instances.columns]) \
-            .join(instances, instances.c.id == tasks.c.instance_id) \
-            .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == task_id)
         with self.reader.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(TASK_WITH_INSTANCE, {"b_task": task_id}).all()
         if not rows:
             return None, None
         first = rows[0]._mapping
