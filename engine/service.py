@@ -222,6 +222,12 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
     def case_data(self, rec: InstanceRecord, actor: Actor) -> dict:
         return mask(rec.data, self.hidden_fields(rec, actor))
 
+    def case_view(self, rec: InstanceRecord, actor: Actor) -> tuple[list[TaskRow], dict]:
+        """The case's ready tasks and its data as `actor` may see it, from one read of its tasks."""
+        rows = self.store.instance_tasks(rec.id)
+        hidden = hidden_for(actor, rows, self.script_engine, self.compiled(rec.bundle_hash), rec.data)
+        return [r for r in rows if r.status == "ready"], mask(rec.data, hidden)
+
     def replay(self, instance_id: str, actor: Actor) -> tuple[bool, int | None]:
         if not actor.groups & {"auditors", "admins"}:
             raise NotAllowed("auditors only")

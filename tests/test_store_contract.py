@@ -195,6 +195,8 @@ def test_lockout_fields_tokens_with_expiry_and_shared_counters(store):
     token = store.token_for_hash("t" * 64)
     assert (token.token_id, token.user_name, token.expires_at) == ("tid1", "op1", at + dt.timedelta(days=1))
     assert [t.token_id for t in store.tokens_of("op1")] == ["tid1", "tid2"]
+    found, owner = store.token_with_user("t" * 64)
+    assert (found, owner.name, owner.locked_at) == (token, "op1", at) and store.token_with_user("x" * 64) is None
     assert store.delete_token("tid1") and not store.delete_token("tid1")
     assert store.token_for_hash("t" * 64) is None and [t.token_id for t in store.tokens_of("op1")] == ["tid2"]
     assert [store.hit_counter("k", 7) for _ in range(3)] == [1, 2, 3]
