@@ -55,6 +55,21 @@ def test_stale_write_is_a_conflict_not_an_overwrite(store):
     assert store.get_instance(rec.id).lock_version == 2
 
 
+def test_a_write_refused_by_the_database_after_the_lock_check_is_a_conflict_and_leaves_nothing(store):
+    """An event seq already taken fails at the end of the step's writes (PostgreSQL: its pipeline): nothing
+    of the step is kept, not even the case row written first."""
+    rec = started(store)
+    seqs = [e.seq for e in store.events(rec.id)]
+    again = store.get_instance(rec.id)
+    again.data = {"who": "again"}
+    with pytest.raises(Conflict):
+        store.save_instance(again, [task("t-new", ["operators"], rec.id)], [event(rec)])   # the first seq again
+    kept = store.get_instance(rec.id)
+    assert (kept.data, kept.lock_version) == ({"case_no": "H1"}, 1)
+    assert [t.task_id for t in store.instance_tasks(rec.id)] == ["t-i1"]
+    assert [e.seq for e in store.events(rec.id)] == seqs
+
+
 def test_ready_tasks_by_group_and_closing(store):
     rec = started(store)
     assert [t.task_id for t in store.ready_tasks({"operators"})] == ["t-i1"]
