@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, replace
 
 from sqlalchemy import bindparam, create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 
 try:
     from psycopg import IntegrityError as DriverIntegrityError     # raised as is at the end of a pipeline
@@ -33,15 +34,35 @@ TASK_WITH_INSTANCE = select(tasks, task_groups.c.group_name, task_groups.c.ready
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
 
 
+IDLE_PING_SECONDS = 10.0
+
+
 def make_engine(url: str):
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(conn, _record):
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=5000")
+    else:
+        ping_when_idle(engine)
     return engine
+
+
+def ping_when_idle(engine) -> None:
+    """Check a pooled connection before use only when it sat idle IDLE_PING_SECONDS (a server restart, a
+    proxy that dropped it); a dead one is replaced. SQLAlchemy's pool_pre_ping would cost a round trip on
+    every checkout, i.e. several per request."""
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy):
+        now, last = time.monotonic(), record.info.get("used_at")
+        record.info["used_at"] = now
+        if last is not None and now - last > IDLE_PING_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except Exception as exc:           # noqa: BLE001 - any failure: the pool opens a new connection
+                raise DisconnectionError() from exc
 
 
 class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff):
