@@ -153,12 +153,14 @@ def token_id_of(token: str) -> str:
 
 
 def user_for_token(store, token: str, now: dt.datetime | None = None) -> User | None:
-    found: Token | None = store.token_for_hash(_token_hash(token))
-    now = now or dt.datetime.now(dt.timezone.utc)
-    if found is None or (found.expires_at is not None and found.expires_at <= now):
+    pair: tuple[Token, User] | None = store.token_with_user(_token_hash(token))
+    if pair is None:
         return None
-    user = store.get_user(found.user_name)
-    return user if user and user.active and user.locked_at is None else None
+    found, user = pair
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if found.expires_at is not None and found.expires_at <= now:
+        return None
+    return user if user.active and user.locked_at is None else None
 
 
 def actor_of(user: User) -> Actor:

@@ -86,7 +86,8 @@ class ProcessCatalog:
         return {d.process_key: d for d in self.store.deployments()}
 
     def current(self, key: str) -> tuple[Deployment, CompiledBundle]:
-        dep = self.latest().get(key)
+        versions = self.store.deployments(key)         # ordered by version: the last is the current one
+        dep = versions[-1] if versions else None
         if dep is None:
             raise NotFound(f"process {key}")
         return dep, self.compiled(dep.bundle_hash)

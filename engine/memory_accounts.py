@@ -41,6 +41,11 @@ class MemoryAccounts:
     def token_for_hash(self, token_hash):
         return copy.deepcopy(self._tokens.get(token_hash))
 
+    def token_with_user(self, token_hash):
+        token = self.token_for_hash(token_hash)
+        user = self.get_user(token.user_name) if token else None
+        return (token, user) if user else None
+
     def tokens_of(self, name):
         return sorted((copy.deepcopy(t) for t in self._tokens.values() if t.user_name == name),
                       key=lambda t: (t.created_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc), t.token_id))

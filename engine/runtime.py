@@ -1,6 +1,7 @@
 """SpiffWorkflow adapter: create, load, save and advance one workflow; checks task state itself."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import threading
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as timer_module
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
@@ -129,15 +131,18 @@ class Runner:
             task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
 
     def dump(self) -> str:
-        """The workflow's state without its specs (they are stored once, in the bundle)."""
-        registry = _serializer.registry
+        """The workflow's state without its specs (they are stored once, in the bundle): Spiff's
+        BpmnWorkflowConverter.to_dict minus the spec conversion, which would cost more than the rest."""
+        registry, conv = _serializer.registry, _workflow_converter
         with _encoder_lock:            # the registry's encoder flag is shared by every thread
             registry._encoder_mode = True
             try:
-                dct = _serializer.to_dict(self.wf)
+                dct = WorkflowConverter.to_dict(conv, self.wf)
+                dct["subprocesses"] = conv.mapping_to_dict(self.wf.subprocesses)
+                dct["bpmn_events"] = registry.convert(self.wf.bpmn_events)
+                dct["typename"] = registry.typenames[self.wf.__class__]
             finally:
                 registry._encoder_mode = False
-        del dct["spec"], dct["subprocess_specs"]
         dct[_serializer.VERSION_KEY] = _serializer.VERSION
         return json.dumps(dct, cls=_serializer._encoder_cls)
 
@@ -162,8 +167,8 @@ class Runner:
             raise TaskNotReady(task_id) from exc
         if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTaskMixin):
             raise TaskNotReady(task_id)
-        task.data.update({k: v for k, v in (blanks or {}).items() if k not in data})
-        task.data.update(data)     # replace, not Spiff's deep merge: a resubmitted list must not merge
+        task.data.update({k: copy.deepcopy(v) for k, v in (blanks or {}).items() if k not in data})
+        task.data.update(copy.deepcopy(data))   # replace, not Spiff's deep merge; nothing shared with the caller
         with diagram_errors(task.task_spec.bpmn_id):
             task.run()
         self._advance()
@@ -249,15 +254,16 @@ class Runner:
 
     def data(self) -> dict:
         """The case data now: the workflow's data when done, else the ready tasks' data merged over the data of
-        branches that wait at a parallel join (e.g. a lead unit's reply waiting for a co-unit's opinion)."""
+        branches that wait at a parallel join (e.g. a lead unit's reply waiting for a co-unit's opinion); a copy,
+        sharing nothing with the workflow (which may stay cached for the next step)."""
         if self.wf.is_completed():
-            return dict(self.wf.data)
+            return copy.deepcopy(self.wf.data)
         merged = {}
         for task in self.wf.get_tasks(state=TaskState.WAITING, spec_class=UnstructuredJoin):
             merged.update(task.parent.data if task.parent else {})
         for task in self.ready_tasks() or [self.wf.last_task]:
             merged.update(task.data if task else {})
-        return merged
+        return copy.deepcopy(merged)
 
     def evaluate(self, expression: str, data: dict):
         return evaluate(self.engine, expression, data)

@@ -1,6 +1,7 @@
 """The service layer the web app and CLI call: processes, cases, tasks, timers; checks access."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from .timers import fire_due
 from .work import StaffWork, TaskTaken
 from .work.files import check_entries
 from .work.notify import new_task_notices
+from .workflow_cache import WorkflowCache
 
 STATE_FACTOR = 20          # the stored workflow state keeps a copy of the data per task
 
@@ -83,6 +85,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         self.directory = Directory(store)
         self.script_engine = make_script_engine(lambda: self.clock.now(), self.calendar.current)
         self._compiled = {}
+        self.workflows = WorkflowCache()       # recently stepped workflows, by case and stored version
         self.figures = Figures(store, self.calendar.current, self.clock)
 
     def now(self) -> dt.datetime:
@@ -121,6 +124,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         rec.last_seq, rec.last_hash = event.seq, event.hash
         self.store.add_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed,
                                 notices=step.notices)
+        self.workflows.keep(rec, runner.wf)
         return rec, step
 
     def _check_input(self, data: dict) -> None:
@@ -162,6 +166,14 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         if messages:
             result["sent"] = [m.name for m in messages]
         return Step(rows, result, messages, new_task_notices(rec, rows, before, now), before)
+
+    def _runner(self, rec: InstanceRecord, compiled) -> Runner:
+        """The case's workflow: this process's copy when it is of exactly the stored version, else loaded.
+        The caller owns it; it goes back to the cache (`workflows.keep`) only once its step is stored."""
+        workflow = self.workflows.take(rec)
+        if workflow is None:
+            return Runner.load(rec.state, compiled, self.script_engine)
+        return Runner(workflow, self.script_engine)
 
     def _append(self, rec, step: "Step", type_, actor_name, consumed=None, **fields):
         event = history.new_event(rec.id, rec.last_seq, rec.last_hash, self.now(), type_, actor_name,
@@ -210,6 +222,12 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
     def case_data(self, rec: InstanceRecord, actor: Actor) -> dict:
         return mask(rec.data, self.hidden_fields(rec, actor))
 
+    def case_view(self, rec: InstanceRecord, actor: Actor) -> tuple[list[TaskRow], dict]:
+        """The case's ready tasks and its data as `actor` may see it, from one read of its tasks."""
+        rows = self.store.instance_tasks(rec.id)
+        hidden = hidden_for(actor, rows, self.script_engine, self.compiled(rec.bundle_hash), rec.data)
+        return [r for r in rows if r.status == "ready"], mask(rec.data, hidden)
+
     def replay(self, instance_id: str, actor: Actor) -> tuple[bool, int | None]:
         if not actor.groups & {"auditors", "admins"}:
             raise NotAllowed("auditors only")
@@ -230,9 +248,10 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         rec = self.store.get_instance(row.instance_id)
         compiled = self.compiled(rec.bundle_hash)
         info = compiled.user_tasks[row.bpmn_id]
-        runner = Runner.load(rec.state, compiled, self.script_engine)
+        runner = self._runner(rec, compiled)
         ready = next((t for t in runner.ready_tasks() if t.id == task_id), None)
-        data = ready.data if ready else rec.data
+        data = copy.deepcopy(ready.data) if ready else rec.data
+        self.workflows.keep(rec, runner.wf)        # only read: still the stored version
         masked = fields_masked_for(self.script_engine, compiled, row.bpmn_id, data)
         form = with_bulletin_choices(self.store, self.form_of(info.form), rec.data.get("case_no", ""))
         return TaskDetail(row, form, mask(data, masked), masked, rec, compiled.forms)
@@ -258,7 +277,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
                   or check_entries(self.store, form, data, rec.id, lang))
         if errors:
             raise InvalidData(errors)
-        runner = Runner.load(rec.state, compiled, self.script_engine)
+        runner = self._runner(rec, compiled)
         ready_before = runner.ready_tasks()
         index = next((t.index for t in ready_before if t.id == task_id), None)
         try:
@@ -267,6 +286,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
             raise TaskClosed(task_id) from exc
         step = self._snapshot(rec, runner, compiled, task_index=index, before={t.id for t in ready_before})
         self._append(rec, step, "task_completed", actor.name, task=row.bpmn_id, task_id=task_id, data=data)
+        self.workflows.keep(rec, runner.wf)
         if step.messages:
             self.deliver_messages()
         return rec

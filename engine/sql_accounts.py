@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from .sql_tables import calendar_days, calendar_years, counters, tokens, users
 from .store import Token, User
 
 _TOKEN_COLS = [tokens.c[n] for n in Token.__dataclass_fields__]
+_TOKEN_WITH_USER = select(*[c.label(f"t_{c.name}") for c in _TOKEN_COLS], users) \
+    .join(users, users.c.name == tokens.c.user_name).where(tokens.c.token_hash == bindparam("b_hash"))
 
 
 class SqlAccounts:
@@ -51,6 +53,16 @@ class SqlAccounts:
             row = conn.execute(select(*_TOKEN_COLS).where(tokens.c.token_hash == token_hash)).first()
         return Token(**row._mapping) if row else None
 
+    def token_with_user(self, token_hash):
+        """(token, its user) in one round trip (every Bearer request), or None."""
+        with self.reader.connect() as conn:
+            row = conn.execute(_TOKEN_WITH_USER, {"b_hash": token_hash}).first()
+        if row is None:
+            return None
+        found = row._mapping
+        return (Token(**{k: found[f"t_{k}"] for k in Token.__dataclass_fields__}),
+                User(**{k: found[k] for k in User.__dataclass_fields__}))
+
     def tokens_of(self, name):
         with self.reader.connect() as conn:
             rows = conn.execute(select(*_TOKEN_COLS).where(tokens.c.user_name == name)
@@ -63,11 +75,9 @@ class SqlAccounts:
 
     def hit_counter(self, key, window, amount=1):
         """Add hits to a throttling counter in one statement (an upsert); the counter's new total."""
-        base, changed = self._upsert(counters, exclude=("key", "window", "hits"))
-        statement = base.values(key=key, window=window, hits=amount).on_conflict_do_update(
-            index_elements=["key", "window"], set_={"hits": counters.c.hits + base.excluded.hits})
+        add = self._upsert(counters, ("key", "window"), set_=lambda excluded: {"hits": counters.c.hits + excluded.hits})
         with self.engine.begin() as conn:
-            return conn.execute(statement.returning(counters.c.hits)).scalar_one()
+            return conn.execute(add.returning(counters.c.hits), {"key": key, "window": window, "hits": amount}).scalar_one()
 
     def counter(self, key, window):
         with self.reader.connect() as conn:

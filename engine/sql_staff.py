@@ -162,7 +162,7 @@ class SqlStaff:
 
     def _write_notices(self, conn, rows):
         if rows:
-            conn.execute(insert(notifications), list(rows))
+            conn.execute(insert(notifications).inline(), list(rows))     # inline: no RETURNING (a pipeline)
 
     def notifications(self, recipients, limit=50):
         with self.reader.connect() as conn:

@@ -35,19 +35,24 @@ def _statements(dialect: str) -> tuple:
     return _STATEMENTS[dialect]
 
 
-def write_fact(conn, rec, events_, dialect: str) -> None:
-    """Fold the step's events into the case's fact row and its running totals, in the step's own transaction."""
+def fold_fact(conn, rec, events_) -> tuple[dict | None, dict | None]:
+    """The case's fact row before and after the step's events (reads only); (None, None) without events."""
     if not events_:
-        return
+        return None, None
     found = conn.execute(_PREVIOUS, {"b_id": rec.id}).first() if events_[0].seq > 0 else None
     previous = dict(found._mapping) if found else None
     if previous is None and events_[0].seq > 0:       # a case older than the table: fold its whole log
         cols = [events.c[n] for n in Event.__dataclass_fields__]
         log = [Event(**r._mapping) for r in conn.execute(select(*cols).where(events.c.instance_id == rec.id)
                                                          .order_by(events.c.seq))]
-        row = rebuild(rec, log + [e for e in events_ if not log or e.seq > log[-1].seq])
-    else:
-        row = next_fact(previous, rec, events_)
+        return previous, rebuild(rec, log + [e for e in events_ if not log or e.seq > log[-1].seq])
+    return previous, next_fact(previous, rec, events_)
+
+
+def write_fact(conn, previous: dict | None, row: dict | None, dialect: str) -> None:
+    """Write the fact row folded by `fold_fact` and add its change to the running totals (writes only)."""
+    if row is None:
+        return
     upsert_fact, add_daily, add_counts = _statements(dialect)
     conn.execute(upsert_fact, row)
     for statement, rows in ((add_daily, daily_deltas(previous, row)), (add_counts, count_deltas(previous, row))):

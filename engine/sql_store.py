@@ -3,36 +3,67 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from contextlib import contextmanager
+import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, replace
 
-from sqlalchemy import create_engine, event, func, insert, select, update
+from sqlalchemy import bindparam, create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
+
+try:
+    from psycopg import IntegrityError as DriverIntegrityError     # raised as is at the end of a pipeline
+except ImportError:                                                # pragma: no cover - SQLite only
+    class DriverIntegrityError(Exception):
+        pass
 
 from .sql_rota import SqlRota
 from .sql_accounts import SqlAccounts
 from .sql_bulletins import SqlBulletins
 from .sql_staff import SqlStaff
-from .sql_stats import SqlStats, write_fact
+from .sql_stats import SqlStats, fold_fact, write_fact
 from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles,
                          deployments, events, instances, outbox, task_groups, tasks)
 from .store import Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, task_order
 
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]
+TASK_WITH_INSTANCE = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready"),
+                            *[c.label(f"i_{c.name}") for c in instances.columns]) \
+    .join(instances, instances.c.id == tasks.c.instance_id) \
+    .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == bindparam("b_task"))
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
 
 
+IDLE_PING_SECONDS = 10.0
+
+
 def make_engine(url: str):
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(conn, _record):
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=5000")
+    else:
+        ping_when_idle(engine)
     return engine
+
+
+def ping_when_idle(engine) -> None:
+    """Check a pooled connection before use only when it sat idle IDLE_PING_SECONDS (a server restart, a
+    proxy that dropped it); a dead one is replaced. SQLAlchemy's pool_pre_ping would cost a round trip on
+    every checkout, i.e. several per request."""
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy):
+        now, last = time.monotonic(), record.info.get("used_at")
+        record.info["used_at"] = now
+        if last is not None and now - last > IDLE_PING_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except Exception as exc:           # noqa: BLE001 - any failure: the pool opens a new connection
+                raise DisconnectionError() from exc
 
 
 class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
@@ -127,10 +158,12 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
             with self._transaction() as conn:
                 self._consume(conn, consumed)
                 conn.execute(insert(instances).values(**_instance_row(replace(rec, lock_version=1))))
-                self._write_children(conn, rec.id, tasks_, events_, messages, known=set())
-                write_fact(conn, rec, events_, self.engine.dialect.name)
-                self._write_notices(conn, notices)
-        except IntegrityError as exc:
+                previous, fact = fold_fact(conn, rec, events_)
+                with self._pipeline(conn):
+                    self._write_children(conn, rec.id, tasks_, events_, messages, known=set())
+                    write_fact(conn, previous, fact, self.engine.dialect.name)
+                    self._write_notices(conn, notices)
+        except (IntegrityError, DriverIntegrityError) as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = 1
 
@@ -151,12 +184,21 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
                 if done.rowcount != 1:
                     raise Conflict(rec.id)
                 self._consume(conn, consumed)
-                self._write_children(conn, rec.id, tasks_, events_, messages)
-                write_fact(conn, new, events_, self.engine.dialect.name)
-                self._write_notices(conn, notices)
-        except IntegrityError as exc:
+                previous, fact = fold_fact(conn, new, events_)
+                with self._pipeline(conn):
+                    self._write_children(conn, rec.id, tasks_, events_, messages)
+                    write_fact(conn, previous, fact, self.engine.dialect.name)
+                    self._write_notices(conn, notices)
+        except (IntegrityError, DriverIntegrityError) as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = new.lock_version
+
+    def _pipeline(self, conn):
+        """PostgreSQL: send the step's writes, which return nothing we read, in one round trip (psycopg's
+        pipeline mode; an error surfaces when the block ends, before the commit). SQLite: as they come."""
+        if self.engine.dialect.name != "postgresql":
+            return nullcontext()
+        return conn.connection.driver_connection.pipeline()
 
     @contextmanager
     def _transaction(self):
@@ -212,28 +254,28 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
         if known is None:
             self._close_ready_tasks(conn, instance_id)
         if tasks_:
-            base, changed = self._upsert(tasks, exclude=("task_id", "created_at"))
-            conn.execute(base.values([_task_values(r) for r in tasks_])
-                         .on_conflict_do_update(index_elements=["task_id"], set_=changed))
+            conn.execute(self._upsert(tasks, ("task_id",), exclude=("task_id", "created_at")),
+                         [_task_values(r) for r in tasks_])
             groups = [{"task_id": r.task_id, "group_name": g, "ready": r.status == "ready"}
                       for r in tasks_ for g in sorted(set(r.groups))]
             if groups:
-                base, changed = self._upsert(task_groups, exclude=("task_id", "group_name"))
-                conn.execute(base.values(groups).on_conflict_do_update(index_elements=["task_id", "group_name"],
-                                                                       set_=changed))
+                conn.execute(self._upsert(task_groups, ("task_id", "group_name"), exclude=("task_id", "group_name")),
+                             groups)
         if events_:
-            conn.execute(insert(events), [_plain(e) for e in events_])
+            conn.execute(insert(events).inline(), [_plain(e) for e in events_])    # inline: no RETURNING
         if messages:
-            conn.execute(insert(outbox), [_plain(m) for m in messages])
+            conn.execute(insert(outbox).inline(), [_plain(m) for m in messages])
 
-    def _upsert(self, table, exclude=()):
-        """INSERT .. ON CONFLICT DO UPDATE (PostgreSQL and SQLite share the syntax): statement, new values.
-        Built once per table: SQLAlchemy's `excluded` alias is slow to make."""
+    def _upsert(self, table, keys, exclude=(), set_=None):
+        """INSERT .. ON CONFLICT (keys) DO UPDATE (PostgreSQL and SQLite share the syntax), built once per table
+        (SQLAlchemy's `excluded` alias is slow to make) and run with parameters: compiled once, not per call.
+        Sets the columns not excluded to the new values, or `set_(excluded)`."""
         if table.name not in self._upserts:
             dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
             base = dialect.insert(table)
-            self._upserts[table.name] = base, {c.name: base.excluded[c.name] for c in table.columns
-                                               if c.name not in exclude}
+            changes = set_(base.excluded) if set_ else {c.name: base.excluded[c.name] for c in table.columns
+                                                          if c.name not in exclude}
+            self._upserts[table.name] = base.on_conflict_do_update(index_elements=list(keys), set_=changes)
         return self._upserts[table.name]
 
     def _close_ready_tasks(self, conn, instance_id):
@@ -297,12 +339,8 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
 
     def get_task_with_instance(self, task_id):
         """The task, its groups and its case in one round trip (the start of every completion)."""
-        query = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready"),
-                       *[c.label(f"i_{c.name}") for c in instances.columns]) \
-            .join(instances, instances.c.id == tasks.c.instance_id) \
-            .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == task_id)
         with self.reader.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(TASK_WITH_INSTANCE, {"b_task": task_id}).all()
         if not rows:
             return None, None
         first = rows[0]._mapping

@@ -1,8 +1,10 @@
-"""`make bench`: hotline tickets through the service layer (SQLite, PostgreSQL) vs raw SpiffWorkflow,
-then due timers fired per second by 1 and 2 workers on PostgreSQL (tests/bench_timers.py).
+"""`make bench`: hotline tickets through the service layer (SQLite, PostgreSQL) vs raw SpiffWorkflow persisted
+in the same database (tests/bench_raw.py), completions over HTTP with `make serve`'s gunicorn on PostgreSQL
+(tests/bench_http.py), then due timers fired per second by 1 and 2 workers on PostgreSQL (tests/bench_timers.py).
 
-Raw SpiffWorkflow gets the same diagram, the same sandboxed script engine and a serialize/deserialize
-per step; the service layer adds validation, the store, ready-task rows and the event chain.
+Raw SpiffWorkflow gets the same diagram, the same sandboxed script engine, the spec kept out of the stored state
+and one read + write of the state per step; the service layer adds validation, the store, ready-task rows and the
+event chain. `BENCH_ONLY=steps` stops after these two parts; `BENCH_HTTP=0` skips HTTP.
 """
 from __future__ import annotations
 
@@ -17,16 +19,12 @@ from pathlib import Path
 
 from engine.access import Actor
 from engine.clock import FixedClock
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
-from SpiffWorkflow.util.task import TaskState
-from tests import bench_timers
+from tests import bench_http, bench_timers
+from tests.bench_raw import RawCases
 from tests.conftest import CHINA, PgSchema, make_service, sqlite_store
 from webapp.demo import EXAMPLES
 
 N = int(os.environ.get("BENCH_N", "30"))
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
 OP, REV, DEPT = Actor.of("op1", ["operators"]), Actor.of("review1", ["reviewers"]), Actor.of("dept1", ["dept:住建局"])
 STEPS = [
     ("register", OP, EXAMPLES[0]),
@@ -58,50 +56,34 @@ def service_ticket(service, times):
     assert rec.status == "completed", rec.status
 
 
-def raw_start(compiled, engine) -> str:
-    wf = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=engine)
-    wf.get_next_task(spec_name="Start").set_data(case_no=uuid.uuid4().hex)
-    wf.do_engine_steps()
-    return SERIALIZER.serialize_json(wf)
-
-
-def raw_step(state: str, engine, name: str, data: dict) -> str:
-    wf = SERIALIZER.deserialize_json(state)
-    wf.script_engine = engine
-    task = next(t for t in wf.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == name)
-    task.set_data(**data)
-    task.run()
-    wf.do_engine_steps()
-    return SERIALIZER.serialize_json(wf)
-
-
-def raw_ticket(compiled, engine, times):
-    state, ms = timed(lambda: raw_start(compiled, engine))
+def raw_ticket(raw: RawCases, times):
+    case_id, ms = timed(lambda: raw.start({"case_no": uuid.uuid4().hex}))
     times["start"].append(ms)
     for name, _actor, data in STEPS:
-        state, ms = timed(lambda: raw_step(state, engine, name, data))
-        times[name].append(ms)
+        times[name].append(timed(lambda: raw.step(case_id, name, data))[1])
 
 
-def run(services: dict) -> dict[str, dict[str, list[float]]]:
-    """Tickets interleaved (raw, SQLite, PostgreSQL, raw, ...) so that all see the same machine load."""
-    any_service = next(iter(services.values()))
-    compiled, engine = any_service.current("hotline")[1], any_service.script_engine
-    times = {label: {name: [] for name in ["start"] + [s[0] for s in STEPS]} for label in ["raw", *services]}
+def run(services: dict, raws: dict) -> dict[str, dict[str, list[float]]]:
+    """Tickets interleaved (raw SQLite, SQLite, raw PostgreSQL, PostgreSQL, ...): all see the same load."""
+    labels = [x for label in services for x in (f"raw {label}", label)]
+    times = {label: {name: [] for name in ["start"] + [s[0] for s in STEPS]} for label in labels}
     for _ in range(N):
-        raw_ticket(compiled, engine, times["raw"])
         for label, service in services.items():
+            raw_ticket(raws[label], times[f"raw {label}"])
             service_ticket(service, times[label])
     return times
 
 
+def ticket_ms(times) -> float:
+    return sum(statistics.median(v) for v in times.values())
+
+
 def report(label, times, raw):
-    total = sum(statistics.median(v) for v in times.values())
-    raw_total = sum(statistics.median(v) for v in raw.values())
-    print(f"\n{label}: per-step medians in ms (ratio to raw SpiffWorkflow)")
+    print(f"\n{label}: per-step medians in ms (ratio to raw SpiffWorkflow persisted in {label})")
     for name, values in times.items():
         med, base = statistics.median(values), statistics.median(raw[name])
         print(f"  {name:14s} {med:7.2f}  raw {base:6.2f}  x{med / base:4.2f}")
+    total, raw_total = ticket_ms(times), ticket_ms(raw)
     print(f"  {'ticket total':14s} {total:7.2f}  raw {raw_total:6.2f}  x{total / raw_total:4.2f}")
     return total / raw_total
 
@@ -173,6 +155,20 @@ def worklists(clock):
         schema.drop()
 
 
+def steps(clock) -> dict[str, dict[str, list[float]]]:
+    schema = PgSchema()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            services = {"SQLite": make_service(sqlite_store(Path(tmp) / "bench.db"), clock),
+                        "PostgreSQL": make_service(schema.store(), clock)}
+            raws = {label: RawCases(s.store.engine, s.current("hotline")[1], s.script_engine)
+                    for label, s in services.items()}
+            run(services, raws)                            # warm-up: caches, pools, JIT-free Python paths
+            return run(services, raws)
+    finally:
+        schema.drop()
+
+
 def main():
     facts = int(os.environ.get("BENCH_FACTS", "1000000"))
     if os.environ.get("BENCH_ONLY") == "figures":
@@ -182,17 +178,20 @@ def main():
     if os.environ.get("BENCH_ONLY") == "worklist":
         worklists(clock)
         return 0
-    schema = PgSchema()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            services = {"SQLite": make_service(sqlite_store(Path(tmp) / "bench.db"), clock),
-                        "PostgreSQL": make_service(schema.store(), clock)}
-            run(services)                                  # warm-up: caches, pools, JIT-free Python paths
-            times = run(services)
-    finally:
-        schema.drop()
-    ratios = {label: report(label, times[label], times["raw"]) for label in services}
-    print(f"\nN={N} tickets each; ratio of ticket totals: " + ", ".join(f"{k} x{v:.2f}" for k, v in ratios.items()))
+    times = steps(clock)
+    raw_rate = (1 + len(STEPS)) * 1000 / ticket_ms(times["raw PostgreSQL"])   # persisted steps/s, one core
+    http = bench_http.run(raw_rate, STEPS) if os.environ.get("BENCH_HTTP", "1") != "0" else None
+    ratios = {label: ticket_ms(times[label]) / ticket_ms(times[f"raw {label}"]) for label in ("SQLite", "PostgreSQL")}
+    print(f"service layer / raw SpiffWorkflow persisted in the same database (ticket totals, N={N}, target <= 1.2): "
+          + ", ".join(f"{k} x{v:.2f}" for k, v in ratios.items()))
+    if http:
+        bench_http.summary(http, raw_rate)
+    for label in ratios:
+        report(label, times[label], times[f"raw {label}"])
+    if http:
+        bench_http.details(http)
+    if os.environ.get("BENCH_ONLY") == "steps":
+        return 0
     bench_timers.main()
     if facts:
         figures_bench(facts)

@@ -55,6 +55,21 @@ def test_stale_write_is_a_conflict_not_an_overwrite(store):
     assert store.get_instance(rec.id).lock_version == 2
 
 
+def test_a_write_refused_by_the_database_after_the_lock_check_is_a_conflict_and_leaves_nothing(store):
+    """An event seq already taken fails at the end of the step's writes (PostgreSQL: its pipeline): nothing
+    of the step is kept, not even the case row written first."""
+    rec = started(store)
+    seqs = [e.seq for e in store.events(rec.id)]
+    again = store.get_instance(rec.id)
+    again.data = {"who": "again"}
+    with pytest.raises(Conflict):
+        store.save_instance(again, [task("t-new", ["operators"], rec.id)], [event(rec)])   # the first seq again
+    kept = store.get_instance(rec.id)
+    assert (kept.data, kept.lock_version) == ({"case_no": "H1"}, 1)
+    assert [t.task_id for t in store.instance_tasks(rec.id)] == ["t-i1"]
+    assert [e.seq for e in store.events(rec.id)] == seqs
+
+
 def test_ready_tasks_by_group_and_closing(store):
     rec = started(store)
     assert [t.task_id for t in store.ready_tasks({"operators"})] == ["t-i1"]
@@ -195,6 +210,8 @@ def test_lockout_fields_tokens_with_expiry_and_shared_counters(store):
     token = store.token_for_hash("t" * 64)
     assert (token.token_id, token.user_name, token.expires_at) == ("tid1", "op1", at + dt.timedelta(days=1))
     assert [t.token_id for t in store.tokens_of("op1")] == ["tid1", "tid2"]
+    found, owner = store.token_with_user("t" * 64)
+    assert (found, owner.name, owner.locked_at) == (token, "op1", at) and store.token_with_user("x" * 64) is None
     assert store.delete_token("tid1") and not store.delete_token("tid1")
     assert store.token_for_hash("t" * 64) is None and [t.token_id for t in store.tokens_of("op1")] == ["tid2"]
     assert [store.hit_counter("k", 7) for _ in range(3)] == [1, 2, 3]

@@ -31,6 +31,8 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
         SESSION_COOKIE_SECURE=os.environ.get("COOKIE_SECURE") == "1",
         REMEMBER_COOKIE_SECURE=os.environ.get("COOKIE_SECURE") == "1",
         PROXY_COUNT=int(os.environ.get("PROXY_COUNT") or 0),
+        API_RATE_PER_ACCOUNT=int(os.environ.get("API_RATE_PER_ACCOUNT") or 600),   # per minute; 0: no limit
+        API_RATE_PER_ADDRESS=int(os.environ.get("API_RATE_PER_ADDRESS") or 1200),
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):

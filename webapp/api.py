@@ -120,7 +120,7 @@ def process_bpmn(key):
 @api_view
 def start(key):
     rec = service().start(key, _body_data(), g.actor)
-    return jsonify(instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor))), 201
+    return jsonify(instance_json(rec, *service().case_view(rec, g.actor))), 201
 
 
 @bp.route("/tasks/<task_id>")
@@ -135,7 +135,7 @@ def task(task_id):
 @api_view
 def complete(task_id):
     rec = service().complete(task_id, _body_data(), g.actor)
-    return jsonify(instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor)))
+    return jsonify(instance_json(rec, *service().case_view(rec, g.actor)))
 
 
 @bp.route("/instances")
@@ -148,7 +148,7 @@ def instances():
 @api_view
 def instance(instance_id):
     rec = service().instance(instance_id, g.actor)
-    body = instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor))
+    body = instance_json(rec, *service().case_view(rec, g.actor))
     audit_api.audit().record(g.actor, "view", rec, via="api")
     return jsonify({**body, "links": links_json(service().links(rec))})
 

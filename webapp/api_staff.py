@@ -23,7 +23,7 @@ def _body() -> dict:
 
 
 def _instance(rec):
-    return jsonify(instance_json(rec, service().ready_tasks(rec.id), service().case_data(rec, g.actor)))
+    return jsonify(instance_json(rec, *service().case_view(rec, g.actor)))
 
 
 @bp.route("/tasks")

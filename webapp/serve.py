@@ -24,7 +24,8 @@ def gunicorn_command(env) -> list[str]:
             "--worker-tmp-dir", env.get("WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp"),
             "--access-logfile", "-", "--error-logfile", "-",
             "--timeout", env.get("TIMEOUT", "60"), "--graceful-timeout", env.get("GRACEFUL_TIMEOUT", "30"),
-            "--max-requests", "2000", "--max-requests-jitter", "200"]
+            "--max-requests", "2000", "--max-requests-jitter", "200",
+            "--threads", env.get("THREADS", "1")]
 
 
 def prepare() -> None:

@@ -1,0 +1,145 @@
+"""`make bench`, HTTP part: `make serve`'s gunicorn on a fresh PostgreSQL schema, 8 client threads walking hotline
+tickets (start + 7 steps, each a POST with a Bearer token) for BENCH_HTTP_SECONDS (default 20) after a short
+warm-up; completions/s and latency percentiles, set against raw SpiffWorkflow's persisted steps/s on one core
+measured in the same run (tests/bench.py)."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+from engine.accounts import new_token, seed_demo_users
+from engine.clock import SystemClock
+from tests.conftest import PG_URL, ROOT, PgSchema, make_service
+from tests.test_serve import free_port, wait_healthy
+from webapp.serve import default_workers, gunicorn_command
+
+CLIENTS = int(os.environ.get("BENCH_HTTP_CLIENTS", "8"))
+SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", "20"))
+WARMUP = float(os.environ.get("BENCH_HTTP_WARMUP", "4"))
+USERS = {"op1", "review1", "dept1"}
+
+
+class Client:
+    """One keep-alive-free HTTP client thread's calls (gunicorn's sync workers close each connection)."""
+
+    def __init__(self, port: int, tokens: dict[str, str], steps):
+        self.port, self.tokens, self.steps = port, tokens, steps
+
+    def post(self, path: str, body: dict, user: str) -> tuple[int, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("POST", path, json.dumps(body), {"Authorization": f"Bearer {self.tokens[user]}",
+                                                           "Content-Type": "application/json"})
+            response = conn.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            conn.close()
+
+    def ticket(self, record) -> None:
+        """Start a hotline ticket and walk it to the archive; `record(ms)` for every step."""
+        t0 = time.perf_counter()
+        status, inst = self.post("/api/v1/processes/hotline/instances", {"data": {}}, "op1")
+        record((time.perf_counter() - t0) * 1000)
+        assert status == 201, inst
+        for name, actor, data in self.steps:
+            [task] = [t for t in inst["ready_tasks"] if t["name"] == name]
+            t0 = time.perf_counter()
+            status, inst = self.post(f"/api/v1/tasks/{task['id']}/complete", {"data": data}, actor.name)
+            record((time.perf_counter() - t0) * 1000)
+            assert status == 200, (name, status, inst)
+        assert inst["status"] == "completed", inst["status"]
+
+
+def load(port: int, tokens: dict[str, str], steps) -> dict:
+    """CLIENTS threads walk tickets; latencies recorded between the warm-up and the end of the window."""
+    started = time.monotonic()
+    window = (started + WARMUP, started + WARMUP + SECONDS)
+    latencies, errors, lock = [], [], threading.Lock()
+
+    def record(ms):
+        """Requests sent after the warm-up (each gunicorn worker's first requests load the app) and
+        answered within the window."""
+        now = time.monotonic()
+        if window[0] <= now - ms / 1000 and now <= window[1]:
+            with lock:
+                latencies.append(ms)
+
+    def client():
+        worker = Client(port, tokens, steps)
+        while time.monotonic() < window[1]:
+            try:
+                worker.ticket(record)
+            except Exception as exc:         # noqa: BLE001 - reported, never hidden
+                errors.append(repr(exc)[:300])
+                return
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"latencies": sorted(latencies), "errors": errors}
+
+
+def run(raw_rate: float, steps) -> dict:
+    """`steps`: (task, actor, data) of a ticket after its start (tests/bench.py STEPS)."""
+    schema = PgSchema()
+    proc = None
+    try:
+        service = make_service(schema.store(), SystemClock())
+        seed_demo_users(service.store)
+        tokens = {name: new_token(service.store, name) for name in USERS}
+        port = free_port()
+        workers = int(os.environ.get("WORKERS") or default_workers())
+        env = dict(os.environ, DATABASE_URL=f"{PG_URL}?options=-csearch_path%3D{schema.name}",
+                   SECRET_KEY="bench", BIND=f"127.0.0.1:{port}", WORKERS=str(workers),
+                   API_RATE_PER_ACCOUNT="0", API_RATE_PER_ADDRESS="0")
+        command = [c for c in gunicorn_command(env) if c != "--access-logfile"]
+        command.remove("-")                  # the first "-" was the access log's target: no access log
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+        result = load(port, tokens, steps)
+        result.update(workers=workers, raw_rate=raw_rate)
+        return result
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                _, stderr = proc.communicate(timeout=40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, stderr = proc.communicate()
+            if "Traceback" in (stderr or ""):
+                print(stderr[-3000:], file=sys.stderr)
+        schema.drop()
+
+
+def percentile(values: list[float], p: float) -> float:
+    return values[max(0, int(len(values) * p) - 1)] if values else float("nan")
+
+
+def summary(result: dict, raw_rate: float) -> None:
+    lat = result["latencies"]
+    rate = len(lat) / SECONDS
+    print(f"HTTP on PostgreSQL, gunicorn {result['workers']} workers, {CLIENTS} clients, {SECONDS:.0f} s: "
+          f"{rate:.1f} steps/s = x{rate / raw_rate:.2f} raw SpiffWorkflow persisted steps/s on one core "
+          f"({raw_rate:.1f}/s; target >= 1.5); p95 {percentile(lat, 0.95):.0f} ms (target < 100)"
+          + (f"; {len(result['errors'])} client errors" if result["errors"] else ""))
+
+
+def details(result: dict) -> None:
+    lat = result["latencies"]
+    if not lat:
+        print("\nHTTP: no request completed", result["errors"][:3])
+        return
+    print(f"\nHTTP steps (1 start + 7 task completions per ticket, POST with a Bearer token): {len(lat)} in "
+          f"{SECONDS:.0f} s; ms p50 {statistics.median(lat):.1f}, p95 {percentile(lat, 0.95):.1f}, "
+          f"p99 {percentile(lat, 0.99):.1f}, max {lat[-1]:.1f}")
+    for error in result["errors"][:3]:
+        print("  client error:", error)

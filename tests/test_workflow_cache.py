@@ -1,0 +1,90 @@
+"""The per-process workflow cache (engine/workflow_cache.py): a step reuses the workflow its process stored last,
+but never a stale one: after another process (its own service and connections, same database) completed a step,
+the lock version differs and the case is loaded from the database."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import create_engine
+
+from engine.service import Service, TaskClosed
+from engine.sql_store import SqlStore
+from engine.workflow_cache import WorkflowCache
+from tests.bench import DEPT, OP, STEPS
+from tests.conftest import PG_URL, PgSchema, make_service, sqlite_store
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def two_services(request, tmp_path, clock):
+    """Two services as two app processes would have them: each its own store, engine and cache."""
+    if request.param == "sqlite":
+        first = make_service(sqlite_store(tmp_path / "c.db"), clock)
+        yield first, Service(SqlStore(f"sqlite:///{tmp_path / 'c.db'}"), clock)
+        return
+    schema = PgSchema()
+    other = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema.name}"})
+    try:
+        first = make_service(schema.store(), clock)
+        yield first, Service(SqlStore(other), clock)
+    finally:
+        other.dispose()
+        schema.drop()
+
+
+def step(service, rec, name, actor):
+    data = next(d for n, _a, d in STEPS if n == name)
+    task = next(t for t in service.ready_tasks(rec.id) if t.bpmn_id == name)
+    return service.complete(task.task_id, data, actor)
+
+
+def test_a_step_reuses_the_workflow_its_process_stored(two_services):
+    a, _ = two_services
+    rec = a.start("hotline", {}, OP)
+    misses = a.workflows.misses
+    rec = step(a, rec, "register", OP)
+    rec = step(a, rec, "dispatch", OP)
+    assert a.workflows.hits == 2 and a.workflows.misses == misses
+    assert sorted(t.bpmn_id for t in a.ready_tasks(rec.id)) == ["accept"]
+
+
+def test_a_stale_cached_workflow_is_never_used_after_another_process_stepped(two_services):
+    a, b = two_services
+    rec = a.start("hotline", {}, OP)
+    rec = step(a, rec, "register", OP)                 # a keeps the workflow at this lock version
+    kept_version = rec.lock_version
+    rec_b = b.store.get_instance(rec.id)
+    step(b, rec_b, "dispatch", OP)                     # the other process moves the case on
+    assert b.store.get_instance(rec.id).lock_version == kept_version + 1
+    misses = a.workflows.misses
+    fresh = a.store.get_instance(rec.id)
+    done = step(a, fresh, "accept", DEPT)              # a's cached workflow is of the old version: not used
+    assert a.workflows.misses == misses + 1
+    assert done.data["lead_unit"] == "住建局" and done.data["decision"] == "accept"
+    assert sorted(t.bpmn_id for t in a.ready_tasks(rec.id)) == ["handle"]
+    events = a.store.events(rec.id)
+    assert [e.seq for e in events] == [1, 2, 3, 4] and done.lock_version == 4
+
+
+def test_a_task_closed_by_another_process_is_refused_not_redone_from_the_cache(two_services):
+    a, b = two_services
+    rec = step(a, a.start("hotline", {}, OP), "register", OP)
+    task = next(t for t in a.ready_tasks(rec.id) if t.bpmn_id == "dispatch")
+    step(b, b.store.get_instance(rec.id), "dispatch", OP)
+    with pytest.raises(TaskClosed):
+        a.complete(task.task_id, next(d for n, _a, d in STEPS if n == "dispatch"), OP)
+    assert [e.type for e in a.store.events(rec.id)].count("task_completed") == 2
+
+
+def test_the_cache_is_bounded_and_hands_a_workflow_to_one_taker_only():
+    cache = WorkflowCache(size=2)
+    recs = [SimpleNamespace(id=str(i), lock_version=1, last_hash="h", bundle_hash="b", status="running")
+            for i in range(3)]
+    for rec in recs:
+        cache.keep(rec, f"wf{rec.id}")
+    assert len(cache) == 2 and cache.take(recs[0]) is None        # the least recently kept went first
+    assert cache.take(recs[1]) == "wf1" and cache.take(recs[1]) is None   # taken: no second thread gets it
+    moved = SimpleNamespace(**{**vars(recs[2]), "lock_version": 2})
+    assert cache.take(moved) is None and cache.take(recs[2]) is None      # a stale entry is dropped
+    cache.keep(SimpleNamespace(**{**vars(recs[0]), "status": "completed"}), "done")
+    assert len(cache) == 0                                               # finished cases are not kept
