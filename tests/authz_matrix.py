@@ -130,6 +130,7 @@ BODIES = {  # what a permitted caller would send to succeed (every request runs 
     "POST /admin/calendar": _form(day="2026-12-01", kind="holiday"),
     "POST /admin/calendar/import": _form(notice='{"year": 2030, "holidays": ["2030-01-01"], "workdays": []}'),
     "POST /admin/cases/<instance_id>/cancel": _form(reason="重复工单"),
+    "POST /admin/cases/<instance_id>/move": _form(version="2", reason="修正版本"),
     "POST /admin/directory/units": _form(name="新单位", type="department", parent=""),
     "POST /admin/directory/members": _form(unit="人社局", user="dept3", role="handler"),
     "POST /admin/directory/members/remove": _form(unit="公安局", user="dept3"),

@@ -45,6 +45,7 @@ TABLE = {  # "METHOD rule": roles that get through (a set, or per case {"own": .
     "POST /admin/calendar/import": ADMIN,
     "POST /admin/cases/<instance_id>/cancel": ADMIN,
     "POST /admin/cases/<instance_id>/retry": ADMIN,
+    "POST /admin/cases/<instance_id>/move": ADMIN,
     "GET /admin/directory": ADMIN,
     "POST /admin/directory/members": ADMIN,
     "POST /admin/directory/members/remove": ADMIN,
