@@ -124,6 +124,7 @@ TABLE = {  # "METHOD rule": roles that get through (a set, or per case {"own": .
     "POST /instances/<instance_id>/replay": AUDIT,
     "POST /logout": STAFF,
     "GET /notifications": STAFF,
+    "GET /notifications/count": STAFF,
     "GET /start": STAFF,
     "GET /start/<key>": STARTERS,
     "POST /start/<key>": STARTERS,

@@ -1,7 +1,7 @@
 """Staff work pages: claim, release, hand over, return, comments, attachments, cancel, notifications."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -119,6 +119,13 @@ def notifications():
     unread = service().unread_count(actor())
     service().mark_read(actor())
     return render_template("notifications.html", items=items, unread=unread)
+
+
+@bp.route("/notifications/count")
+@login_required
+def notification_count():
+    """The unread count for the header badge (frontend/pages/notices.js polls it)."""
+    return jsonify({"unread": service().unread_count(actor())})
 
 
 def _safe(target: str) -> str:
