@@ -5,6 +5,7 @@ bodies that would succeed, and how a response is classified."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import re
 import threading
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from engine.access import Actor
 from engine.accounts import new_token, seed_demo_users
 from engine.service import Service
+from engine.stats.bulletins import issue
 from engine.store import MemoryStore
 from tests.conftest import login, make_service
 from tests.test_hotline import DISPATCH, OP, REGISTER
@@ -60,8 +62,6 @@ def build_world(clock) -> World:
             service.claim(task.task_id, Actor.of("dept1", ["dept:住建局"]))
         cases[variant] = {"instance_id": rec.id, "task_id": ready(service, rec.id)["accept"].task_id,
                           "attachment_id": attachment["id"], "case_no": service.store.get_instance(rec.id).case_no}
-    from engine.stats.bulletins import issue
-    import datetime as dt
     bulletin = issue(service.figures, "weekly_demands", dt.date(2026, 11, 16), dt.date(2026, 11, 22), "admin")
     tokens = {role: new_token(service.store, name, now=service.now()) for role, name in ROLES.items() if name}
     return World(service.store, service._compiled, clock, cases, tokens, bulletin.no)
@@ -118,10 +118,21 @@ def _json(body):
     return lambda world, variant: {"json": body}
 
 
+def hotline_files(world) -> dict[str, str]:
+    dep = [d for d in world.store.deployments("hotline")][-1]
+    return world.store.get_bundle_files(dep.bundle_hash)
+
+
+def _elsewhere(variant) -> str:
+    """A unit the case's task may be handed over to: not the one that has it."""
+    return "住建局" if variant == "other" else "人社局"
+
+
 BODIES = {  # what a permitted caller would send to succeed (every request runs on its own copy of the world)
     "POST /login": _form(username="op1", password="demo"),
     "POST /tasks/<task_id>": _form(decision="accept"),
-    "POST /tasks/<task_id>/handover": _form(to="unit:人社局", reason="不属本单位职责"),
+    "POST /tasks/<task_id>/handover": lambda world, variant: {"data": {"to": f"unit:{_elsewhere(variant)}",
+                                                                      "reason": "不属本单位职责"}},
     "POST /tasks/<task_id>/return": _form(reason="派错单位"),
     "POST /instances/<instance_id>/comments": _form(text="请尽快办理"),
     "POST /instances/<instance_id>/attachments": lambda world, variant: {"data": {"file": png()}},
@@ -139,10 +150,12 @@ BODIES = {  # what a permitted caller would send to succeed (every request runs 
     "POST /admin/orphans/<task_id>": _form(unit="人社局", reason="改派"),
     "POST /admin/accounts/tokens/revoke": _form(token_id="nothing"),
     "POST /designer/<key>/rollback": _form(version="1", comment="回滚"),
-    "POST /designer/<key>/migrate": lambda world, variant: {"data": {"reason": "修正", "case": world.cases[variant or "own"]["instance_id"]}},
-    "POST /designer/<key>/versions": lambda world, variant: {"data": {"comment": "c", "files": (io.BytesIO(b"<x/>"), "hotline.bpmn")}},
-    "POST /designer/<key>/check": _json({"files": {}}),
-    "POST /designer/<key>/deploy": _json({"files": {}, "comment": "c"}),
+    "POST /designer/<key>/migrate": lambda world, variant: {"data": {"reason": "修正",
+                                                                     "case": world.cases["own"]["instance_id"]}},
+    "POST /designer/<key>/versions": lambda world, variant: {"data": {"comment": "c", "files": (
+        io.BytesIO(hotline_files(world)["hotline.bpmn"].encode()), "hotline.bpmn")}},
+    "POST /designer/<key>/check": lambda world, variant: {"json": {"files": hotline_files(world)}},
+    "POST /designer/<key>/deploy": lambda world, variant: {"json": {"files": hotline_files(world), "comment": "c"}},
     "POST /designer/<key>/dryrun.json": _json({"data": {}, "steps": []}),
     "POST /designer/timer-preview": _json({"expression": "'2026-12-01T09:00:00+08:00'", "data": {}}),
     "POST /designer/form-preview": _json({"schema": {"type": "object"}, "ui_schema": {}, "data": {}}),
@@ -152,13 +165,14 @@ BODIES = {  # what a permitted caller would send to succeed (every request runs 
     "POST /api/v1/tasks/<task_id>/complete": _json({"data": {"decision": "accept"}}),
     "POST /api/v1/tasks/<task_id>/claim": _json({}),
     "POST /api/v1/tasks/<task_id>/release": _json({}),
-    "POST /api/v1/tasks/<task_id>/handover": _json({"to_unit": "人社局", "reason": "不属本单位职责"}),
+    "POST /api/v1/tasks/<task_id>/handover": lambda world, variant: {"json": {"to_unit": _elsewhere(variant),
+                                                                              "reason": "不属本单位职责"}},
     "POST /api/v1/tasks/<task_id>/return": _json({"reason": "派错单位"}),
     "POST /api/v1/instances/<instance_id>/cancel": _json({"reason": "重复工单"}),
     "POST /api/v1/instances/<instance_id>/comments": _json({"text": "请尽快办理"}),
     "POST /api/v1/instances/<instance_id>/attachments": lambda world, variant: {"data": {"file": png()}},
     "POST /api/v1/instances/<instance_id>/replay": _json({}),
-    "POST /api/v1/processes/<key>/versions": _json({}),
+    "POST /api/v1/processes/<key>/versions": lambda world, variant: {"json": {"files": hotline_files(world)}},
 }
 
 

@@ -149,6 +149,11 @@ LISTED = {  # list endpoints: which of the two cases each role finds there (role
     "GET /api/v1/instances": {r: {v for v in SEE if r in SEE[v]} for r in STAFF},
     "GET /audit/": {r: {"own", "other"} for r in AUDIT},
     "GET /stats/cases": {**{r: {"own", "other"} for r in FIGURES - {"unit", "other_unit"}}, "unit": {"own"}},
+    # filters that name the other unit's case (ids from the world) find it only for those who may see it
+    "GET /api/v1/instances?unit=人社局": {r: {"other"} for r in SEE["other"]},
+    "GET /api/v1/instances?q={other_no}": {r: {"other"} for r in SEE["other"]},
+    "GET /api/v1/tasks?instance={other_id}": {},
+    "GET /stats/cases?figure=cases&dim=unit&value=人社局": {r: {"other"} for r in FIGURES - {"unit", "other_unit"}},
     "GET /notifications": {"operator": {"own", "other"}, "unit": {"own"}},      # new tasks of the user's groups
     "GET /api/v1/notifications": {"operator": {"own", "other"}, "unit": {"own"}},
 
@@ -203,10 +208,12 @@ def test_lists_show_each_role_only_the_cases_it_may_see(matrix):
     app, world, clients = matrix
     wrong = []
     for key, seen in LISTED.items():
-        method, rule = key.split(" ", 1)
+        method, rule = key.format(other_no=world.cases["other"]["case_no"],
+                                  other_id=world.cases["other"]["instance_id"]).split(" ", 1)
         for role in STAFF:
             body = send(app, world, clients, method, rule, role, None).get_data(as_text=True)
-            found = {v for v, c in world.cases.items() if any(c[k] in body for k in ("instance_id", "task_id", "case_no"))}
+            found = {v for v, c in world.cases.items()
+                     if any(c[k] in body for k in ("instance_id", "task_id", "case_no"))}
             if found != seen.get(role, set()):
                 wrong.append(f"{key} {role}: lists {sorted(found)}, table says {sorted(seen.get(role, set()))}")
     assert wrong == [], "\n".join(wrong)
