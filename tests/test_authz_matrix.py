@@ -237,3 +237,16 @@ def test_public_endpoints_answer_everyone(matrix):
         assert client.get("/healthz").status_code == 200
         assert client.get("/api/v1/openapi.json").status_code == 200
         assert client.get("/static/app.css").status_code == 200
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\t/evil.example/"])
+def test_form_redirect_targets_stay_on_this_site(matrix, target):
+    app, world, clients = matrix
+    iid = world.cases["own"]["instance_id"]
+    for client, path, form in (
+            (clients["auditor"], f"/audit/cases/{iid}/reveal", {"reason": "核查来电人", "next": target}),
+            (clients["unit"], f"/instances/{iid}/comments", {"text": "已联系", "back": target})):
+        app.extensions["service"] = world.service()
+        response = client.post(path, data=form)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/"), path
+        assert not response.headers["Location"].startswith(("//", "/\\")), response.headers["Location"]
