@@ -8,13 +8,18 @@ import copy
 import datetime as dt
 import io
 import re
+import shutil
+import sqlite3
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from engine.access import Actor
 from engine.accounts import new_token, seed_demo_users
 from engine.service import Service
+from engine.sql_store import SqlStore
 from engine.stats.bulletins import issue
 from engine.store import MemoryStore
 from tests.conftest import login, make_service
@@ -27,28 +32,46 @@ ROLES = {  # role -> demo user
     "admin": "admin", "anonymous": None,
 }
 UNITS = {"own": "住建局", "other": "人社局"}     # dept1 is of 住建局: "own" is its unit's case, "other" is not
+SHM = Path("/dev/shm")           # the per-request database copies live in memory where the system allows
 PUBLIC = ("/healthz", "/api/v1/openapi.json", "/login", "/static/<path:filename>")
 
 
 @dataclass
 class World:
-    store: MemoryStore
+    store: object        # the base world: a MemoryStore, or a SqlStore on a SQLite file
     compiled: dict
     clock: object
-    cases: dict          # variant -> {"instance_id", "task_id", "attachment_id"}
+    cases: dict          # variant -> {"instance_id", "task_id", "attachment_id", "case_no"}
     tokens: dict         # role -> Bearer token
     bulletin: str
+    copies: Path | None = None      # SQLite: where each request's copy of the database goes
+    _last: SqlStore | None = None
 
     def service(self) -> Service:
-        """A service over a deep copy of the base store: each request starts from the same world."""
-        store = copy.deepcopy(self.store, {id(self.store._lock): threading.Lock()})
+        """A service over a copy of the base store: each request starts from the same world."""
+        if isinstance(self.store, MemoryStore):
+            store = copy.deepcopy(self.store, {id(self.store._lock): threading.Lock()})
+        else:
+            if self._last is not None:
+                self._last.engine.dispose()
+            target = self.copies / "request.db"
+            with sqlite3.connect(self.store.engine.url.database) as source, sqlite3.connect(target) as copied:
+                source.backup(copied)
+            store = self._last = SqlStore(f"sqlite:///{target}")
         service = Service(store, self.clock)
         service._compiled = self.compiled          # compiled bundles are immutable: share them
         return service
 
+    def close(self):
+        if self._last is not None:
+            self._last.engine.dispose()
+        if self.copies is not None:
+            shutil.rmtree(self.copies, ignore_errors=True)
 
-def build_world(clock) -> World:
-    service = make_service(MemoryStore(), clock)
+
+def build_world(clock, store) -> World:
+    """Two hotline tickets at 签收 on `store` (see the test's docstring), a bulletin, a token per role."""
+    service = make_service(store, clock)
     seed_demo_users(service.store)
     cases = {}
     for variant, unit in UNITS.items():
@@ -64,7 +87,8 @@ def build_world(clock) -> World:
                           "attachment_id": attachment["id"], "case_no": service.store.get_instance(rec.id).case_no}
     bulletin = issue(service.figures, "weekly_demands", dt.date(2026, 11, 16), dt.date(2026, 11, 22), "admin")
     tokens = {role: new_token(service.store, name, now=service.now()) for role, name in ROLES.items() if name}
-    return World(service.store, service._compiled, clock, cases, tokens, bulletin.no)
+    copies = None if isinstance(store, MemoryStore) else Path(tempfile.mkdtemp(dir=SHM if SHM.is_dir() else None))
+    return World(service.store, service._compiled, clock, cases, tokens, bulletin.no, copies)
 
 
 def sessions(app) -> dict:

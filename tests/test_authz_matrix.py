@@ -6,7 +6,8 @@ Outcomes: ok (the request got through), 403, 404, login (the login page for page
 studio's JSON calls). Pages are called with each role's session, the API with each role's Bearer token; every
 request runs on a fresh copy of the same world (two hotline tickets at 签收: "own" at 住建局, whose task dept1
 holds, and "other" at 人社局), so a permitted request that changes something never decides the next one.
-List endpoints also say which of the two cases each role finds in them."""
+List endpoints also say which of the two cases each role finds in them. All of it runs on the in-memory store
+and on SQLite (each request on its own copy of the database file)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +15,8 @@ import datetime as dt
 import pytest
 
 from engine.clock import FixedClock
+from engine.store import MemoryStore
+from tests.conftest import sqlite_store
 from tests.authz_matrix import PUBLIC, ROLES, build_world, case_bound, classify, endpoints, send, sessions
 from webapp import create_app
 
@@ -168,13 +171,15 @@ def expected(method, rule, role, variant) -> str:
     return "login" if role == "anonymous" else "403"
 
 
-@pytest.fixture(scope="module")
-def matrix():
+@pytest.fixture(scope="module", params=["memory", "sqlite"])
+def matrix(request, tmp_path_factory):
     clock = FixedClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=CHINA))
-    world = build_world(clock)
+    store = MemoryStore() if request.param == "memory" else sqlite_store(tmp_path_factory.mktemp("matrix") / "base.db")
+    world = build_world(clock, store)
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test", "API_RATE_PER_ACCOUNT": 0,
                       "API_RATE_PER_ADDRESS": 0}, service=world.service())
-    return app, world, sessions(app)
+    yield app, world, sessions(app)
+    world.close()
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +244,10 @@ def test_public_endpoints_answer_everyone(matrix):
         assert client.get("/static/app.css").status_code == 200
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\t/evil.example/"])
+OFF_SITE = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\t/evil.example/"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
 def test_form_redirect_targets_stay_on_this_site(matrix, target):
     app, world, clients = matrix
     iid = world.cases["own"]["instance_id"]
