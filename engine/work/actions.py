@@ -91,10 +91,10 @@ class StaffWork(CaseWork, Notices, Worklist):
 
     def _check_may_pass_on(self, actor, row):
         from ..service import TaskClosed
+        if not (can_work_on(actor, row.groups) or self._may_take_back(actor, row)):
+            raise NotAllowed(row.task_id)        # before anything about the task (is it open, who holds it) is said
         if row.status != "ready":
             raise TaskClosed(row.task_id)
-        if not (can_work_on(actor, row.groups) or self._may_take_back(actor, row)):
-            raise NotAllowed(row.task_id)        # before anything about the task (e.g. who holds it) is said
         if row.assignee and row.assignee != actor.name and not self._may_take_back(actor, row):
             raise TaskTaken(row.task_id, row.assignee)
 
