@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 from .workcal import HOLIDAY, WORKDAY, WorkCalendar, packaged_days, parse_day
 
@@ -21,17 +22,30 @@ def check_year(value) -> int:
     return value
 
 
+# Every change bumps a revision in the shared `counters` table (a window no pruning reaches), so each app
+# node and worker, which keep the table in memory, reload it within REVISION_CHECK seconds of a change made
+# on another node.
+REVISION_KEY, REVISION_WINDOW, REVISION_CHECK = "calendar:revision", 2**31 - 1, 1.0
+
+
 class CalendarService:
     def __init__(self, store):
         self.store = store
         self._cached: WorkCalendar | None = None
+        self._revision, self._checked = None, 0.0
 
     def current(self) -> WorkCalendar:
-        if self._cached is None:
-            self._cached = WorkCalendar.from_rows(self.store.calendar_days(), self.store.calendar_years())
+        now = time.monotonic()
+        if self._cached is None or now - self._checked >= REVISION_CHECK:
+            revision = self.store.counter(REVISION_KEY, REVISION_WINDOW)      # read before the rows
+            if self._cached is None or revision != self._revision:
+                self._cached = WorkCalendar.from_rows(self.store.calendar_days(), self.store.calendar_years())
+                self._revision = revision
+            self._checked = now
         return self._cached
 
     def _changed(self):
+        self.store.hit_counter(REVISION_KEY, REVISION_WINDOW)
         self._cached = None
 
     def seed_from_package(self) -> int:

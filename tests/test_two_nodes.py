@@ -1,6 +1,7 @@
 """Two app nodes (gunicorn, separate processes) and two `engine worker` processes on one PostgreSQL schema:
 hotline tickets walked to the department across both nodes, some accepts raced on purpose, timers made due
-for the workers. Nothing is lost or done twice, each timer fires once, every hash chain holds."""
+for the workers. Nothing is lost or done twice, each timer fires once, every hash chain holds. And the
+notifications a step makes on one node reach their user on the other (badge, list, read marker)."""
 from __future__ import annotations
 
 import base64
@@ -10,8 +11,10 @@ import os
 import subprocess
 import sys
 import threading
+import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -163,3 +166,72 @@ def test_two_nodes_two_workers_lose_nothing_and_fire_each_timer_once(pg_schema):
             assert fired == ["催办签收", "超期未签收"] and ready == ["accept", "efficiency_notice"], (i, fired, ready)
         status, history = histories[iid]
         assert status == 200 and history["chain_ok"] is True, history
+
+
+class Browser:
+    """A logged-in session (cookies kept) against any node: the nodes share the secret key and the database."""
+
+    def __init__(self, base, name):
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = self.get(base, "/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"csrf_token": token, "username": name, "password": "demo"}).encode()
+        with self.opener.open(urllib.request.Request(base + "/login", data=form), timeout=30) as response:
+            assert urllib.parse.urlsplit(response.url).path == "/", response.url
+
+    def get(self, base, path):
+        with self.opener.open(base + path, timeout=30) as response:
+            return response.read().decode()
+
+
+def unread_badge(page):
+    found = re.search(r'class="badge badge-unread"[^>]*>(\d+)<', page)
+    return int(found.group(1)) if found else 0
+
+
+def test_a_notification_made_on_one_node_reaches_its_user_on_the_other(pg_schema):
+    service = make_service(pg_schema.store(), SystemClock())
+    seed_demo_users(service.store)
+    nodes = Nodes(f"{PG_URL}?options=-csearch_path%3D{pg_schema.name}")
+    try:
+        for base, proc in zip(nodes.bases, nodes.procs):
+            wait_healthy(base, proc)
+        one, two = nodes.bases
+        dept1 = Browser(two, "dept1")
+        assert unread_badge(dept1.get(two, "/")) == 0
+        status, inst = call(one, "POST", "/api/v1/processes/hotline/instances", {"data": {}})
+        assert status == 201, inst
+        for name, data in (("register", EXAMPLES[0]), ("dispatch", DISPATCH)):     # both steps on node one
+            status, inst = complete(one, the_task(inst, name), data, "op1")
+            assert status == 200, inst
+
+        status, notes = call(two, "GET", "/api/v1/notifications", user="dept1")
+        assert status == 200 and notes["unread"] == 1, notes
+        assert (notes["items"][0]["kind"], notes["items"][0]["instance_id"]) == ("new_task", inst["id"])
+        assert json.loads(dept1.get(two, "/notifications/count")) == {"unread": 1}   # what the badge polls
+        assert unread_badge(dept1.get(two, "/")) == 1
+        assert unread_badge(dept1.get(one, "/")) == 1             # the same session on the other node
+
+        assert inst["title"] in dept1.get(two, "/notifications")  # reading them there marks them read
+        assert call(one, "GET", "/api/v1/notifications", user="dept1")[1]["unread"] == 0
+        assert json.loads(dept1.get(one, "/notifications/count")) == {"unread": 0}
+        status, other = call(one, "GET", "/api/v1/notifications", user="dept2")
+        assert status == 200 and other["unread"] == 0             # nothing for another unit
+    finally:
+        nodes.stop()
+
+
+def test_a_calendar_change_on_one_node_reaches_the_others(pg_schema, monkeypatch):
+    """Each node keeps the holiday table in memory; a change made through another node is seen within a
+    second (a revision in the shared counters table), not at the next restart."""
+    import engine.calendar_service as calendar_service
+    from engine.service import Service
+    first = make_service(pg_schema.store(), SystemClock())
+    second = Service(pg_schema.store(), SystemClock())
+    day = dt.date(2026, 12, 2)                       # a Wednesday
+    assert second.calendar.current().is_workday(day)
+    first.calendar.set_day(day, "holiday")
+    monkeypatch.setattr(calendar_service, "REVISION_CHECK", 0.0)
+    assert not second.calendar.current().is_workday(day)
+    first.calendar.set_day(day, None)
+    assert second.calendar.current().is_workday(day)

@@ -1,4 +1,5 @@
-"""Administration: the holiday and make-up workday table; retrying or cancelling a stuck case."""
+"""Administration: the holiday and make-up workday table; retrying, moving to a fixed version or cancelling
+a stuck case."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,10 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.calendar_service import check_year
+from engine.repair import NotMovable
 from engine.service import InvalidData, NotFound, NotRepairable, ProcessError, TaskClosed
 from engine.workcal import parse_day
 
-from .common import actor, requires, service
+from .common import actor, get_locale_code, requires, service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -75,12 +77,22 @@ def case_cancel(instance_id):
     return _repair(instance_id, lambda: service().cancel(instance_id, actor(), reason), _("案件已撤销"))
 
 
+@bp.route("/cases/<instance_id>/move", methods=["POST"])
+@admin_only
+def case_move(instance_id):
+    version, reason = request.form.get("version", type=int), request.form.get("reason", "")
+    return _repair(instance_id, lambda: service().move_to_version(instance_id, actor(), version or 0, reason),
+                   _("已迁移到第 %(v)s 版并重新执行", v=version))
+
+
 def _repair(instance_id, action, done_message):
     try:
         action()
         flash(done_message, "ok")
     except NotFound:
         abort(404, _("没有这个案件"))
+    except NotMovable as exc:
+        flash(_("无法迁移：%(msg)s", msg=exc.zh if get_locale_code() == "zh" else exc.en), "error")
     except (NotRepairable, TaskClosed, InvalidData) as exc:
         flash(_("无法处置：%(msg)s", msg=str(exc)), "error")
     except ProcessError as exc:

@@ -84,7 +84,9 @@ def instance(instance_id):
     return render_template("instance.html", rec=view.rec, tasks=service().ready_tasks(instance_id),
                            events=view.events, chain_ok=view.chain.ok, forms=compiled.forms,
                            data=mask(view.rec.data, view.hidden), hidden=view.hidden, links=service().links(view.rec),
-                           task_names={k: t.name for k, t in compiled.user_tasks.items()}, **case_context(view))
+                           task_names={k: t.name for k, t in compiled.user_tasks.items()},
+                           fixed_versions=service().fixed_versions(view.rec) if view.rec.status == "error" else [],
+                           **case_context(view))
 
 
 @bp.route("/instances/<instance_id>/replay", methods=["POST"])

@@ -190,6 +190,15 @@ def register(app):
         rec = _repair(lambda s: s.cancel(instance_id, SYSTEM, reason))
         click.echo(f"{instance_id}: {rec.status}")
 
+    @cases_cli.command("move")
+    @click.argument("instance_id")
+    @click.argument("version", type=int)
+    @click.option("--reason", required=True, help="why, kept in the case history")
+    def cases_move(instance_id, version, reason):
+        """Move a failed case to a newer (fixed) version of its process and run it again (recorded)."""
+        rec = _repair(lambda s: s.move_to_version(instance_id, SYSTEM, version, reason))
+        click.echo(f"{instance_id}: {rec.status} on version {rec.version}")
+
     @processes_cli.command("load")
     def processes_load():
         cfg = current_app.config

@@ -54,7 +54,9 @@ def event_label(event, task_names: dict) -> str:
     labels = {"linked_outcome": _("关联案件反馈"), "message_received": _("收到关联案件消息"),
               "message_unrouted": _("消息未投递"), "message_failed": _("消息投递失败"), "error": _("流程出错"),
               "retried": _("管理员重新执行"), "cancelled": _("撤销案件：%(reason)s", reason=event.data.get("reason", "")),
-              "migrated": _("迁移到新版本"), "claimed": _("认领"), "released": _("取消认领"), "handed_over": _("转派"),
+              "migrated": _("从第 %(a)s 版迁移到第 %(b)s 版：%(reason)s", a=event.data.get("from_version", ""),
+                            b=event.data.get("to_version", ""), reason=event.data.get("reason", "")),
+              "claimed": _("认领"), "released": _("取消认领"), "handed_over": _("转派"),
               "returned": _("退回"), "comment": _("意见"), "attachment_added": _("上传附件")}
     return labels.get(event.type, event.type)
 

@@ -1,13 +1,14 @@
 """Staff work pages: claim, release, hand over, return, comments, attachments, cancel, notifications."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.service import Conflict, InvalidData, NotAllowed, NotFound, TaskClosed, TaskTaken
 
 from .common import actor, service
+from .security import safe_next
 
 bp = Blueprint("work", __name__)
 
@@ -17,8 +18,6 @@ def _problem(exc) -> str:
         return _("该任务已由 %(who)s 认领", who=exc.holder)
     if isinstance(exc, InvalidData):
         return "；".join(exc.fields.values())
-    if isinstance(exc, NotAllowed):
-        return _("您不能执行此操作")
     return _("该任务已被处理或已变更，无法执行此操作")
 
 
@@ -28,7 +27,9 @@ def _act(action, back: str, done: str):
         action()
     except NotFound:
         abort(404, _("没有这个任务或案件"))
-    except (TaskTaken, InvalidData, NotAllowed, TaskClosed, Conflict) as exc:
+    except NotAllowed:
+        abort(403, _("您不能执行此操作"))
+    except (TaskTaken, InvalidData, TaskClosed, Conflict) as exc:
         flash(_problem(exc), "error")
         return redirect(back)
     flash(done, "ok")
@@ -120,5 +121,12 @@ def notifications():
     return render_template("notifications.html", items=items, unread=unread)
 
 
+@bp.route("/notifications/count")
+@login_required
+def notification_count():
+    """The unread count for the header badge (frontend/pages/notices.js polls it)."""
+    return jsonify({"unread": service().unread_count(actor())})
+
+
 def _safe(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else url_for("inbox.index")
+    return safe_next(target) or url_for("inbox.index")

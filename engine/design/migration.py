@@ -36,9 +36,10 @@ def _state_spec_names(state: str) -> set[str]:
     return names
 
 
-def why_not(service, rec, compiled) -> tuple[str, str] | None:
-    """(Chinese, English) reason a case cannot move to `compiled`; None when it can."""
-    if rec.status != "running":
+def why_not(service, rec, compiled, states=("running",)) -> tuple[str, str] | None:
+    """(Chinese, English) reason a case cannot move to `compiled`; None when it can. `states`: the case
+    statuses the move applies to (a designer's migration: running; an admin's repair: error)."""
+    if rec.status not in states:
         return "案件已不在办理中。", "The case is no longer running."
     missing = sorted(_state_spec_names(rec.state) - _spec_names(compiled))
     ready = [r.bpmn_id for r in service.store.instance_tasks(rec.id, ready_only=True)]
@@ -83,7 +84,7 @@ def migrate(service, key: str, instance_ids: list[str], actor: Actor, reason: st
             if rec.bundle_hash == dep.bundle_hash else why_not(service, rec, compiled)
         if refused is None:
             try:
-                _move(service, rec, dep, compiled, actor, reason.strip())
+                move(service, rec, dep, compiled, actor, reason.strip())
             except Conflict:
                 refused = ("案件刚被他人办理，请刷新后重试。", "Someone changed the case meanwhile; reload and retry.")
         results.append(_result(rec.id, rec.title, *(refused or (None, None))))
@@ -94,7 +95,8 @@ def _result(instance_id, title, zh, en) -> dict:
     return {"id": instance_id, "title": title, "ok": zh is None, "reason": zh, "reason_en": en}
 
 
-def _move(service, rec, dep, compiled, actor: Actor, reason: str) -> None:
+def move(service, rec, dep, compiled, actor: Actor, reason: str) -> None:
+    """Re-pin `rec` on deployment `dep` (its diagram `compiled`): a `migrated` event says who, why, from and to."""
     runner = Runner.load(rec.state, compiled, service.script_engine)
     runner.repredict()
     moved = {"from_version": rec.version, "to_version": dep.version, "from_bundle": rec.bundle_hash,

@@ -91,12 +91,12 @@ class StaffWork(CaseWork, Notices, Worklist):
 
     def _check_may_pass_on(self, actor, row):
         from ..service import TaskClosed
+        if not (can_work_on(actor, row.groups) or self._may_take_back(actor, row)):
+            raise NotAllowed(row.task_id)        # before anything about the task (is it open, who holds it) is said
         if row.status != "ready":
             raise TaskClosed(row.task_id)
         if row.assignee and row.assignee != actor.name and not self._may_take_back(actor, row):
             raise TaskTaken(row.task_id, row.assignee)
-        if not (can_work_on(actor, row.groups) or self._may_take_back(actor, row)):
-            raise NotAllowed(row.task_id)
 
     def handover(self, task_id, actor, reason: str, to_user: str | None = None, to_unit: str | None = None):
         """转派: to a member of the task's unit, or to another unit (or a member of it) where the step allows."""

@@ -12,6 +12,7 @@ from engine.service import NotAllowed, NotFound
 
 from ..common import actor, local_time, requires, service
 from ..display import event_label, status_label
+from ..security import safe_next
 from . import AUDIT_GROUPS, audit, bp, remember_reveal, revealed
 from .api import xlsx_response
 from .casepage import case_context, case_view_or_abort, labelled
@@ -80,7 +81,7 @@ def reveal(instance_id):
     else:
         remember_reveal(instance_id)
         flash(_("已显示保密信息；本次查看及理由已记入审计日志。"), "ok")
-    return redirect(request.form.get("next") or url_for("audit.case", instance_id=instance_id))
+    return redirect(safe_next(request.form.get("next")) or url_for("audit.case", instance_id=instance_id))
 
 
 @bp.route("/cases/<instance_id>/print")
