@@ -25,6 +25,7 @@ STAFF = frozenset(ROLES) - {"anonymous"}
 ADMIN = {"admin"}
 AUDIT = {"auditor", "admin"}
 DESIGN = {"designer", "admin"}
+ROTA = {"petition_bureau", "admin"}                # the reception rota: the petition bureau keeps it
 DESIGN_LOG = DESIGN | {"auditor"}                  # the studio's version history and diff are read by auditors
 FIGURES = {"reviewer", "leader", "petition_bureau", "supervisor", "unit", "other_unit", "auditor", "admin"}
 STARTERS = {"operator", "admin"}                   # the hotline's startGroups: operators (admins start anything)
@@ -56,6 +57,10 @@ TABLE = {  # "METHOD rule": roles that get through (a set, or per case {"own": .
     "POST /admin/directory/users": ADMIN,
     "POST /admin/directory/users/active": ADMIN,
     "GET /admin/orphans": ADMIN,
+    "GET /admin/rota": ROTA,
+    "POST /admin/rota": ROTA,
+    "POST /admin/rota/<int:entry_id>/delete": ROTA,
+    "POST /admin/rota/import": ROTA,
     "POST /admin/orphans/<task_id>": ADMIN,
     "GET /api/v1/bulletins": FIGURES,
     "GET /api/v1/bulletins/<no>": FIGURES,
