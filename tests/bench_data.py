@@ -16,9 +16,11 @@ import hashlib
 import io
 import json
 import os
+import queue
 import random
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -340,6 +342,11 @@ def generate(n: int, url: str, schema: str | None = None, out=print) -> dict:
         out(f"templates: {len(templates)} walked through the service in {time.perf_counter() - started:.1f} s")
         cloner = Cloner(unit_weights(store), now)
         counts = {t: 0 for t, _, _ in TABLES}
+        cur.execute("SET synchronous_commit = off")
+        cur.execute("SET default_toast_compression = lz4")      # much less CPU than pglz
+        restore = _drop_secondary(cur)
+        raw.driver_connection.commit()
+        loader = Loader(raw.driver_connection, counts)
         total_weight = sum(t.weight for t in templates)
         plan = [(tpl, round(n * tpl.weight / total_weight)) for tpl in templates]
         cases = 0
@@ -350,11 +357,16 @@ def generate(n: int, url: str, schema: str | None = None, out=print) -> dict:
                 buffers = {t: [] for t, _, _ in TABLES}
                 for _ in range(batch):
                     cloner.clone(tpl, buffers)
-                _copy_in(cur, buffers, counts)
-                raw.driver_connection.commit()
+                loader.put(buffers)
                 done += batch
             cases += copies * len(tpl.ids)
             out(f"  {tpl.name}: {copies} x {len(tpl.ids)} case(s)  ({time.perf_counter() - started:.0f} s)")
+        loader.close()
+        out(f"rows loaded ({time.perf_counter() - started:.0f} s); indexes and constraints again")
+        for statement in restore:
+            cur.execute(statement)
+        raw.driver_connection.commit()
+        out(f"indexed ({time.perf_counter() - started:.0f} s)")
         cur.execute("ANALYZE")
         raw.driver_connection.commit()
     finally:
@@ -369,14 +381,64 @@ def generate(n: int, url: str, schema: str | None = None, out=print) -> dict:
     return {"cases": cases, "open_tasks": open_tasks, "seconds": seconds, "counts": counts}
 
 
-def _copy_in(cur, buffers: dict, counts: dict) -> None:
-    for table, cols, _ in TABLES:
-        lines = buffers[table]
-        if not lines:
-            continue
-        with cur.copy(f"COPY {table} {f'({cols})' if cols else ''} FROM STDIN") as copy:
-            copy.write("\n".join(lines) + "\n")
-        counts[table] += len(lines)
+BULK = tuple(t for t, _, _ in TABLES)
+
+
+def _drop_secondary(cur) -> list[str]:
+    """Drop the loaded tables' foreign keys, unique constraints and secondary indexes (a bulk load then
+    builds each index once instead of row by row); return the statements that put them back."""
+    tables = ",".join(f"'{t}'::regclass" for t in BULK)
+    constraints = cur.execute(f"SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                              f"WHERE contype IN ('f', 'u') AND conrelid IN ({tables})").fetchall()
+    indexes = cur.execute(f"SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                          f"WHERE i.indrelid IN ({tables}) AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM "
+                          f"pg_constraint c WHERE c.conindid = i.indexrelid)").fetchall()
+    for table, name, _ in constraints:
+        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cur.execute(f"DROP INDEX {name}")
+    unique = [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in constraints if d.startswith("UNIQUE")]
+    foreign = [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in constraints if not d.startswith("UNIQUE")]
+    return [d for _, d in indexes] + unique + foreign
+
+
+class Loader:
+    """COPY FROM STDIN in a thread while the next batch is being cloned (both cores busy)."""
+
+    def __init__(self, conn, counts: dict):
+        self.conn, self.counts = conn, counts
+        self.queue = queue.Queue(maxsize=2)
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def put(self, buffers: dict) -> None:
+        if self.error:
+            raise self.error
+        self.queue.put(buffers)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error:
+            raise self.error
+
+    def _run(self) -> None:
+        cur = self.conn.cursor()
+        while (buffers := self.queue.get()) is not None:
+            try:
+                for table, cols, _ in TABLES:
+                    lines = buffers[table]
+                    if lines:
+                        with cur.copy(f"COPY {table} {f'({cols})' if cols else ''} FROM STDIN") as copy:
+                            copy.write("\n".join(lines) + "\n")
+                        self.counts[table] += len(lines)
+                self.conn.commit()
+            except Exception as exc:      # handed to the producer, which stops
+                self.error = exc
+                while self.queue.get() is not None:
+                    pass
+                return
 
 
 def main(argv=None) -> None:
