@@ -24,7 +24,9 @@ FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "creat
 
 
 def make_engine(url: str):
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    # PostgreSQL: no parallel workers for the app's short queries (starting them costs more than the query)
+    options = {"connect_args": {"options": "-c max_parallel_workers_per_gather=0"}} if url.startswith("postgres") else {}
+    engine = create_engine(url, future=True, pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(conn, _record):

@@ -317,7 +317,7 @@ def unit_weights(store) -> list[tuple[str, float]]:
     staffed = {m.unit for m in store.members()}
     units = [u.name for u in store.units() if u.type in ("department", "township") and u.name in staffed]
     units.sort(key=lambda n: (n != BIG_UNIT, n != "城管执法局", n != "人社局", n))
-    return [(name, 1.0 / (rank + 1) ** 1.3) for rank, name in enumerate(units)]
+    return [(name, 1.0 / (rank + 1) ** 1.8) for rank, name in enumerate(units)]
 
 
 def generate(n: int, url: str, schema: str | None = None, out=print) -> dict:

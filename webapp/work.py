@@ -8,6 +8,7 @@ from flask_login import login_required
 from engine.service import Conflict, InvalidData, NotAllowed, NotFound, TaskClosed, TaskTaken
 
 from .common import actor, service
+from .work_panels import UNREAD_CAP
 
 bp = Blueprint("work", __name__)
 
@@ -115,7 +116,7 @@ def cancel(instance_id):
 @login_required
 def notifications():
     items = service().notifications(actor(), 100)
-    unread = service().unread_count(actor())
+    unread = service().unread_count(actor(), UNREAD_CAP)
     service().mark_read(actor())
     return render_template("notifications.html", items=items, unread=unread)
 
