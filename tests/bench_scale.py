@@ -75,7 +75,8 @@ def run(url: str, runs: int = 40, out=print) -> dict[str, float]:
                                                    "WHERE case_no <> '' LIMIT 500"))]
         accept = [r[0] for r in conn.execute(text(
             "SELECT t.task_id FROM tasks t JOIN task_groups g ON g.task_id = t.task_id AND g.ready "
-            "WHERE t.status = 'ready' AND t.bpmn_id = 'accept' AND g.group_name = 'dept:住建局' LIMIT :n"),
+            "WHERE t.status = 'ready' AND t.bpmn_id = 'accept' AND g.group_name = 'dept:住建局' "
+            "ORDER BY t.created_at DESC LIMIT :n"),
             {"n": runs})]
         mine = [r[0] for r in conn.execute(text(
             "SELECT t.instance_id FROM tasks t JOIN task_groups g ON g.task_id = t.task_id AND g.ready "
