@@ -137,22 +137,25 @@ class SqlStaff:
         return sorted(found, key=sort_key)[:size]
 
     def _walk(self, query) -> bool:
-        """Whether the caller's groups hold WALK_FROM ready tasks or more (counted by an index-only scan)."""
+        """Whether the caller's groups hold WALK_FROM ready tasks or more (counted by an index-only scan);
+        kept on the query, which the page and the counts share."""
         if query.q or query.instance:
             return False
-        rows = select(task_groups.c.task_id).where(task_groups.c.ready.is_(True)) \
-            .where(task_groups.c.group_name.in_(list(query.groups))).limit(WALK_FROM)
-        with self.reader.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(rows.subquery())) >= WALK_FROM
+        if query.big is None:
+            rows = select(task_groups.c.task_id).where(task_groups.c.ready.is_(True)) \
+                .where(task_groups.c.group_name.in_(list(query.groups))).limit(WALK_FROM)
+            with self.reader.connect() as conn:
+                query.big = conn.scalar(select(func.count()).select_from(rows.subquery())) >= WALK_FROM
+        return query.big
 
     def task_counts(self, query, cap=99):
         """Tasks per filter, counted up to `cap` (the page says "99+"): each count stops early."""
         base = self._page_where(query, with_filter=False, walk=self._walk(query))
         conditions = {"all": base, **{name: and_(base, cond(query)) for name, cond in FILTER_SQL.items()}}
-        with self.reader.connect() as conn:
-            return {name: conn.scalar(select(func.count()).select_from(
-                select(tasks.c.task_id).where(condition).limit(cap + 1).subquery())) for name, condition in
-                conditions.items()}
+        counts = [select(func.count()).select_from(select(tasks.c.task_id).where(condition).limit(cap + 1)
+                                                   .subquery()).scalar_subquery() for condition in conditions.values()]
+        with self.reader.connect() as conn:          # one round trip
+            return dict(zip(conditions, conn.execute(select(*counts)).one()))
 
     # attachments
     def put_attachment(self, meta: dict, content: bytes):
@@ -191,12 +194,12 @@ class SqlStaff:
 
     def unread_count(self, user, recipients, cap=None):
         """Unread notifications, counted up to `cap` + 1 (a unit with a large backlog has many)."""
-        with self.reader.connect() as conn:
-            last = conn.scalar(select(notification_reads.c.last_read_id).where(notification_reads.c.user == user))
-            unread = select(notifications.c.id).where(and_(notifications.c.recipient.in_(list(recipients)),
-                                                           notifications.c.id > (last or 0)))
-            if cap is not None:
-                unread = unread.limit(cap + 1)
+        last = select(notification_reads.c.last_read_id).where(notification_reads.c.user == user).scalar_subquery()
+        unread = select(notifications.c.id).where(and_(notifications.c.recipient.in_(list(recipients)),
+                                                       notifications.c.id > func.coalesce(last, 0)))
+        if cap is not None:
+            unread = unread.limit(cap + 1)
+        with self.reader.connect() as conn:          # one round trip
             return conn.scalar(select(func.count()).select_from(unread.subquery()))
 
     def mark_read(self, user, upto_id):
