@@ -446,8 +446,22 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=int(os.environ.get("N", 100_000)), help="cases to make")
     parser.add_argument("--url", help="PostgreSQL URL (default: DATABASE_URL, else the `bench` database)")
+    parser.add_argument("--force", action="store_true", help="replace cases in a database other than `bench`")
     args = parser.parse_args(argv)
-    generate(args.n, database_url(args.url), os.environ.get("BENCH_DATA_SCHEMA"))
+    url, schema = database_url(args.url), os.environ.get("BENCH_DATA_SCHEMA")
+    if not (args.force or schema or make_url(url).database == "bench") and _has_cases(url):
+        sys.exit(f"{make_url(url).database} holds cases; bench-data would replace them (--force to do so)")
+    generate(args.n, url, schema)
+
+
+def _has_cases(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.scalar(text("SELECT to_regclass('instances') IS NOT NULL"))
+                        and conn.scalar(text("SELECT EXISTS (SELECT 1 FROM instances)")))
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":
