@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
 export TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve setup install assets translations test test-deps chromium bench mutate clean
+.PHONY: run serve setup install assets translations test test-deps chromium bench bench-data mutate clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -49,6 +49,13 @@ test: install assets chromium
 
 bench: install
 	$(BIN)/python -m tests.bench
+	@if [ -n "$(SCALE)" ]; then $(BIN)/python -m tests.bench_scale; fi
+
+# A realistic PostgreSQL data set of N cases (COPY; tests/bench_data.py) in DATABASE_URL, else the database
+# `bench` on 127.0.0.1:5432; `make bench SCALE=1` then measures the p95 of user requests on it.
+N ?= 100000
+bench-data: install
+	nice -n 10 $(BIN)/python -m tests.bench_data --n $(N)
 
 # Mutation testing of the guarantee modules ([tool.mutmut] in pyproject.toml; slow, not part of `make test`).
 # One module: make mutate MUTANTS='engine.history*'. Prints the mutants that no test killed.

@@ -15,8 +15,9 @@ class MemoryAccounts:
     def get_user(self, name):
         return copy.deepcopy(self._users.get(name))
 
-    def users(self):
-        return copy.deepcopy(sorted(self._users.values(), key=lambda u: u.name))
+    def users(self, after=None, limit=None):
+        found = sorted((u for u in self._users.values() if after is None or u.name > after), key=lambda u: u.name)
+        return copy.deepcopy(found[:limit])
 
     def update_user(self, name, **values):
         if name in self._users:

@@ -28,9 +28,12 @@ class SqlAccounts:
             row = conn.execute(select(users).where(users.c.name == name)).first()
         return User(**row._mapping) if row else None
 
-    def users(self):
+    def users(self, after=None, limit=None):
+        query = select(users).order_by(users.c.name).limit(limit)
+        if after is not None:
+            query = query.where(users.c.name > after)
         with self.reader.connect() as conn:
-            return [User(**r._mapping) for r in conn.execute(select(users).order_by(users.c.name))]
+            return [User(**r._mapping) for r in conn.execute(query)]
 
     def update_user(self, name, **values):
         with self.engine.begin() as conn:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, and_,
-                        delete, exists, func, insert, or_, select, tuple_, update)
+                        delete, exists, func, insert, literal, or_, select, tuple_, update)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .sql_tables import UTCDateTime, metadata, task_groups, tasks
@@ -31,6 +31,7 @@ notification_reads = Table("notification_reads", metadata,
                            Column("user", String(100), primary_key=True),
                            Column("last_read_id", Integer, nullable=False))
 ATTACHMENT_META = [c for c in attachments.columns if c.name != "content"]
+WALK_FROM = 2000      # ready tasks in the caller's groups from which the inbox page walks the tasks in order
 PAGE_ORDER = [tasks.c.due_at.asc().nulls_last(), tasks.c.created_at, tasks.c.task_id]
 FILTER_SQL = {
     "mine": lambda q: or_(tasks.c.assignee.is_(None), tasks.c.assignee == q.user),
@@ -90,9 +91,18 @@ class SqlStaff:
         return self._tasks_where(tasks.c.task_id.in_(ids))
 
     # the worklist
-    def _page_where(self, query, with_filter=True):
-        mine = exists().where(task_groups.c.task_id == tasks.c.task_id).where(task_groups.c.ready.is_(True)) \
-            .where(task_groups.c.group_name.in_(list(query.groups)))
+    def _page_where(self, query, with_filter=True, walk=False):
+        """`walk`: the caller's groups hold a large share of the ready tasks, so walking the tasks in page
+        order and probing each one's groups finds a page after a few rows. A subquery with LIMIT is never
+        turned into a join, which the planner would otherwise do (it underestimates such groups' share and
+        would hash-join every task of the group, then sort them)."""
+        if walk:
+            probe = select(literal(1)).where(task_groups.c.task_id == tasks.c.task_id) \
+                .where(task_groups.c.ready.is_(True)).where(task_groups.c.group_name.in_(list(query.groups))).limit(1)
+            mine = probe.scalar_subquery().isnot(None)
+        else:
+            mine = exists().where(task_groups.c.task_id == tasks.c.task_id).where(task_groups.c.ready.is_(True)) \
+                .where(task_groups.c.group_name.in_(list(query.groups)))
         where = [tasks.c.status == "ready", mine]
         if query.process:
             where.append(tasks.c.process_key == query.process)
@@ -108,7 +118,7 @@ class SqlStaff:
     def task_page(self, query):
         """One page in (due_at nulls last, created_at, task_id) order; each part walks an index in order."""
         from .work.inbox import sort_key
-        where, size = self._page_where(query), query.limit + 1
+        where, size = self._page_where(query, walk=self._walk(query)), query.limit + 1
         due, created, task_id = query.after or (None, None, None)
         if query.after is None:
             parts = [(where, PAGE_ORDER)]
@@ -126,14 +136,26 @@ class SqlStaff:
                 found += self._tasks_where(tasks.c.task_id.in_(ids))        # rows and groups in one round trip
         return sorted(found, key=sort_key)[:size]
 
-    def task_counts(self, query, cap=1000):
-        """Tasks per filter, counted up to `cap` (the page says "1000+"): each count stops early."""
-        base = self._page_where(query, with_filter=False)
+    def _walk(self, query) -> bool:
+        """Whether the caller's groups hold WALK_FROM ready tasks or more (counted by an index-only scan);
+        kept on the query, which the page and the counts share."""
+        if query.q or query.instance:
+            return False
+        if query.big is None:
+            rows = select(task_groups.c.task_id).where(task_groups.c.ready.is_(True)) \
+                .where(task_groups.c.group_name.in_(list(query.groups))).limit(WALK_FROM)
+            with self.reader.connect() as conn:
+                query.big = conn.scalar(select(func.count()).select_from(rows.subquery())) >= WALK_FROM
+        return query.big
+
+    def task_counts(self, query, cap=99):
+        """Tasks per filter, counted up to `cap` (the page says "99+"): each count stops early."""
+        base = self._page_where(query, with_filter=False, walk=self._walk(query))
         conditions = {"all": base, **{name: and_(base, cond(query)) for name, cond in FILTER_SQL.items()}}
-        with self.reader.connect() as conn:
-            return {name: conn.scalar(select(func.count()).select_from(
-                select(tasks.c.task_id).where(condition).limit(cap + 1).subquery())) for name, condition in
-                conditions.items()}
+        counts = [select(func.count()).select_from(select(tasks.c.task_id).where(condition).limit(cap + 1)
+                                                   .subquery()).scalar_subquery() for condition in conditions.values()]
+        with self.reader.connect() as conn:          # one round trip
+            return dict(zip(conditions, conn.execute(select(*counts)).one()))
 
     # attachments
     def put_attachment(self, meta: dict, content: bytes):
@@ -170,11 +192,15 @@ class SqlStaff:
                                 .order_by(notifications.c.id.desc()).limit(limit))
             return [dict(r._mapping) for r in rows]
 
-    def unread_count(self, user, recipients):
-        with self.reader.connect() as conn:
-            last = conn.scalar(select(notification_reads.c.last_read_id).where(notification_reads.c.user == user))
-            return conn.scalar(select(func.count()).select_from(notifications).where(and_(
-                notifications.c.recipient.in_(list(recipients)), notifications.c.id > (last or 0))))
+    def unread_count(self, user, recipients, cap=None):
+        """Unread notifications, counted up to `cap` + 1 (a unit with a large backlog has many)."""
+        last = select(notification_reads.c.last_read_id).where(notification_reads.c.user == user).scalar_subquery()
+        unread = select(notifications.c.id).where(and_(notifications.c.recipient.in_(list(recipients)),
+                                                       notifications.c.id > func.coalesce(last, 0)))
+        if cap is not None:
+            unread = unread.limit(cap + 1)
+        with self.reader.connect() as conn:          # one round trip
+            return conn.scalar(select(func.count()).select_from(unread.subquery()))
 
     def mark_read(self, user, upto_id):
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite

@@ -215,9 +215,12 @@ class SqlStats:
                 conn.execute(insert(fact_counts).from_select(list(COUNT_KEY) + ["n"],
                                                              select(*keys, func.count()).group_by(*keys)))
 
-    def fact_cases(self, flt, figure, today, limit=500):
+    def fact_cases(self, flt, figure, today, limit=500, after=None):
+        """Newest first; `after`: (started_at, instance_id) of the last row already shown."""
         query = select(case_facts).where(_where(flt)).where(_condition(figure, today)) \
-            .order_by(F.started_at.desc()).limit(limit)
+            .order_by(F.started_at.desc(), F.instance_id.desc()).limit(limit)
+        if after is not None:
+            query = query.where(tuple_(F.started_at, F.instance_id) < tuple_(*after))
         with self.reader.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 

@@ -39,7 +39,9 @@ IDLE_PING_SECONDS = 10.0
 
 
 def make_engine(url: str):
-    engine = create_engine(url, future=True)
+    # PostgreSQL: no parallel workers for the app's short queries (starting them costs more than the query)
+    options = {"connect_args": {"options": "-c max_parallel_workers_per_gather=0"}} if url.startswith("postgres") else {}
+    engine = create_engine(url, future=True, **options)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(conn, _record):

@@ -49,14 +49,21 @@ instances = Table("instances", metadata,
                   Index("ix_instances_unit_created", "unit", "created_at"),
                   Index("ix_instances_case_no", "case_no"),
                   Index("ix_instances_status_due", "status", "due_at"),
-                  Index("ix_instances_late_created", "late", "created_at"))
+                  Index("ix_instances_late_created", "late", "created_at"),
+                  # PostgreSQL with pg_trgm (migration 0008): free text in titles without reading every case
+                  Index("ix_instances_title_trgm", "title", postgresql_using="gin",
+                        postgresql_ops={"title": "gin_trgm_ops"}).ddl_if(dialect="postgresql"))
 tasks = Table("tasks", metadata,
               Column("task_id", String(36), primary_key=True),
               Column("instance_id", String(36), ForeignKey("instances.id"), index=True),
               Column("process_key", String(100)), Column("bpmn_id", String(100)), Column("title", String(200)),
               Column("lane", String(100)), Column("case_title", String(300)), Column("due_at", UTCDateTime),
               Column("status", String(20), nullable=False), Column("created_at", UTCDateTime),
-              Column("assignee", String(100)), Column("due_rule", String(200)))
+              Column("assignee", String(100)), Column("due_rule", String(200)),
+              Index("ix_tasks_ready_due", "status", "due_at", "created_at", "task_id"),     # 0007
+              Index("ix_tasks_assignee", "assignee", "status", "due_at"),
+              Index("ix_tasks_case_title_trgm", "case_title", postgresql_using="gin",
+                    postgresql_ops={"case_title": "gin_trgm_ops"}).ddl_if(dialect="postgresql"))
 task_groups = Table("task_groups", metadata,
                     Column("task_id", String(36), ForeignKey("tasks.task_id"), primary_key=True),
                     Column("group_name", String(100), primary_key=True),

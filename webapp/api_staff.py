@@ -6,10 +6,13 @@ from urllib.parse import quote
 
 from flask import Response, g, jsonify, request, url_for
 
+from engine.paging import split_page
+
 from engine.service import InvalidData, NotAllowed
 
 from .api import api_view, bp
 from .common import service
+from .paging import page_args, paged_json
 from .serialize import instance_json, task_json
 
 
@@ -30,15 +33,11 @@ def _instance(rec):
 @api_view
 def tasks():
     args = request.args
+    limit, _ = page_args(None)        # the inbox's own cursor (engine/work/inbox.py) is read below
     query = service().task_query(g.actor, args.get("filter") or "all", args.get("process"), args.get("q"),
-                                 args.get("limit", 50, type=int) or 50, args.get("cursor"), args.get("instance"))
+                                 limit, args.get("cursor"), args.get("instance"))
     rows, cursor = service().inbox_page(query)
-    response = jsonify([task_json(t) for t in rows])
-    if cursor:
-        response.headers["X-Next-Cursor"] = cursor
-        link = url_for("api.tasks", **{**args.to_dict(), "cursor": cursor}, _external=True)
-        response.headers["Link"] = f'<{link}>; rel="next"'
-    return response
+    return paged_json([task_json(t) for t in rows], cursor, "api.tasks")
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
@@ -134,20 +133,27 @@ def notifications():
 @bp.route("/units")
 @api_view
 def units():
+    """Units in (type, name) order, a page at a time."""
     _admin_only()
+    limit, after = page_args(2)
     directory = service().directory
-    return jsonify([{"name": u.name, "type": u.type, "parent": u.parent, "group": u.group, "active": u.active,
-                     "members": [{"name": user.name, "role": role, "active": user.active}
-                                 for user, role in directory.members_of(u)]}
-                    for u in directory.units()])
+    found = [u for u in directory.units() if after is None or (u.type, u.name) > tuple(after)][:limit + 1]
+    rows, cursor = split_page(found, limit, lambda u: (u.type, u.name))
+    return paged_json([{"name": u.name, "type": u.type, "parent": u.parent, "group": u.group, "active": u.active,
+                        "members": [{"name": user.name, "role": role, "active": user.active}
+                                    for user, role in directory.members_of(u)]} for u in rows], cursor, "api.units")
 
 
 @bp.route("/users")
 @api_view
 def users():
+    """Users in name order, a page at a time."""
     _admin_only()
-    return jsonify([{"name": u.name, "display_name": u.display_name, "groups": u.groups, "active": u.active}
-                    for u in service().store.users()])
+    limit, after = page_args(1)
+    rows, cursor = split_page(service().store.users(after=after and after[0], limit=limit + 1), limit,
+                              lambda u: (u.name,))
+    return paged_json([{"name": u.name, "display_name": u.display_name, "groups": u.groups, "active": u.active}
+                       for u in rows], cursor, "api.users")
 
 
 def _admin_only():

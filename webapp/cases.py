@@ -5,7 +5,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from engine.audit.search import BadQuery, parse_query
 from engine.forms import defaults
+from engine.scripting import CHINA
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 
@@ -71,9 +73,15 @@ def start(key):
 @bp.route("/instances")
 @login_required
 def instances():
-    process, status = request.args.get("process") or None, request.args.get("status") or None
-    rows = service().instances(actor(), process, status)
-    return render_template("instances.html", instances=rows, process=process, status=status)
+    """The cases this user may see, newest first, a page at a time (the audit search's query and cursor)."""
+    try:
+        query = parse_query(request.args, service().now(), CHINA)
+    except BadQuery as exc:
+        abort(400, str(exc))
+    rows, cursor = audit().search(actor(), query)
+    next_url = cursor and url_for("cases.instances", **{**request.args.to_dict(), "cursor": cursor})
+    return render_template("instances.html", instances=rows, process=query.process, status=query.status,
+                           next_url=next_url)
 
 
 @bp.route("/instances/<instance_id>")

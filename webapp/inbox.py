@@ -1,12 +1,13 @@
 """The worklist and the task page: see a task, fill in its form, submit it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.access import can_work_on
 from engine.forms import coerce, defaults
+from engine.scripting import CHINA
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed, TaskTaken)
 
 from engine.work.inbox import BadQuery, working_days_left
@@ -35,7 +36,12 @@ def index():
 
 
 def _days_left(due):
-    return working_days_left(service().calendar.current(), due, service().now())
+    """Working days to the due day; many tasks of a page share a due day, each is worked out once."""
+    memo = g.setdefault("days_left", {})
+    day = due.astimezone(CHINA).date() if due else None
+    if day not in memo:
+        memo[day] = working_days_left(service().calendar.current(), due, service().now())
+    return memo[day]
 
 
 def _detail(task_id):

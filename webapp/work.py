@@ -9,6 +9,7 @@ from engine.service import Conflict, InvalidData, NotAllowed, NotFound, TaskClos
 
 from .common import actor, service
 from .security import safe_next
+from .work_panels import UNREAD_CAP
 
 bp = Blueprint("work", __name__)
 
@@ -116,7 +117,7 @@ def cancel(instance_id):
 @login_required
 def notifications():
     items = service().notifications(actor(), 100)
-    unread = service().unread_count(actor())
+    unread = service().unread_count(actor(), UNREAD_CAP)
     service().mark_read(actor())
     return render_template("notifications.html", items=items, unread=unread)
 
@@ -125,7 +126,7 @@ def notifications():
 @login_required
 def notification_count():
     """The unread count for the header badge (frontend/pages/notices.js polls it)."""
-    return jsonify({"unread": service().unread_count(actor())})
+    return jsonify({"unread": service().unread_count(actor(), UNREAD_CAP)})
 
 
 def _safe(target: str) -> str:

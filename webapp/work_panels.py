@@ -39,10 +39,13 @@ def case_panel(rec) -> dict:
             "can_cancel": rec.status == "running" and (me.is_admin or (me.name == starter and untouched))}
 
 
+UNREAD_CAP = 99     # the header shows "99+" beyond
+
+
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    return service().unread_count(actor())
+    return service().unread_count(actor(), UNREAD_CAP)
 
 
 def register(app):

@@ -43,7 +43,7 @@ class MemoryStaff:
     def task_page(self, query):
         return copy.deepcopy(self._page_rows(query)[:query.limit + 1])
 
-    def task_counts(self, query, cap=1000):
+    def task_counts(self, query, cap=99):
         from dataclasses import replace
         from ..work.inbox import FILTERS
         return {f: min(cap + 1, len(self._page_rows(replace(query, filter=f, after=None))))
@@ -69,9 +69,10 @@ class MemoryStaff:
         recipients = set(recipients)
         return [dict(n) for n in reversed(self._staff()["notes"]) if n["recipient"] in recipients][:limit]
 
-    def unread_count(self, user, recipients):
+    def unread_count(self, user, recipients, cap=None):
         last, recipients = self._staff()["reads"].get(user, 0), set(recipients)
-        return sum(1 for n in self._staff()["notes"] if n["recipient"] in recipients and n["id"] > last)
+        found = sum(1 for n in self._staff()["notes"] if n["recipient"] in recipients and n["id"] > last)
+        return found if cap is None else min(found, cap + 1)
 
     def mark_read(self, user, upto_id):
         self._staff()["reads"][user] = upto_id

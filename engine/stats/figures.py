@@ -90,8 +90,9 @@ class Figures:
         }
 
     def cases(self, actor, figure, process=None, start=None, end=None, unit=None, dim=None, value=None,
-              limit=500) -> list[dict]:
-        """The cases behind one number: same filter, the figure's condition, optionally one group."""
+              limit=500, after=None) -> list[dict]:
+        """The cases behind one number: same filter, the figure's condition, optionally one group; newest
+        first, after (started_at, instance_id) when given."""
         if figure not in DRILLS:
             raise ValueError(f"unknown figure {figure!r}")
         flt = self.filter_for(actor, process, start, end, unit)
@@ -99,7 +100,7 @@ class Figures:
             if dim not in DIMENSIONS:
                 raise ValueError(f"unknown dimension {dim!r}")
             flt = flt.narrowed(**{dim: value})
-        return self.store.fact_cases(flt, figure, self.today(), limit)
+        return self.store.fact_cases(flt, figure, self.today(), limit, after)
 
 
 def _iso(day):

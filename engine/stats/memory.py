@@ -21,9 +21,10 @@ class MemoryStats:
     def fact_sums(self, flt, dims, today):
         return aggregate([r for r in self._facts.values() if row_matches(r, flt)], dims, today)
 
-    def fact_cases(self, flt, figure, today, limit=500):
-        rows = [r for r in self._facts.values() if row_matches(r, flt) and row_counts(r, figure, today)]
-        return copy.deepcopy(sorted(rows, key=lambda r: r["started_at"], reverse=True)[:limit])
+    def fact_cases(self, flt, figure, today, limit=500, after=None):
+        rows = [r for r in self._facts.values() if row_matches(r, flt) and row_counts(r, figure, today)
+                and (after is None or (r["started_at"], r["instance_id"]) < tuple(after))]
+        return copy.deepcopy(sorted(rows, key=lambda r: (r["started_at"], r["instance_id"]), reverse=True)[:limit])
 
     def overdue_pairs(self, flt, today):
         pairs = {}

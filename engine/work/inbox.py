@@ -28,6 +28,7 @@ class TaskQuery:
     instance: str | None = None
     limit: int = 50
     after: tuple | None = None             # (due_at iso or None, created_at iso, task_id) of the last row shown
+    big: bool | None = None                # the SQL store: whether the groups hold many ready tasks (once)
 
 
 def encode_cursor(row) -> str:

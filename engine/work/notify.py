@@ -40,8 +40,9 @@ class Notices:
     def notifications(self, actor, limit: int = 30) -> list[dict]:
         return self.store.notifications([actor.name, *actor.groups], limit)
 
-    def unread_count(self, actor) -> int:
-        return self.store.unread_count(actor.name, [actor.name, *actor.groups])
+    def unread_count(self, actor, cap: int | None = None) -> int:
+        """Up to `cap` + 1 when a cap is given (the header shows "99+")."""
+        return self.store.unread_count(actor.name, [actor.name, *actor.groups], cap)
 
     def mark_read(self, actor) -> None:
         latest = self.store.notifications([actor.name, *actor.groups], 1)

@@ -34,6 +34,7 @@ function show(link, unread) {
     badge.className = "badge badge-unread";
     link.append(" ", badge);
   }
-  badge.textContent = String(unread);
-  badge.setAttribute("aria-label", link.dataset.unreadLabel.replace("0", String(unread)));
+  const shown = unread > 99 ? "99+" : String(unread);     // as the server renders it
+  badge.textContent = shown;
+  badge.setAttribute("aria-label", link.dataset.unreadLabel.replace("0", shown));
 }

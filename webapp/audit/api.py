@@ -1,13 +1,14 @@
 """Audit additions to the JSON API: filtered, cursor-paginated case lists; broken_at; diagram state; XLSX."""
 from __future__ import annotations
 
-from flask import Response, g, jsonify, request, url_for
+from flask import Response, g, jsonify, request
 
 from engine.audit.search import BadQuery, parse_query
 from engine.scripting import CHINA
 from engine.service import InvalidData, NotAllowed
 
 from ..api import api_view, bp
+from ..paging import paged_json
 from . import AUDIT_GROUPS, audit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,12 +39,7 @@ def list_instances():
     query = query_from_request()
     rows, cursor = audit().search(g.actor, query)
     now = audit().service.now()
-    response = jsonify([summary_json(r, now) for r in rows])
-    if cursor:
-        args = {k: v for k, v in request.args.items() if k != "cursor"}
-        response.headers["X-Next-Cursor"] = cursor
-        response.headers["Link"] = f'<{url_for("api.instances", _external=True, **args, cursor=cursor)}>; rel="next"'
-    return response
+    return paged_json([summary_json(r, now) for r in rows], cursor, "api.instances")
 
 
 def history_body(instance_id) -> dict:

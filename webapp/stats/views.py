@@ -1,9 +1,12 @@
 """The dashboard, the cases behind a number, and the assessment table."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+import datetime as dt
+
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.paging import decode_cursor, parse_limit, split_page
 from engine.service import NotAllowed
 from engine.stats.assessment import KINDS, assessment
 from engine.stats.definitions import FIGURES, RATES
@@ -42,16 +45,21 @@ def cases():
     args, figure = filters(), request.args.get("figure", "cases")
     dim, value = request.args.get("dim") or None, request.args.get("value")
     try:
-        rows = service().figures.cases(actor(), figure, dim=dim, value=value, **figure_kwargs(args))
+        limit, after = parse_limit(request.args.get("limit")), decode_cursor(request.args.get("cursor"), 2)
+        after = after and (dt.datetime.fromisoformat(after[0]), after[1])
+        rows = service().figures.cases(actor(), figure, dim=dim, value=value, limit=limit + 1, after=after,
+                                       **figure_kwargs(args))
     except NotAllowed:
         abort(403, _("只能查看本单位的统计"))
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:      # BadPage too
         abort(400, str(exc))
+    rows, cursor = split_page(rows, limit, lambda r: (r["started_at"].isoformat(), r["instance_id"]))
     names = {f.name: f.label for f in FIGURES} | {"open": "在办", "held": "接访日", "reply_slip": "以回复单办结",
                                                   "criticised": "通报批评", "open_overdue": "在办超期",
                                                   "late": "超期答复", "handled": "已答复"}
     return render_template("stats/cases.html", rows=rows, args=args, figure=figure, figure_label=names.get(figure,
-                           figure), dim=dim, value=value, today=service().figures.today(), openable=_openable(rows))
+                           figure), dim=dim, value=value, today=service().figures.today(), openable=_openable(rows),
+                           next_url=cursor and url_for("stats.cases", **{**request.args.to_dict(), "cursor": cursor}))
 
 
 def _openable(rows) -> set[str]:
