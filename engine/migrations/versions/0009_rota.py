@@ -1,7 +1,7 @@
 """The reception rota: who receives on which reception day (engine/reception).
 
 Revision ID: 0008_rota
-Revises: 0007_directory
+Revises: 0008_due_rule
 """
 import sqlalchemy as sa
 from alembic import op

@@ -5,7 +5,7 @@ The other lists already walk btree indexes (README "Scale"); pg_trgm ships with 
 database user may not create extensions, the indexes are left out and the searches scan as before.
 
 Revision ID: 0008_scale_indexes
-Revises: 0007_directory
+Revises: 0008_rota
 """
 import logging
 
