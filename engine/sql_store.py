@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 
 try:
-    from psycopg import IntegrityError as DriverIntegrityError     # raised as is at the end of a pipeline
+    from psycopg import IntegrityError as DriverIntegrityError  # raised as is at the end of a pipeline
 except ImportError:                                                # pragma: no cover - SQLite only
     class DriverIntegrityError(Exception):
         pass
@@ -64,7 +64,7 @@ def ping_when_idle(engine) -> None:
         if last is not None and now - last > IDLE_PING_SECONDS:
             try:
                 engine.dialect.do_ping(dbapi_conn)
-            except Exception as exc:           # noqa: BLE001 - any failure: the pool opens a new connection
+            except Exception as exc:           # any failure: the pool opens a new connection
                 raise DisconnectionError() from exc
 
 

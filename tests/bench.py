@@ -60,7 +60,7 @@ def raw_ticket(raw: RawCases, times):
     case_id, ms = timed(lambda: raw.start({"case_no": uuid.uuid4().hex}))
     times["start"].append(ms)
     for name, _actor, data in STEPS:
-        times[name].append(timed(lambda: raw.step(case_id, name, data))[1])
+        times[name].append(timed(lambda name=name, data=data: raw.step(case_id, name, data))[1])
 
 
 def run(services: dict, raws: dict) -> dict[str, dict[str, list[float]]]:

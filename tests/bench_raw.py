@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import text
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import text
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
 CONVERTER = SERIALIZER.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__

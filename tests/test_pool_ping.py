@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-import engine.sql_store as sql_store
+from engine import sql_store
 from engine.sql_store import SqlStore
 from tests.conftest import PG_URL
 
