@@ -78,6 +78,7 @@ class Template:
 # -- templates: cases walked as their users would ----------------------------------------------------
 OP, REVIEWER = Actor.of("op1", ["operators"]), Actor.of("review1", ["reviewers"])
 DEPT1 = Actor.of("dept1", [f"dept:{BIG_UNIT}"])
+EFF = Actor.of("eff1", ["efficiency_office"])
 DISPATCH = {"lead_unit": BIG_UNIT, "co_units": [], "requirements": "请核查并答复来电人",
             "deadline_class": "general_5wd"}
 SATISFIED = {"reached": True, "caller_satisfied": "satisfied", "result_verified": "true"}
@@ -111,11 +112,17 @@ def _hotline(service, stage: str) -> str:
 
 
 def _overdue_hotline(service, clock: FixedClock, now: dt.datetime) -> str:
-    """A ticket past its deadline: reminder and overdue timers fired, a supervision case started."""
+    """A ticket past its deadline: reminder and overdue timers fired, the 效能办's 建议书 issued, the centre's
+    督办 referring it to the supervision commissioners, whose case it started."""
     clock.set(now - dt.timedelta(days=12))
     iid = _hotline(service, "handle")
     clock.set(now - dt.timedelta(hours=1))
     service.fire_due_timers()
+    today = service.now().astimezone(CHINA).date().isoformat()
+    _do(service, iid, "efficiency_notice", EFF, {
+        "doc_no": "效建〔2026〕1号", "issued_at": today, "notice_units": [BIG_UNIT], "required_completion_date": today,
+        "notice_content": "超过办理期限未办结，限期办结并书面说明"})
+    _do(service, iid, "overdue_supervise", REVIEWER, {"supervision_note": "移交督查", "refer_to_supervision": True})
     service.deliver_messages()
     clock.set(now)
     return iid
