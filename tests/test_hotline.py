@@ -144,6 +144,7 @@ def test_unit_returns_case_and_operator_redispatches(service):
                                                    ("reject", "2026-11-30", end_of(11, 30))])
 def test_extension_request(service, decision, due, due_at):
     iid = at_handle(service)
+    assert ready(service, iid)["handle"].due_rule == "WD:5"                  # shown as 5个工作日 next to the date
     do(service, iid, "handle", DEPT1, {"action": "request_extension", "extension_reason": "需协调施工方",
                                        "expected_completion_date": "2026-12-10", "caller_informed": True})
     assert set(ready(service, iid)) == {"extension_review"} and inbox(service, REVIEWER, iid) == {"extension_review"}
@@ -153,6 +154,7 @@ def test_extension_request(service, decision, due, due_at):
     handle = ready(service, iid)["handle"]
     assert inbox(service, DEPT1, iid) == {"handle"}
     assert handle.due_at == due_at
+    assert handle.due_rule == ("领导批示时限或批准延期后的期限" if decision == "approve" else "WD:5")
     overdue = next(t for t in rec.timers if t["task"] == "超期")    # the overdue timer follows the deadline
     assert dt.datetime.fromisoformat(overdue["due_at"]) == handle.due_at
 

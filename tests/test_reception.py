@@ -313,6 +313,7 @@ SLIP = {"findings": "停发系信息错误", "result": "已恢复并补发", "pe
 def received(service, **changes) -> str:
     """A case started with the day's payload and registered: `leader_reception` is ready."""
     iid = service.start("reception_case", {**CASE, "day_case_no": "JF20261123-000001", **changes}, BUREAU).id
+    assert ready(service, iid)["register"].due_rule == "接访当日"
     detail = service.task(ready(service, iid)["register"].task_id, BUREAU)
     assert detail.data["visitor_name"] == "李四" and detail.data["case_no"].startswith("JA")
     do(service, iid, "register", BUREAU, {**CASE, **{k: v for k, v in changes.items() if k != "duty_leader"}})
@@ -326,6 +327,10 @@ def noticed(service, opinion=ASSIGN, **changes) -> str:
     rec = do(service, iid, "assignment_notice", BUREAU, {**NOTICE, **{k: service.instance(iid, BUREAU).data[k] for k in (
         "assigned_units", "lead_unit", "deadline", "leader_instruction")}})
     assert rec.data["co_units"] == [u for u in rec.data["assigned_units"] if u != rec.data["lead_unit"]]
+    data, handle = rec.data, ready(service, iid).get("handle")
+    if handle is not None:                    # the deadline's rule next to it: the default period, or the leader's
+        assert handle.due_rule == (f'{data["deadline_kind"]}:{data["default_deadline_days"]}'
+                                   if data["deadline"] == data["deadline_default"] else "接访领导确定的期限")
     return iid
 
 
@@ -665,3 +670,11 @@ def test_feedback_past_the_deadline_is_supervised_once(linked):
     assert len(linked.instances(AUDITOR, "petition_supervision")) == 1     # one supervision per deadline
     assert set(ready(linked, iid)) == {"reply_slip"}
     assert linked.replay(iid, AUDITOR) == (True, None)
+
+
+def test_the_default_deadline_shows_its_rule(service):
+    """A leader who keeps the default period: the handling task says how its date was counted (60 calendar days,
+    a last day on a rest day or holiday moved to the next working day)."""
+    iid = noticed(service, {**ASSIGN, "deadline": "2027-01-22"})
+    handle = ready(service, iid)["handle"]
+    assert (handle.due_rule, service.instance(iid, BUREAU).data["deadline_default"]) == ("CD:60", "2027-01-22")
