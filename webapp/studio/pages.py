@@ -8,9 +8,11 @@ from flask_wtf.csrf import generate_csrf
 from engine.design import diff as diffs
 from engine.design.newprocess import KEY
 from engine.library import InvalidProcess
+from engine.paging import split_page
 from engine.service import InvalidData, NotFound
 
 from ..common import actor, service
+from ..paging import next_page_url, web_page_args
 from . import bp
 from .access import designers_only, log_readers
 from .common import change_comment, files_from_uploads, lang
@@ -84,12 +86,15 @@ def upload(key):
 @bp.route("/<key>/log")
 @log_readers
 def log(key=None):
-    deployments = sorted(service().store.deployments(key), key=lambda d: (d.process_key, -d.version))
-    if key and not deployments:
+    """Deployments by process, newest version first, a page at a time."""
+    limit, after = web_page_args((str, int))
+    deployments, cursor = split_page(service().store.deployment_log(key, after, limit + 1), limit,
+                                     lambda d: (d.process_key, str(d.version)))
+    if key and not deployments and after is None:
         abort(404, _("没有这个流程"))
     running = {k: service().store.running_summary(k) for k in {d.process_key for d in deployments}}
     return render_template("studio/log.html", key=key, deployments=deployments, running=running,
-                           latest=service().latest(), can_deploy=actor().is_designer)
+                           latest=service().latest(), can_deploy=actor().is_designer, next_url=next_page_url(cursor))
 
 
 @bp.route("/<key>/rollback", methods=["POST"])
