@@ -51,6 +51,9 @@ class MemoryAccounts:
         return sorted((copy.deepcopy(t) for t in self._tokens.values() if t.user_name == name),
                       key=lambda t: (t.created_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc), t.token_id))
 
+    def tokens_for(self, names):
+        return [t for name in sorted(set(names)) for t in self.tokens_of(name)]
+
     def delete_token(self, token_id):
         found = [h for h, t in self._tokens.items() if t.token_id == token_id]
         for token_hash in found:

@@ -45,6 +45,17 @@ def decode_cursor(text: str | None, size: int) -> list | None:
     return key
 
 
+def typed_cursor(text: str | None, types: tuple) -> tuple | None:
+    """decode_cursor with each part converted by `types` (e.g. (int,) or (str, int)); None for the first page."""
+    key = decode_cursor(text, len(types))
+    if key is None:
+        return None
+    try:
+        return tuple(convert(part) for convert, part in zip(types, key))
+    except (TypeError, ValueError):
+        raise BadPage("cursor", "cursor is not one this server gave") from None
+
+
 def split_page(rows: list, limit: int, key) -> tuple[list, str | None]:
     """Rows fetched with limit + 1: (the page, the next page's cursor or None)."""
     if len(rows) <= limit:

@@ -72,6 +72,13 @@ class SqlAccounts:
                                 .order_by(tokens.c.created_at, tokens.c.token_id))
             return [Token(**r._mapping) for r in rows]
 
+    def tokens_for(self, names):
+        """The tokens of several users (a page of the accounts list) in one query."""
+        with self.reader.connect() as conn:
+            rows = conn.execute(select(*_TOKEN_COLS).where(tokens.c.user_name.in_(list(names)))
+                                .order_by(tokens.c.user_name, tokens.c.created_at, tokens.c.token_id))
+            return [Token(**r._mapping) for r in rows]
+
     def delete_token(self, token_id):
         with self.engine.begin() as conn:
             return conn.execute(tokens.delete().where(tokens.c.token_id == token_id)).rowcount > 0

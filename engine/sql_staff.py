@@ -48,11 +48,14 @@ class SqlStaff:
     """Mixed into SqlStore (which provides `engine` and `reader`)."""
 
     # directory
-    def units(self):
+    def units(self, after=None, limit=None):
+        """Units in (type, name) order; `after` a (type, name) key: the units after it (a keyset page)."""
         from .directory.model import Unit
+        query = select(units).order_by(units.c.type, units.c.name).limit(limit)
+        if after is not None:
+            query = query.where(tuple_(units.c.type, units.c.name) > tuple_(*after))
         with self.reader.connect() as conn:
-            rows = conn.execute(select(units).order_by(units.c.type, units.c.name))
-            return [Unit(**r._mapping) for r in rows]
+            return [Unit(**r._mapping) for r in conn.execute(query)]
 
     def put_unit(self, unit):
         values = {"name": unit.name, "type": unit.type, "parent": unit.parent, "group": unit.group,
@@ -162,11 +165,15 @@ class SqlStaff:
         with self.engine.begin() as conn:
             conn.execute(insert(attachments).values(**meta, content=content))
 
-    def attachments(self, instance_id):
+    def attachments(self, instance_id, before=None, limit=None):
+        """A case's files newest first; `before` an (uploaded_at, id) key: the older ones (a keyset page)."""
+        key = tuple_(attachments.c.uploaded_at, attachments.c.id)
+        query = select(*ATTACHMENT_META).where(attachments.c.instance_id == instance_id) \
+            .order_by(attachments.c.uploaded_at.desc(), attachments.c.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(key < tuple_(*before))
         with self.reader.connect() as conn:
-            rows = conn.execute(select(*ATTACHMENT_META).where(attachments.c.instance_id == instance_id)
-                                .order_by(attachments.c.uploaded_at))
-            return [dict(r._mapping) for r in rows]
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     def get_attachment(self, attachment_id):
         with self.reader.connect() as conn:
@@ -186,11 +193,13 @@ class SqlStaff:
         if rows:
             conn.execute(insert(notifications).inline(), list(rows))     # inline: no RETURNING (a pipeline)
 
-    def notifications(self, recipients, limit=50):
+    def notifications(self, recipients, limit=50, before=None):
+        """Newest first; `before` an id: the older ones (a keyset page)."""
+        query = select(notifications).where(notifications.c.recipient.in_(list(recipients)))
+        if before is not None:
+            query = query.where(notifications.c.id < before)
         with self.reader.connect() as conn:
-            rows = conn.execute(select(notifications).where(notifications.c.recipient.in_(list(recipients)))
-                                .order_by(notifications.c.id.desc()).limit(limit))
-            return [dict(r._mapping) for r in rows]
+            return [dict(r._mapping) for r in conn.execute(query.order_by(notifications.c.id.desc()).limit(limit))]
 
     def unread_count(self, user, recipients, cap=None):
         """Unread notifications, counted up to `cap` + 1 (a unit with a large backlog has many)."""

@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, replace
 
-from sqlalchemy import bindparam, create_engine, event, func, insert, select, update
+from sqlalchemy import and_, bindparam, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 
@@ -109,6 +109,18 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
             query = query.where(deployments.c.process_key == key)
         with self.reader.connect() as conn:
             rows = conn.execute(query.order_by(deployments.c.process_key, deployments.c.version))
+            return [Deployment(**{**r._mapping, "comment": r.comment or ""}) for r in rows]
+
+    def deployment_log(self, key=None, after=None, limit=50):
+        """Deployments by process, newest version first; `after` a (process_key, version) key (a keyset page)."""
+        query = select(*[deployments.c[n] for n in Deployment.__dataclass_fields__])
+        if key is not None:
+            query = query.where(deployments.c.process_key == key)
+        if after is not None:
+            query = query.where(or_(deployments.c.process_key > after[0],
+                                    and_(deployments.c.process_key == after[0], deployments.c.version < after[1])))
+        with self.reader.connect() as conn:
+            rows = conn.execute(query.order_by(deployments.c.process_key, deployments.c.version.desc()).limit(limit))
             return [Deployment(**{**r._mapping, "comment": r.comment or ""}) for r in rows]
 
     def running_summary(self, process_key):
@@ -360,6 +372,15 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
         with self.reader.connect() as conn:
             rows = conn.execute(select(*cols).where(events.c.instance_id == instance_id).order_by(events.c.seq))
             return [Event(**r._mapping) for r in rows]
+
+    def events_of_type(self, instance_id, type_, before=None, limit=50):
+        """A case's events of one type, newest first; `before` a seq: the older ones (a keyset page)."""
+        cols = [events.c[n] for n in Event.__dataclass_fields__]
+        query = select(*cols).where(events.c.instance_id == instance_id, events.c.type == type_)
+        if before is not None:
+            query = query.where(events.c.seq < before)
+        with self.reader.connect() as conn:
+            return [Event(**r._mapping) for r in conn.execute(query.order_by(events.c.seq.desc()).limit(limit))]
 
 
 def _task_values(row: TaskRow) -> dict:

@@ -6,8 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.accounts import unlock
+from engine.paging import split_page
 
 from .common import requires, service
+from .paging import next_page_url, web_page_args
 
 bp = Blueprint("accounts_admin", __name__, url_prefix="/admin/accounts")
 admin_only = requires(lambda who: who.is_admin, _l("仅管理员可用"))
@@ -16,10 +18,15 @@ admin_only = requires(lambda who: who.is_admin, _l("仅管理员可用"))
 @bp.route("/")
 @admin_only
 def index():
+    """Accounts in name order, a page at a time, each with its API tokens (one query for the page's tokens)."""
     store = service().store
-    users = store.users()
-    return render_template("admin_accounts.html", users=users, now=service().now(),
-                           tokens={u.name: store.tokens_of(u.name) for u in users})
+    limit, after = web_page_args((str,))
+    users, cursor = split_page(store.users(after and after[0], limit + 1), limit, lambda u: (u.name,))
+    tokens = {u.name: [] for u in users}
+    for token in store.tokens_for(list(tokens)):
+        tokens[token.user_name].append(token)
+    return render_template("admin_accounts.html", users=users, now=service().now(), tokens=tokens,
+                           next_url=next_page_url(cursor))
 
 
 @bp.route("/<name>/unlock", methods=["POST"])

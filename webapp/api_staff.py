@@ -2,6 +2,7 @@
 attachments, cancel, the paged task list, units and users (see shared/API.md "Additions")."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import quote
 
 from flask import Response, g, jsonify, request, url_for
@@ -80,7 +81,10 @@ def cancel(instance_id):
 def comments(instance_id):
     if request.method == "POST":
         return jsonify(service().add_comment(instance_id, g.actor, str(_body().get("text") or ""))), 201
-    return jsonify(service().comments(instance_id, g.actor))
+    limit, before = page_args(None, (int,))
+    rows, cursor = split_page(service().comments(instance_id, g.actor, limit + 1, before and before[0]), limit,
+                              lambda c: (str(c["seq"]),))
+    return paged_json(rows, cursor, "api.comments", instance_id=instance_id)
 
 
 def _file_json(meta: dict, instance_id: str) -> dict:
@@ -101,7 +105,10 @@ def attachments(instance_id):
         meta = service().add_attachment(instance_id, g.actor, upload.filename or "", upload.read(),
                                         request.form.get("field") or None)
         return jsonify(_file_json(meta, instance_id)), 201
-    return jsonify([_file_json(m, instance_id) for m in service().attachments(instance_id, g.actor)])
+    limit, before = page_args(None, (dt.datetime.fromisoformat, str))
+    rows, cursor = split_page(service().attachments(instance_id, g.actor, limit + 1, before), limit,
+                              lambda m: (m["uploaded_at"].isoformat(), m["id"]))
+    return paged_json([_file_json(m, instance_id) for m in rows], cursor, "api.attachments", instance_id=instance_id)
 
 
 @bp.route("/instances/<instance_id>/attachments/<attachment_id>")
@@ -125,9 +132,13 @@ def download(instance_id, attachment_id, actor) -> Response:
 @bp.route("/notifications")
 @api_view
 def notifications():
-    items = service().notifications(g.actor)
-    return jsonify({"unread": service().unread_count(g.actor),
-                    "items": [{**n, "at": n["at"].isoformat() if n.get("at") else None} for n in items]})
+    """The newest first, a page at a time ({unread, items}; the next page's cursor in the headers)."""
+    limit, before = page_args(None, (int,))
+    items, cursor = split_page(service().notifications(g.actor, limit + 1, before and before[0]), limit,
+                               lambda n: (str(n["id"]),))
+    return paged_json({"unread": service().unread_count(g.actor),
+                       "items": [{**n, "at": n["at"].isoformat() if n.get("at") else None} for n in items]},
+                      cursor, "api.notifications")
 
 
 @bp.route("/units")
@@ -137,11 +148,12 @@ def units():
     _admin_only()
     limit, after = page_args(2)
     directory = service().directory
-    found = [u for u in directory.units() if after is None or (u.type, u.name) > tuple(after)][:limit + 1]
-    rows, cursor = split_page(found, limit, lambda u: (u.type, u.name))
+    rows, cursor = split_page(service().store.units(after and tuple(after), limit + 1), limit,
+                              lambda u: (u.type, u.name))
     return paged_json([{"name": u.name, "type": u.type, "parent": u.parent, "group": u.group, "active": u.active,
                         "members": [{"name": user.name, "role": role, "active": user.active}
-                                    for user, role in directory.members_of(u)]} for u in rows], cursor, "api.units")
+                                    for user, role in members]}
+                       for u, members in zip(rows, directory.members_of_units(rows))], cursor, "api.units")
 
 
 @bp.route("/users")

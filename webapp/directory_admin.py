@@ -7,9 +7,11 @@ from flask_babel import lazy_gettext as _l
 
 from engine.accounts import create_user
 from engine.directory import ROLES, UNIT_TYPES, DirectoryError, LastMember
+from engine.paging import split_page
 from engine.service import InvalidData, NotFound, TaskClosed
 
 from .common import actor, requires, service
+from .paging import next_page_url, web_page_args
 
 bp = Blueprint("directory", __name__, url_prefix="/admin")
 admin_only = requires(lambda who: who.is_admin, _l("仅管理员可用"))
@@ -23,19 +25,26 @@ ROLE_LABELS = {"handler": _l("经办人"), "head": _l("负责人"), "liaison": _
 @bp.route("/directory")
 @admin_only
 def index():
-    directory = service().directory
-    units = [(u, directory.members_of(u)) for u in directory.units()]
-    return render_template("admin_directory.html", units=units, users=service().store.users(), types=UNIT_TYPES,
-                           roles=ROLES, type_labels=TYPE_LABELS, role_labels=ROLE_LABELS, refused=None)
+    return _page()
+
+
+def _page(refused: LastMember | None = None):
+    """Units (in type, name order) and users (in name order), each a page at a time with its own cursor."""
+    store, directory = service().store, service().directory
+    limit, unit_after = web_page_args((str, str), "units_cursor")
+    _, user_after = web_page_args((str,), "users_cursor")
+    units, units_next = split_page(store.units(unit_after, limit + 1), limit, lambda u: (u.type, u.name))
+    users, users_next = split_page(store.users(user_after and user_after[0], limit + 1), limit, lambda u: (u.name,))
+    return render_template("admin_directory.html", units=list(zip(units, directory.members_of_units(units))),
+                           users=users, types=UNIT_TYPES, roles=ROLES, type_labels=TYPE_LABELS, role_labels=ROLE_LABELS,
+                           refused=refused, units_next=next_page_url(units_next, "units_cursor"),
+                           users_next=next_page_url(users_next, "users_cursor"))
 
 
 def _refused(exc: LastMember):
-    directory = service().directory
-    units = [(u, directory.members_of(u)) for u in directory.units()]
     flash(_("%(unit)s 只剩这一名在岗人员，且还有 %(n)s 件待办，不能移除或停用：请先改派这些任务。",
             unit=exc.unit, n=len(exc.tasks)), "error")
-    return render_template("admin_directory.html", units=units, users=service().store.users(), types=UNIT_TYPES,
-                           roles=ROLES, type_labels=TYPE_LABELS, role_labels=ROLE_LABELS, refused=exc), 409
+    return _page(exc), 409
 
 
 def _do(change, done):

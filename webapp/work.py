@@ -7,7 +7,10 @@ from flask_login import login_required
 
 from engine.service import Conflict, InvalidData, NotAllowed, NotFound, TaskClosed, TaskTaken
 
+from engine.paging import split_page
+
 from .common import actor, service
+from .paging import next_page_url, web_page_args
 from .security import safe_next
 from .work_panels import UNREAD_CAP
 
@@ -116,10 +119,15 @@ def cancel(instance_id):
 @bp.route("/notifications")
 @login_required
 def notifications():
-    items = service().notifications(actor(), 100)
+    """The newest first, a page at a time; opening the first page marks everything read."""
+    limit, before = web_page_args((int,))
+    items, cursor = split_page(service().notifications(actor(), limit + 1, before and before[0]), limit,
+                               lambda n: (str(n["id"]),))
     unread = service().unread_count(actor(), UNREAD_CAP)
-    service().mark_read(actor())
-    return render_template("notifications.html", items=items, unread=unread)
+    if before is None:
+        service().mark_read(actor())
+    return render_template("notifications.html", items=items, unread=unread, first_page=before is None,
+                           next_url=next_page_url(cursor))
 
 
 @bp.route("/notifications/count")

@@ -2,11 +2,15 @@
 files; and the unread notification count in the header."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_login import current_user
 
+from engine.paging import split_page
 from engine.service import NotAllowed
 
 from .common import actor, service
+from .paging import next_page_url, web_page_args
 
 
 def task_panel(detail) -> dict:
@@ -27,14 +31,21 @@ def task_panel(detail) -> dict:
 
 def case_panel(rec) -> dict:
     me, svc = actor(), service()
+    limit, before_comment = web_page_args((int,), "comments_cursor")
+    _, before_file = web_page_args((dt.datetime.fromisoformat, str), "files_cursor")
     try:
-        comments, files = svc.comments(rec.id, me), svc.attachments(rec.id, me)
+        comments, comments_next = split_page(svc.comments(rec.id, me, limit + 1, before_comment and before_comment[0]),
+                                             limit, lambda c: (str(c["seq"]),))
+        files, files_next = split_page(svc.attachments(rec.id, me, limit + 1, before_file), limit,
+                                       lambda m: (m["uploaded_at"].isoformat(), m["id"]))
     except NotAllowed:
-        comments, files = [], []
+        comments, files, comments_next, files_next = [], [], None, None
     events = svc.store.events(rec.id)
     untouched = not any(e.type == "task_completed" for e in events)
     starter = events[0].actor if events else None
     return {"comments": comments, "files": files, "instance_id": rec.id,
+            "comments_next": next_page_url(comments_next, "comments_cursor"),
+            "files_next": next_page_url(files_next, "files_cursor"),
             "can_write": not me.only_auditor,
             "can_cancel": rec.status == "running" and (me.is_admin or (me.name == starter and untouched))}
 

@@ -63,8 +63,17 @@ class Directory:
 
     def members_of(self, unit: Unit) -> list[tuple]:
         """[(user, role)] of the users in the unit's group; the role from the directory, else handler."""
-        roles = {m.user: m.role for m in self.store.members(unit=unit.name)}
-        return [(u, roles.get(u.name, "handler")) for u in self.store.users() if unit.group in u.groups]
+        return self.members_of_units([unit])[0]
+
+    def members_of_units(self, units: list[Unit]) -> list[list[tuple]]:
+        """members_of for each of a page of units, reading the users once."""
+        roles = {(m.unit, m.user): m.role for u in units for m in self.store.members(unit=u.name)}
+        found = [[] for _ in units]
+        for user in self.store.users():
+            for i, unit in enumerate(units):
+                if unit.group in user.groups:
+                    found[i].append((user, roles.get((unit.name, user.name), "handler")))
+        return found
 
     def group_members(self, group: str) -> list[str]:
         return [u.name for u in self.store.users() if u.active and group in u.groups]

@@ -12,8 +12,10 @@ class MemoryStaff:
             self._staff_data = {"units": {}, "members": {}, "files": {}, "notes": [], "reads": {}}
         return self._staff_data
 
-    def units(self):
-        return copy.deepcopy(sorted(self._staff()["units"].values(), key=lambda u: (u.type, u.name)))
+    def units(self, after=None, limit=None):
+        found = sorted((u for u in self._staff()["units"].values() if after is None or (u.type, u.name) > tuple(after)),
+                       key=lambda u: (u.type, u.name))
+        return copy.deepcopy(found[:limit])
 
     def put_unit(self, unit):
         self._staff()["units"][unit.name] = copy.deepcopy(unit)
@@ -52,9 +54,10 @@ class MemoryStaff:
     def put_attachment(self, meta, content):
         self._staff()["files"][meta["id"]] = (dict(meta), bytes(content))
 
-    def attachments(self, instance_id):
-        found = [dict(m) for m, _ in self._staff()["files"].values() if m["instance_id"] == instance_id]
-        return sorted(found, key=lambda m: m["uploaded_at"])
+    def attachments(self, instance_id, before=None, limit=None):
+        found = [dict(m) for m, _ in self._staff()["files"].values() if m["instance_id"] == instance_id
+                 and (before is None or (m["uploaded_at"], m["id"]) < tuple(before))]
+        return sorted(found, key=lambda m: (m["uploaded_at"], m["id"]), reverse=True)[:limit]
 
     def get_attachment(self, attachment_id):
         meta, content = self._staff()["files"].get(attachment_id, (None, None))
@@ -65,9 +68,10 @@ class MemoryStaff:
         for row in rows:
             notes.append({**row, "id": len(notes) + 1})
 
-    def notifications(self, recipients, limit=50):
+    def notifications(self, recipients, limit=50, before=None):
         recipients = set(recipients)
-        return [dict(n) for n in reversed(self._staff()["notes"]) if n["recipient"] in recipients][:limit]
+        return [dict(n) for n in reversed(self._staff()["notes"])
+                if n["recipient"] in recipients and (before is None or n["id"] < before)][:limit]
 
     def unread_count(self, user, recipients, cap=None):
         last, recipients = self._staff()["reads"].get(user, 0), set(recipients)

@@ -29,10 +29,11 @@ class CaseWork:
         return rec
 
     # comments --------------------------------------------------------------------------------------
-    def comments(self, instance_id, actor) -> list[dict]:
+    def comments(self, instance_id, actor, limit: int = 50, before: int | None = None) -> list[dict]:
+        """Newest first; `before` the seq of the last one shown: the next (older) page."""
         self.may_see(instance_id, actor)
         return [{"seq": e.seq, "at": e.at.isoformat(), "author": e.actor, "text": e.data.get("text", "")}
-                for e in self.store.events(instance_id) if e.type == "comment"]
+                for e in self.store.events_of_type(instance_id, "comment", before, limit)]
 
     def _may_write(self, instance_id, actor):
         """Whoever may see the case may add to it, except read-only auditors."""
@@ -50,10 +51,12 @@ class CaseWork:
         return {"seq": rec.last_seq, "author": actor.name, "text": text}
 
     # attachments -----------------------------------------------------------------------------------
-    def attachments(self, instance_id, actor) -> list[dict]:
+    def attachments(self, instance_id, actor, limit: int = 50, before: tuple | None = None) -> list[dict]:
+        """Newest first; `before` the (uploaded_at, id) of the last one shown: the next (older) page."""
         rec = self.may_see(instance_id, actor)
         hidden = self.hidden_fields(rec, actor)
-        return [{**m, "hidden": _file_hidden(m, hidden, actor)} for m in self.store.attachments(instance_id)]
+        return [{**m, "hidden": _file_hidden(m, hidden, actor)}
+                for m in self.store.attachments(instance_id, before, limit)]
 
     def add_attachment(self, instance_id, actor, name: str, content: bytes, field: str | None = None) -> dict:
         rec = self._may_write(instance_id, actor)

@@ -37,8 +37,9 @@ class Notices:
         at = self.now()
         self.store.add_notifications([notice(r, kind, rec, row, at) for r, kind, row in items if r])
 
-    def notifications(self, actor, limit: int = 30) -> list[dict]:
-        return self.store.notifications([actor.name, *actor.groups], limit)
+    def notifications(self, actor, limit: int = 50, before: int | None = None) -> list[dict]:
+        """Newest first; `before` the id of the last one shown: the next (older) page."""
+        return self.store.notifications([actor.name, *actor.groups], limit, before)
 
     def unread_count(self, actor, cap: int | None = None) -> int:
         """Up to `cap` + 1 when a cap is given (the header shows "99+")."""

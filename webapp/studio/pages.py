@@ -8,9 +8,11 @@ from flask_wtf.csrf import generate_csrf
 from engine.design import diff as diffs
 from engine.design.newprocess import KEY
 from engine.library import InvalidProcess
+from engine.paging import split_page
 from engine.service import InvalidData, NotFound
 
 from ..common import actor, service
+from ..paging import next_page_url, web_page_args
 from . import bp
 from .access import designers_only, log_readers
 from .common import change_comment, files_from_uploads, lang
@@ -84,12 +86,15 @@ def upload(key):
 @bp.route("/<key>/log")
 @log_readers
 def log(key=None):
-    deployments = sorted(service().store.deployments(key), key=lambda d: (d.process_key, -d.version))
-    if key and not deployments:
+    """Deployments by process, newest version first, a page at a time."""
+    limit, after = web_page_args((str, int))
+    deployments, cursor = split_page(service().store.deployment_log(key, after, limit + 1), limit,
+                                     lambda d: (d.process_key, str(d.version)))
+    if key and not deployments and after is None:
         abort(404, _("没有这个流程"))
     running = {k: service().store.running_summary(k) for k in {d.process_key for d in deployments}}
     return render_template("studio/log.html", key=key, deployments=deployments, running=running,
-                           latest=service().latest(), can_deploy=actor().is_designer)
+                           latest=service().latest(), can_deploy=actor().is_designer, next_url=next_page_url(cursor))
 
 
 @bp.route("/<key>/rollback", methods=["POST"])
@@ -145,14 +150,14 @@ def version_bpmn(key, version):
 @bp.route("/<key>/diff")
 @log_readers
 def diff(key):
-    versions = [d.version for d in service().store.deployments(key)]
-    if not versions:
+    newest = service().store.deployment_log(key, None, 1)         # versions run 1..newest
+    if not newest:
         abort(404, _("没有这个流程"))
-    b = request.args.get("b", type=int) or versions[-1]
-    a = request.args.get("a", type=int) or (b - 1 if b - 1 in versions else b)
+    b = request.args.get("b", type=int) or newest[0].version
+    a = request.args.get("a", type=int) or max(b - 1, 1)
     left, right = _version_files(key, a), _version_files(key, b)
     main = f"{key}.bpmn"
-    return render_template("studio/diff.html", key=key, a=a, b=b, versions=versions,
+    return render_template("studio/diff.html", key=key, a=a, b=b, newest=newest[0].version,
                            files=diffs.files_diff(left, right), tables=diffs.dmn_diff(left, right),
                            forms=diffs.form_diff(left, right), elements=diffs.bpmn_diff(left.get(main), right.get(main)),
                            left_url=url_for("designer.version_bpmn", key=key, version=a),
