@@ -191,8 +191,11 @@ def _linked_bundles():
                       "<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>")
            .replace("<spiffworkflow:messagePayload></spiffworkflow:messagePayload>",
                     "<spiffworkflow:messageVariable>reply</spiffworkflow:messageVariable>")
-           + '<bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>'
-           + flow.format("f1", "start", "send") + flow.format("f2", "send", "wait") + flow.format("f3", "wait", "end")
+           + '<bpmn:scriptTask id="note"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>'
+           '<bpmn:script>done_on = today()</bpmn:script></bpmn:scriptTask>'      # runs in the sandbox, host functions
+           + '<bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>'
+           + flow.format("f1", "start", "send") + flow.format("f2", "send", "wait") + flow.format("f3", "wait", "note")
+           + flow.format("f4", "note", "end")
            + '</bpmn:process></bpmn:definitions>')
     answer = (f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {NS} id="d_answer" targetNamespace="x">'
               '<bpmn:message id="m_answered" name="answered" />'
@@ -213,8 +216,10 @@ def test_a_case_waiting_for_a_message_receives_it_from_the_case_it_started(servi
     [child] = service.store.list_instances(parent_id=parent.id)
     assert child.process_key == "answer_it" and child.data["parent_process"] == "ask"
     assert child.data["parent_case_no"] == parent.data["case_no"] and "_x" not in child.data
+    assert [(e.type, e.actor) for e in service.store.events(child.id)][0] == ("started", "system")
     parent = service.store.get_instance(parent.id)
     assert parent.status == "completed" and parent.data["reply"] == {"answer": "because"}
+    assert parent.data["done_on"] == "2026-11-23"
     started, received = service.store.events(parent.id)         # received once, not again as an outcome
     assert (started.type, received.type) == ("started", "message_received")
     assert (received.actor, received.data) == ("system", {
