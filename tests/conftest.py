@@ -57,7 +57,7 @@ def pg_schema():
     schema.drop()
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request, tmp_path):
     if request.param == "memory":
         yield MemoryStore()

@@ -72,3 +72,37 @@ def test_key_order_does_not_change_a_hash():
     one = history.new_event("i", 0, "", at, "started", "op1", data={"a": 1, "b": {"x": 1, "y": 2}})
     two = history.new_event("i", 0, "", at, "started", "op1", data={"b": {"y": 2, "x": 1}, "a": 1})
     assert one.hash == two.hash and one.data == {"a": 1, "b": {"x": 1, "y": 2}}
+
+
+def test_a_hash_does_not_depend_on_the_server_time_zone(monkeypatch):
+    """Two nodes in different zones compute the same hash: the time is hashed in UTC."""
+    import datetime as dt
+    import time
+    at = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    utc_hash = history.new_event("i", 0, "", at, "started", "op1").hash
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert history.new_event("i", 0, "", at, "started", "op1").hash == utc_hash
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_values_json_cannot_hold_are_stored_as_text():
+    """A date in the data is written and hashed as its ISO text, the form a reader gets back."""
+    import datetime as dt
+    at = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+    e = history.new_event("i", 0, "", at, "started", "op1", data={"due": dt.date(2026, 12, 1)},
+                          result={"at": at})
+    assert e.data == {"due": "2026-12-01"} and e.result == {"at": "2026-11-23 09:00:00+00:00"}
+    assert history.verify_chain([e]) == (True, None)
+
+
+def test_an_event_keeps_the_task_it_records_and_hashes_it():
+    import dataclasses
+    import datetime as dt
+    at = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+    e = history.new_event("i", 3, "prev", at, "task_completed", "op1", task="handle", task_id="t-1")
+    assert (e.seq, e.prev_hash, e.task, e.task_id) == (4, "prev", "handle", "t-1")
+    assert history.event_hash(dataclasses.replace(e, task_id="t-2")) != e.hash

@@ -154,5 +154,100 @@ def test_a_message_that_cannot_start_its_case_is_recorded_on_the_sender_once(ser
     assert service.store.pending_messages() == [] and service.store.list_instances(parent_id=iid) == []
     assert "handle" in [t.bpmn_id for t in service.ready_tasks(iid)]                     # the ticket goes on
     [logged] = [r.getMessage() for r in caplog.records if r.name == "engine.links"]
-    assert message.id in logged and "petition_supervision" in logged and "division by zero" in logged
+    assert logged.startswith(f"message {message.id} (petition_supervision) could not be delivered: ")
+    assert "division by zero" in logged
     assert service.deliver_messages() == 0 and len(service.store.events(iid)) == failed.seq   # not retried
+
+
+def test_only_plain_names_pass_from_a_message_into_the_new_case():
+    from engine.links import _clean
+    assert _clean({"ok": 1, "_getattr_": 2, "not a name": 3, "x-y": 4, "_": 5}) == {"ok": 1}
+
+
+def test_the_outcomes_are_what_linked_cases_reported_in_order():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from engine.links import linked_outcomes
+    at = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+    events = [SimpleNamespace(type=kind, at=at + dt.timedelta(minutes=n), data={"message": f"m{n}"})
+              for n, kind in enumerate(["started", "linked_outcome", "task_completed", "message_received"])]
+    assert linked_outcomes(events) == [{"at": "2026-11-23T09:01:00+00:00", "message": "m1"},
+                                       {"at": "2026-11-23T09:03:00+00:00", "message": "m3"}]
+
+
+NS = ('xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+      'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"')
+
+
+def _message(kind: str, id_: str, ref: str, payload: str, flows: str) -> str:
+    return (f'<bpmn:{kind} id="{id_}">{flows}<bpmn:messageEventDefinition id="med_{id_}" messageRef="{ref}">'
+            f'<bpmn:extensionElements><spiffworkflow:messagePayload>{payload}</spiffworkflow:messagePayload>'
+            f'</bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:{kind}>')
+
+
+def _linked_bundles():
+    """`ask` sends message `answer_it` (which starts process `answer_it`) and waits for `answered`,
+    which the child sends when it ends."""
+    from engine.library import Bundle
+    flow = '<bpmn:sequenceFlow id="{0}" sourceRef="{1}" targetRef="{2}" />'
+    ask = (f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {NS} id="d_ask" targetNamespace="x">'
+           '<bpmn:message id="m_answer_it" name="answer_it" /><bpmn:message id="m_answered" name="answered" />'
+           '<bpmn:process id="ask" isExecutable="true">'
+           '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+           + _message("intermediateThrowEvent", "send", "m_answer_it", '{"question": "why", "_x": 1}',
+                      "<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>")
+           + _message("intermediateCatchEvent", "wait", "m_answered", "",
+                      "<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>")
+           .replace("<spiffworkflow:messagePayload></spiffworkflow:messagePayload>",
+                    "<spiffworkflow:messageVariable>reply</spiffworkflow:messageVariable>")
+           + '<bpmn:scriptTask id="note"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>'
+           '<bpmn:script>done_on = today()</bpmn:script></bpmn:scriptTask>'      # runs in the sandbox, host functions
+           + '<bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>'
+           + flow.format("f1", "start", "send") + flow.format("f2", "send", "wait") + flow.format("f3", "wait", "note")
+           + flow.format("f4", "note", "end")
+           + '</bpmn:process></bpmn:definitions>')
+    answer = (f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {NS} id="d_answer" targetNamespace="x">'
+              '<bpmn:message id="m_answered" name="answered" />'
+              '<bpmn:process id="answer_it" isExecutable="true">'
+              '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+              + _message("endEvent", "end", "m_answered", '{"answer": "because"}',
+                         "<bpmn:incoming>f1</bpmn:incoming>")
+              + flow.format("f1", "start", "end") + '</bpmn:process></bpmn:definitions>')
+    return Bundle("ask", {"ask.bpmn": ask}), Bundle("answer_it", {"answer_it.bpmn": answer})
+
+
+def test_a_case_waiting_for_a_message_receives_it_from_the_case_it_started(service):
+    from engine.access import SYSTEM
+    for bundle in _linked_bundles():
+        service.deploy(bundle)
+    parent = service.start("ask", {}, SYSTEM)
+    assert service.deliver_messages() == 0                       # both messages went at once
+    [child] = service.store.list_instances(parent_id=parent.id)
+    assert child.process_key == "answer_it" and child.data["parent_process"] == "ask"
+    assert child.data["parent_case_no"] == parent.data["case_no"] and "_x" not in child.data
+    assert [(e.type, e.actor) for e in service.store.events(child.id)][0] == ("started", "system")
+    parent = service.store.get_instance(parent.id)
+    assert parent.status == "completed" and parent.data["reply"] == {"answer": "because"}
+    assert parent.data["done_on"] == "2026-11-23"
+    started, received = service.store.events(parent.id)         # received once, not again as an outcome
+    assert (started.type, received.type) == ("started", "message_received")
+    assert (received.actor, received.data) == ("system", {
+        "message": "answered", "payload": {"answer": "because"}, "from_instance": child.id,
+        "from_case_no": child.data["case_no"], "from_process": "answer_it"})
+    assert service.links(parent)["outcomes"][0]["payload"] == {"answer": "because"}
+    assert history_ok(service, parent.id)
+
+
+def history_ok(service, iid):
+    from engine.access import SYSTEM
+    return service.history(iid, SYSTEM)[1] and service.replay(iid, SYSTEM) == (True, None)
+
+
+def test_a_message_nobody_waits_for_is_recorded_as_unrouted_on_its_sender(service):
+    from engine.access import SYSTEM
+    service.deploy(_linked_bundles()[1])
+    alone = service.start("answer_it", {}, SYSTEM)                # no parent to tell
+    last = service.store.events(alone.id)[-1]
+    assert (last.type, last.actor, last.data) == ("message_unrouted", "system", {"message": "answered"})
+    assert service.store.pending_messages() == [] and history_ok(service, alone.id)
