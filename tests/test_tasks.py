@@ -93,7 +93,7 @@ def test_each_ready_task_becomes_a_row_with_its_groups_and_due_time():
     assert vars(one) == {"task_id": "t1", "instance_id": "i1", "process_key": "hotline", "bpmn_id": "accept",
                          "title": "title accept", "lane": "lane accept", "groups": ["admins", "water"],
                          "case_title": "case title", "due_at": dt.datetime(2026, 11, 30, 15, 59, 59, tzinfo=UTC),
-                         "status": "ready", "created_at": now, "assignee": None}
+                         "status": "ready", "created_at": now, "assignee": None, "due_rule": None}
     assert (two.task_id, two.groups, two.due_at, two.lane) == ("t2", ["admins"], None, "lane manual")
 
 
