@@ -251,3 +251,31 @@ def test_a_message_nobody_waits_for_is_recorded_as_unrouted_on_its_sender(servic
     last = service.store.events(alone.id)[-1]
     assert (last.type, last.actor, last.data) == ("message_unrouted", "system", {"message": "answered"})
     assert service.store.pending_messages() == [] and history_ok(service, alone.id)
+
+
+def test_a_case_that_receives_a_message_lists_the_user_task_it_then_waits_at(service):
+    """After the message the waiting case stops at a user task: its task row (group, form) is read from
+    the case's own compiled diagram."""
+    from engine.access import SYSTEM
+    from engine.design.newprocess import new_process_files
+    from engine.library import Bundle
+    ask, answer = _linked_bundles()
+    forms = {k: v for k, v in new_process_files("ask", "Ask").items() if k.endswith(".json")}
+    script = '<bpmn:scriptTask id="note">'
+    xml = ask.files["ask.bpmn"]
+    note = xml[xml.index(script):xml.index("</bpmn:scriptTask>") + len("</bpmn:scriptTask>")]
+    check = ('<bpmn:userTask id="note" name="核对答复"><bpmn:extensionElements><spiffworkflow:properties>'
+             '<spiffworkflow:property name="formJsonSchemaFilename" value="ask_first_task.schema.json" />'
+             '<spiffworkflow:property name="formUiSchemaFilename" value="ask_first_task.uischema.json" />'
+             '<spiffworkflow:property name="candidateGroups" value=\'"reviewers"\' />'
+             '</spiffworkflow:properties></bpmn:extensionElements>'
+             '<bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>')
+    service.deploy(Bundle("ask", {"ask.bpmn": xml.replace(note, check), **forms}))
+    service.deploy(answer)
+    parent = service.start("ask", {}, SYSTEM)
+    parent = service.store.get_instance(parent.id)
+    assert parent.status == "running" and parent.data["reply"] == {"answer": "because"}
+    [row] = service.store.instance_tasks(parent.id, ready_only=True)
+    assert (row.bpmn_id, row.title, row.groups) == ("note", "核对答复", ["reviewers"])
+    assert [e.type for e in service.store.events(parent.id)] == ["started", "message_received"]
+    assert history_ok(service, parent.id)

@@ -68,3 +68,42 @@ def test_a_stopped_script_says_why(env):
         env.execute("def f(n):\n    return f(n + 1)\nx = f(0)", {})
     with pytest.raises(ScriptTooSlow, match="^script stopped: it ran longer than 2 s$"):
         env.evaluate("[0 for a in range(10**6) for b in range(10**6)]", {})
+
+
+def test_a_script_that_eats_memory_says_so(env):
+    from engine.watchdog import MEMORY_LIMIT
+    limit = f"^script stopped: script used more than {MEMORY_LIMIT // 2 ** 20} MB$"
+    with pytest.raises(ScriptValueError, match=limit):
+        env.execute("a = [0] * 1000000\nx = [a[:] for i in range(100000)]", {})
+
+
+def test_a_script_task_runs_in_the_sandbox_and_completes(env):
+    """Spiff marks a script task in ERROR unless the environment reports that the script ran."""
+    from lxml import etree
+    from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+    xml = ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">'
+           '<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" />'
+           '<bpmn:scriptTask id="t"><bpmn:script>x = a + 1</bpmn:script></bpmn:scriptTask><bpmn:endEvent id="e" />'
+           '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />'
+           '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /></bpmn:process></bpmn:definitions>')
+    parser = BpmnParser()
+    parser.add_bpmn_xml(etree.fromstring(xml.encode()), "p.bpmn")
+    engine = make_script_engine(lambda: LATE_EVENING_UTC, lambda: WorkCalendar())
+    workflow = BpmnWorkflow(parser.get_spec("p"), script_engine=engine)
+    workflow.get_next_task(spec_name="Start").set_data(a=1)
+    workflow.do_engine_steps()
+    [task] = workflow.get_tasks(spec_name="t")
+    assert task.state == TaskState.COMPLETED and workflow.is_completed() and workflow.data == {"a": 1, "x": 2}
+
+
+@pytest.mark.parametrize("cell, urgent, matches", [("? is True", True, True), ("? is True", False, False),
+                                                  ("not ?", False, True), ("not ?", True, False)])
+def test_a_decision_cell_with_a_question_mark_tests_the_input(cell, urgent, matches):
+    """Spiff evaluates a cell such as `not ?` (hotline_callback.dmn) with the input as external context."""
+    from types import SimpleNamespace
+    from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+    engine = make_script_engine(lambda: LATE_EVENING_UTC, lambda: WorkCalendar())
+    task = SimpleNamespace(data={"urgent": urgent}, workflow=SimpleNamespace(script_engine=engine))
+    assert DMNEngine(None).evaluate("urgent", cell, task) is matches
