@@ -141,6 +141,8 @@ def _nth_weekday_of_month(year, month, weekday, n) -> str:
     days = [first + dt.timedelta(days=i) for i in range(31)
             if (first + dt.timedelta(days=i)).month == first.month]
     matches = [d for d in days if d.weekday() == int(weekday)]
+    if int(n) == 0:
+        raise ValueError("nth_weekday_of_month: n counts from 1 (the first) or from -1 (the last), not 0")
     return matches[int(n) - 1 if int(n) > 0 else int(n)].isoformat()
 
 

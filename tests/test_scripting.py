@@ -38,6 +38,12 @@ def test_host_functions(env, expression, value):
     assert env.evaluate(expression, {}) == value
 
 
+def test_the_zeroth_weekday_of_a_month_is_an_error(env):
+    """n counts from 1 or from -1: 0 names no weekday (it used to give the first one, silently)."""
+    with pytest.raises(ValueError, match="n counts from 1"):
+        env.evaluate("nth_weekday_of_month(2026, 11, 0, 0)", {})
+
+
 def test_an_unknown_day_kind_is_an_error_naming_it(env):
     with pytest.raises(ValueError, match="day kind must be WD or CD, not 'XD'"):
         env.evaluate("days_after('2026-11-20', 1, 'XD')", {})
