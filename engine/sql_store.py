@@ -9,6 +9,7 @@ from dataclasses import asdict, replace
 
 from sqlalchemy import bindparam, create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 
 try:
@@ -40,7 +41,11 @@ IDLE_PING_SECONDS = 10.0
 
 def make_engine(url: str):
     # PostgreSQL: no parallel workers for the app's short queries (starting them costs more than the query)
-    options = {"connect_args": {"options": "-c max_parallel_workers_per_gather=0"}} if url.startswith("postgres") else {}
+    # (added to the URL's own `options`, e.g. a search_path, which connect_args would otherwise replace)
+    options = {}
+    if url.startswith("postgres"):
+        given = make_url(url).query.get("options", "")
+        options = {"connect_args": {"options": f"{given} -c max_parallel_workers_per_gather=0".strip()}}
     engine = create_engine(url, future=True, **options)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
