@@ -22,16 +22,19 @@ from .sql_rota import SqlRota
 from .sql_accounts import SqlAccounts
 from .sql_bulletins import SqlBulletins
 from .sql_staff import SqlStaff
-from .sql_stats import SqlStats, fold_fact, write_fact
-from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles,
+from .sql_stats import UNREAD, SqlStats, fold_fact, write_fact
+from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles, case_facts,
                          deployments, events, instances, outbox, task_groups, tasks)
 from .store import Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, task_order
 
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]
+FACT_COLS = [c.name for c in case_facts.columns]
 TASK_WITH_INSTANCE = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready"),
-                            *[c.label(f"i_{c.name}") for c in instances.columns]) \
+                            *[c.label(f"i_{c.name}") for c in instances.columns],
+                            *[c.label(f"f_{c.name}") for c in case_facts.columns]) \
     .join(instances, instances.c.id == tasks.c.instance_id) \
+    .outerjoin(case_facts, case_facts.c.instance_id == tasks.c.instance_id) \
     .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == bindparam("b_task"))
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
 
@@ -191,7 +194,7 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
                 if done.rowcount != 1:
                     raise Conflict(rec.id)
                 self._consume(conn, consumed)
-                previous, fact = fold_fact(conn, new, events_)
+                previous, fact = fold_fact(conn, new, events_, self._known_fact(rec))
                 with self._pipeline(conn):
                     self._write_children(conn, rec.id, tasks_, events_, messages)
                     write_fact(conn, previous, fact, self.engine.dialect.name)
@@ -345,7 +348,9 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
         return found[0] if found else None
 
     def get_task_with_instance(self, task_id):
-        """The task, its groups and its case in one round trip (the start of every completion)."""
+        """The task, its groups, its case and the case's fact row in one round trip (the start of every
+        completion). The fact row is kept for this thread's next save of the case at the same lock version,
+        which then need not read it again (a step elsewhere moves the lock version: that save is a Conflict)."""
         with self.reader.connect() as conn:
             rows = conn.execute(TASK_WITH_INSTANCE, {"b_task": task_id}).all()
         if not rows:
@@ -353,7 +358,15 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
         first = rows[0]._mapping
         current = [r for r in rows if r.group_name and (r.group_ready or first["status"] != "ready")]
         row = TaskRow(**{k: first[k] for k in TASK_COLS}, groups=sorted(r.group_name for r in current))
-        return row, InstanceRecord(**{k: first[f"i_{k}"] for k in INSTANCE_COLS})
+        rec = InstanceRecord(**{k: first[f"i_{k}"] for k in INSTANCE_COLS})
+        fact = {k: first[f"f_{k}"] for k in FACT_COLS} if first["f_instance_id"] is not None else None
+        self._held.fact = (rec.id, rec.lock_version, fact)
+        return row, rec
+
+    def _known_fact(self, rec):
+        """The fact row read with `rec` by this thread (taken: used once), else UNREAD."""
+        known, self._held.fact = getattr(self._held, "fact", None), None
+        return known[2] if known and known[:2] == (rec.id, rec.lock_version) else UNREAD
 
     def due_instances(self, now, limit=100):
         with self.reader.connect() as conn:
