@@ -185,23 +185,39 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
         return InstanceRecord(**row._mapping)
 
     def save_instance(self, rec, tasks_, events_, messages=(), consumed=None, notices=()):
-        """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one."""
+        """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one.
+        PostgreSQL: BEGIN, the locked update and the step's writes go in one pipeline round trip, then the
+        update's row count decides commit or Conflict (a lost race also fails on the event's key)."""
         new = replace(rec, lock_version=rec.lock_version + 1)
+        known = self._known_fact(rec)
+        changes = {k: v for k, v in _instance_row(new).items() if k not in FIXED_COLS}
+        params = {**changes, "b_id": rec.id, "b_lock": rec.lock_version}
+        pipelined = self.engine.dialect.name == "postgresql" and consumed is None
         try:
             with self._transaction() as conn:
-                changes = {k: v for k, v in _instance_row(new).items() if k not in FIXED_COLS}
-                done = conn.execute(SAVE_INSTANCE, {**changes, "b_id": rec.id, "b_lock": rec.lock_version})
-                if done.rowcount != 1:
+                if pipelined:       # read committed: a step committed after this read fails the locked update
+                    previous, fact = fold_fact(conn, new, events_, known)
+                    with self._pipeline(conn):
+                        done = conn.execute(SAVE_INSTANCE, params)
+                        self._write_step(conn, rec.id, tasks_, events_, messages, notices, previous, fact)
+                    locked = done.context.cursor.rowcount     # the driver's count, known once the pipeline synced
+                else:
+                    locked = conn.execute(SAVE_INSTANCE, params).rowcount
+                if locked != 1:
                     raise Conflict(rec.id)
-                self._consume(conn, consumed)
-                previous, fact = fold_fact(conn, new, events_, self._known_fact(rec))
-                with self._pipeline(conn):
-                    self._write_children(conn, rec.id, tasks_, events_, messages)
-                    write_fact(conn, previous, fact, self.engine.dialect.name)
-                    self._write_notices(conn, notices)
+                if not pipelined:
+                    self._consume(conn, consumed)
+                    previous, fact = fold_fact(conn, new, events_, known)
+                    with self._pipeline(conn):
+                        self._write_step(conn, rec.id, tasks_, events_, messages, notices, previous, fact)
         except (IntegrityError, DriverIntegrityError) as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = new.lock_version
+
+    def _write_step(self, conn, instance_id, tasks_, events_, messages, notices, previous, fact):
+        self._write_children(conn, instance_id, tasks_, events_, messages)
+        write_fact(conn, previous, fact, self.engine.dialect.name)
+        self._write_notices(conn, notices)
 
     def _pipeline(self, conn):
         """PostgreSQL: send the step's writes, which return nothing we read, in one round trip (psycopg's
