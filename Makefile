@@ -36,7 +36,7 @@ setup: install assets
 run: setup
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Production: gunicorn (WORKERS, default 2 x cores + 1; THREADS per worker, default 1) on 127.0.0.1:5000 (BIND) plus WORKER_PROCS (default 1)
+# Production: gunicorn (WORKERS, default one per core, at least 2; THREADS per worker, default 4) on 127.0.0.1:5000 (BIND) plus WORKER_PROCS (default 1)
 # `engine worker` processes against DATABASE_URL; Ctrl-C stops them all. No demo data (see README).
 serve: install assets
 	$(BIN)/python -m webapp.serve

@@ -35,12 +35,18 @@ def _statements(dialect: str) -> tuple:
     return _STATEMENTS[dialect]
 
 
-def fold_fact(conn, rec, events_) -> tuple[dict | None, dict | None]:
-    """The case's fact row before and after the step's events (reads only); (None, None) without events."""
+UNREAD = object()      # fold_fact: the previous fact row is to be read
+
+
+def fold_fact(conn, rec, events_, known=UNREAD) -> tuple[dict | None, dict | None]:
+    """The case's fact row before and after the step's events (reads only, unless the row before is `known`:
+    None when the case has none); (None, None) without events."""
     if not events_:
         return None, None
-    found = conn.execute(_PREVIOUS, {"b_id": rec.id}).first() if events_[0].seq > 0 else None
-    previous = dict(found._mapping) if found else None
+    if known is UNREAD:
+        found = conn.execute(_PREVIOUS, {"b_id": rec.id}).first() if events_[0].seq > 0 else None
+        known = dict(found._mapping) if found else None
+    previous = known if events_[0].seq > 0 else None
     if previous is None and events_[0].seq > 0:       # a case older than the table: fold its whole log
         cols = [events.c[n] for n in Event.__dataclass_fields__]
         log = [Event(**r._mapping) for r in conn.execute(select(*cols).where(events.c.instance_id == rec.id)

@@ -9,6 +9,7 @@ from dataclasses import asdict, replace
 
 from sqlalchemy import and_, bindparam, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 
 try:
@@ -21,16 +22,19 @@ from .sql_rota import SqlRota
 from .sql_accounts import SqlAccounts
 from .sql_bulletins import SqlBulletins
 from .sql_staff import SqlStaff
-from .sql_stats import SqlStats, fold_fact, write_fact
-from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles,
+from .sql_stats import UNREAD, SqlStats, fold_fact, write_fact
+from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles, case_facts,
                          deployments, events, instances, outbox, task_groups, tasks)
 from .store import Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, task_order
 
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]
+FACT_COLS = [c.name for c in case_facts.columns]
 TASK_WITH_INSTANCE = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready"),
-                            *[c.label(f"i_{c.name}") for c in instances.columns]) \
+                            *[c.label(f"i_{c.name}") for c in instances.columns],
+                            *[c.label(f"f_{c.name}") for c in case_facts.columns]) \
     .join(instances, instances.c.id == tasks.c.instance_id) \
+    .outerjoin(case_facts, case_facts.c.instance_id == tasks.c.instance_id) \
     .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == bindparam("b_task"))
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
 
@@ -40,7 +44,11 @@ IDLE_PING_SECONDS = 10.0
 
 def make_engine(url: str):
     # PostgreSQL: no parallel workers for the app's short queries (starting them costs more than the query)
-    options = {"connect_args": {"options": "-c max_parallel_workers_per_gather=0"}} if url.startswith("postgres") else {}
+    # (added to the URL's own `options`, e.g. a search_path, which connect_args would otherwise replace)
+    options = {}
+    if url.startswith("postgres"):
+        given = make_url(url).query.get("options", "")
+        options = {"connect_args": {"options": f"{given} -c max_parallel_workers_per_gather=0".strip()}}
     engine = create_engine(url, future=True, **options)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
@@ -189,23 +197,39 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
         return InstanceRecord(**row._mapping)
 
     def save_instance(self, rec, tasks_, events_, messages=(), consumed=None, notices=()):
-        """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one."""
+        """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one.
+        PostgreSQL: BEGIN, the locked update and the step's writes go in one pipeline round trip, then the
+        update's row count decides commit or Conflict (a lost race also fails on the event's key)."""
         new = replace(rec, lock_version=rec.lock_version + 1)
+        known = self._known_fact(rec)
+        changes = {k: v for k, v in _instance_row(new).items() if k not in FIXED_COLS}
+        params = {**changes, "b_id": rec.id, "b_lock": rec.lock_version}
+        pipelined = self.engine.dialect.name == "postgresql" and consumed is None
         try:
             with self._transaction() as conn:
-                changes = {k: v for k, v in _instance_row(new).items() if k not in FIXED_COLS}
-                done = conn.execute(SAVE_INSTANCE, {**changes, "b_id": rec.id, "b_lock": rec.lock_version})
-                if done.rowcount != 1:
+                if pipelined:       # read committed: a step committed after this read fails the locked update
+                    previous, fact = fold_fact(conn, new, events_, known)
+                    with self._pipeline(conn):
+                        done = conn.execute(SAVE_INSTANCE, params)
+                        self._write_step(conn, rec.id, tasks_, events_, messages, notices, previous, fact)
+                    locked = done.context.cursor.rowcount     # the driver's count, known once the pipeline synced
+                else:
+                    locked = conn.execute(SAVE_INSTANCE, params).rowcount
+                if locked != 1:
                     raise Conflict(rec.id)
-                self._consume(conn, consumed)
-                previous, fact = fold_fact(conn, new, events_)
-                with self._pipeline(conn):
-                    self._write_children(conn, rec.id, tasks_, events_, messages)
-                    write_fact(conn, previous, fact, self.engine.dialect.name)
-                    self._write_notices(conn, notices)
+                if not pipelined:
+                    self._consume(conn, consumed)
+                    previous, fact = fold_fact(conn, new, events_, known)
+                    with self._pipeline(conn):
+                        self._write_step(conn, rec.id, tasks_, events_, messages, notices, previous, fact)
         except (IntegrityError, DriverIntegrityError) as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = new.lock_version
+
+    def _write_step(self, conn, instance_id, tasks_, events_, messages, notices, previous, fact):
+        self._write_children(conn, instance_id, tasks_, events_, messages)
+        write_fact(conn, previous, fact, self.engine.dialect.name)
+        self._write_notices(conn, notices)
 
     def _pipeline(self, conn):
         """PostgreSQL: send the step's writes, which return nothing we read, in one round trip (psycopg's
@@ -352,7 +376,9 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
         return found[0] if found else None
 
     def get_task_with_instance(self, task_id):
-        """The task, its groups and its case in one round trip (the start of every completion)."""
+        """The task, its groups, its case and the case's fact row in one round trip (the start of every
+        completion). The fact row is kept for this thread's next save of the case at the same lock version,
+        which then need not read it again (a step elsewhere moves the lock version: that save is a Conflict)."""
         with self.reader.connect() as conn:
             rows = conn.execute(TASK_WITH_INSTANCE, {"b_task": task_id}).all()
         if not rows:
@@ -360,7 +386,15 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
         first = rows[0]._mapping
         current = [r for r in rows if r.group_name and (r.group_ready or first["status"] != "ready")]
         row = TaskRow(**{k: first[k] for k in TASK_COLS}, groups=sorted(r.group_name for r in current))
-        return row, InstanceRecord(**{k: first[f"i_{k}"] for k in INSTANCE_COLS})
+        rec = InstanceRecord(**{k: first[f"i_{k}"] for k in INSTANCE_COLS})
+        fact = {k: first[f"f_{k}"] for k in FACT_COLS} if first["f_instance_id"] is not None else None
+        self._held.fact = (rec.id, rec.lock_version, fact)
+        return row, rec
+
+    def _known_fact(self, rec):
+        """The fact row read with `rec` by this thread (taken: used once), else UNREAD."""
+        known, self._held.fact = getattr(self._held, "fact", None), None
+        return known[2] if known and known[:2] == (rec.id, rec.lock_version) else UNREAD
 
     def due_instances(self, now, limit=100):
         with self.reader.connect() as conn:

@@ -58,7 +58,8 @@ def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> None
 
 
 def test_workers_follow_the_core_count_unless_set():
-    assert default_workers(2) == 5 and default_workers(8) == 17
+    assert default_workers(2) == 2 and default_workers(8) == 8 and default_workers(1) == 2
+    assert gunicorn_command({})[gunicorn_command({}).index("--threads") + 1] == "4"
     command = gunicorn_command({"WORKERS": "3", "BIND": "127.0.0.1:5999"})
     assert command[command.index("--workers") + 1] == "3"
     assert command[command.index("--bind") + 1] == "127.0.0.1:5999"

@@ -218,3 +218,26 @@ def test_lockout_fields_tokens_with_expiry_and_shared_counters(store):
     assert store.hit_counter("k", 7, 10) == 13 and store.counter("k", 7) == 13 and store.counter("k", 8) == 0
     store.prune_counters(8)
     assert store.counter("k", 7) == 0
+
+
+def test_a_step_folds_the_fact_row_as_stored_when_another_step_came_between(store):
+    """The fact row read with a task serves the save of that same version only: after another thread's
+    step, a save folds the row that step left (a dispatch counted once, not lost)."""
+    rec = started(store)
+    store.get_task_with_instance("t-i1")             # this thread reads the case at version 1, with its fact row
+
+    def dispatch():
+        other = store.get_instance(rec.id)
+        e = history.new_event(rec.id, other.last_seq, other.last_hash, T0, "task_completed", "op1", task="dispatch",
+                              task_id="t-i1", result={"status": "running"})
+        other.last_seq, other.last_hash = e.seq, e.hash
+        store.save_instance(other, [], [e])
+
+    thread = threading.Thread(target=dispatch)
+    thread.start()
+    thread.join()
+    mine = store.get_instance(rec.id)
+    e = history.new_event(rec.id, mine.last_seq, mine.last_hash, T0, "claimed", "op1", result={"status": "running"})
+    mine.last_seq, mine.last_hash = e.seq, e.hash
+    store.save_instance(mine, [], [e])
+    assert (store.fact(rec.id)["dispatched"], mine.lock_version) == (1, 3)
