@@ -44,7 +44,11 @@ _encoder_lock = threading.Lock()
 _workflow_converter = _serializer.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
 
 
-def _restore(dct: dict, spec, subprocess_specs) -> BpmnWorkflow:
+def parse_state(state: str) -> dict:
+    return json.loads(state, cls=_serializer.json_decoder_cls)
+
+
+def restore_state(dct: dict, spec, subprocess_specs) -> BpmnWorkflow:
     """Spiff's BpmnWorkflowConverter.from_dict, with the (shared, read-only) specs passed in."""
     conv = _workflow_converter
     workflow = conv.target_class(spec, subprocess_specs, deserializing=True)
@@ -54,6 +58,23 @@ def _restore(dct: dict, spec, subprocess_specs) -> BpmnWorkflow:
     conv.subprocesses_from_dict(dct["subprocesses"], workflow)
     workflow.bpmn_events = conv.registry.restore(dct.pop("bpmn_events", []))
     return workflow
+
+
+def dump_state(wf: BpmnWorkflow) -> str:
+    """The workflow's state without its specs (they are stored once, in the bundle): Spiff's
+    BpmnWorkflowConverter.to_dict minus the spec conversion, which would cost more than the rest."""
+    registry, conv = _serializer.registry, _workflow_converter
+    with _encoder_lock:            # the registry's encoder flag is shared by every thread
+        registry._encoder_mode = True
+        try:
+            dct = WorkflowConverter.to_dict(conv, wf)
+            dct["subprocesses"] = conv.mapping_to_dict(wf.subprocesses)
+            dct["bpmn_events"] = registry.convert(wf.bpmn_events)
+            dct["typename"] = registry.typenames[wf.__class__]
+        finally:
+            registry._encoder_mode = False
+    dct[_serializer.VERSION_KEY] = _serializer.VERSION
+    return json.dumps(dct, cls=_serializer._encoder_cls)
 
 
 class ProcessError(Exception):
@@ -115,11 +136,11 @@ class Runner:
     @classmethod
     def load(cls, state: str, compiled, script_engine) -> "Runner":
         """Restore a workflow; its specs come from the pinned bundle, not from the stored state."""
-        dct = json.loads(state, cls=_serializer.json_decoder_cls)
+        dct = parse_state(state)
         if "spec" in dct:            # a full Spiff serialization: let Spiff restore it as it is
             _serializer.migrate(dct)
             return cls(_serializer.from_dict(dct), script_engine)
-        return cls(_restore(dct, compiled.spec, compiled.subprocess_specs), script_engine)
+        return cls(restore_state(dct, compiled.spec, compiled.subprocess_specs), script_engine)
 
     def repredict(self) -> None:
         """After loading a case on another version's diagram: predict the path ahead from the new diagram
@@ -131,20 +152,7 @@ class Runner:
             task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
 
     def dump(self) -> str:
-        """The workflow's state without its specs (they are stored once, in the bundle): Spiff's
-        BpmnWorkflowConverter.to_dict minus the spec conversion, which would cost more than the rest."""
-        registry, conv = _serializer.registry, _workflow_converter
-        with _encoder_lock:            # the registry's encoder flag is shared by every thread
-            registry._encoder_mode = True
-            try:
-                dct = WorkflowConverter.to_dict(conv, self.wf)
-                dct["subprocesses"] = conv.mapping_to_dict(self.wf.subprocesses)
-                dct["bpmn_events"] = registry.convert(self.wf.bpmn_events)
-                dct["typename"] = registry.typenames[self.wf.__class__]
-            finally:
-                registry._encoder_mode = False
-        dct[_serializer.VERSION_KEY] = _serializer.VERSION
-        return json.dumps(dct, cls=_serializer._encoder_cls)
+        return dump_state(self.wf)
 
     def _advance(self):
         with diagram_errors():
