@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, replace
+from dataclasses import replace
 
-from sqlalchemy import and_, bindparam, create_engine, event, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 try:
     from psycopg import IntegrityError as DriverIntegrityError  # raised as is at the end of a pipeline
@@ -18,14 +16,16 @@ except ImportError:                                                # pragma: no 
     class DriverIntegrityError(Exception):
         pass
 
+from .sql_catalog import SqlCatalog
+from .sql_engine import make_engine
 from .sql_rota import SqlRota
 from .sql_accounts import SqlAccounts
 from .sql_bulletins import SqlBulletins
 from .sql_staff import SqlStaff
 from .sql_stats import UNREAD, SqlStats, fold_fact, write_fact
-from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, bundles, case_facts,
-                         deployments, events, instances, outbox, task_groups, tasks)
-from .store import Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, task_order
+from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, case_facts, events,
+                         instances, outbox, task_groups, tasks)
+from .store import Conflict, Event, InstanceRecord, Message, NotFound, TaskRow, task_order
 
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]
@@ -39,44 +39,7 @@ TASK_WITH_INSTANCE = select(tasks, task_groups.c.group_name, task_groups.c.ready
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
 
 
-IDLE_PING_SECONDS = 10.0
-
-
-def make_engine(url: str):
-    # PostgreSQL: no parallel workers for the app's short queries (starting them costs more than the query)
-    # (added to the URL's own `options`, e.g. a search_path, which connect_args would otherwise replace)
-    options = {}
-    if url.startswith("postgres"):
-        given = make_url(url).query.get("options", "")
-        options = {"connect_args": {"options": f"{given} -c max_parallel_workers_per_gather=0".strip()}}
-    engine = create_engine(url, future=True, **options)
-    if engine.dialect.name == "sqlite":
-        @event.listens_for(engine, "connect")
-        def _pragmas(conn, _record):
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=5000")
-    else:
-        ping_when_idle(engine)
-    return engine
-
-
-def ping_when_idle(engine) -> None:
-    """Check a pooled connection before use only when it sat idle IDLE_PING_SECONDS (a server restart, a
-    proxy that dropped it); a dead one is replaced. SQLAlchemy's pool_pre_ping would cost a round trip on
-    every checkout, i.e. several per request."""
-    @event.listens_for(engine, "checkout")
-    def _ping(dbapi_conn, record, _proxy):
-        now, last = time.monotonic(), record.info.get("used_at")
-        record.info["used_at"] = now
-        if last is not None and now - last > IDLE_PING_SECONDS:
-            try:
-                engine.dialect.do_ping(dbapi_conn)
-            except Exception as exc:           # any failure: the pool opens a new connection
-                raise DisconnectionError() from exc
-
-
-class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
+class SqlStore(SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
     """The InstanceStore contract on SQLAlchemy Core; every write is one transaction."""
 
     def __init__(self, url_or_engine):
@@ -89,47 +52,6 @@ class SqlStore(SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRota):
     def ping(self):
         with self.reader.connect() as conn:
             conn.execute(select(1))
-
-    # bundles and deployments
-    def put_bundle(self, bundle_hash, key, files):
-        with self.engine.begin() as conn:
-            if conn.scalar(select(bundles.c.hash).where(bundles.c.hash == bundle_hash)) is None:
-                conn.execute(insert(bundles).values(hash=bundle_hash, process_key=key, files=files))
-
-    def get_bundle_files(self, bundle_hash):
-        with self.reader.connect() as conn:
-            files = conn.scalar(select(bundles.c.files).where(bundles.c.hash == bundle_hash))
-        if files is None:
-            raise NotFound(bundle_hash)
-        return files
-
-    def add_deployment(self, dep):
-        with self.engine.begin() as conn:
-            last = conn.scalar(select(func.max(deployments.c.version))
-                               .where(deployments.c.process_key == dep.process_key))
-            dep = replace(dep, version=(last or 0) + 1)
-            conn.execute(insert(deployments).values(**asdict(dep)))
-        return dep
-
-    def deployments(self, key=None):
-        query = select(*[deployments.c[n] for n in Deployment.__dataclass_fields__])
-        if key is not None:
-            query = query.where(deployments.c.process_key == key)
-        with self.reader.connect() as conn:
-            rows = conn.execute(query.order_by(deployments.c.process_key, deployments.c.version))
-            return [Deployment(**{**r._mapping, "comment": r.comment or ""}) for r in rows]
-
-    def deployment_log(self, key=None, after=None, limit=50):
-        """Deployments by process, newest version first; `after` a (process_key, version) key (a keyset page)."""
-        query = select(*[deployments.c[n] for n in Deployment.__dataclass_fields__])
-        if key is not None:
-            query = query.where(deployments.c.process_key == key)
-        if after is not None:
-            query = query.where(or_(deployments.c.process_key > after[0],
-                                    and_(deployments.c.process_key == after[0], deployments.c.version < after[1])))
-        with self.reader.connect() as conn:
-            rows = conn.execute(query.order_by(deployments.c.process_key, deployments.c.version.desc()).limit(limit))
-            return [Deployment(**{**r._mapping, "comment": r.comment or ""}) for r in rows]
 
     def running_summary(self, process_key):
         """Running cases per version and their ready tasks, from the indexed columns (no case is loaded)."""

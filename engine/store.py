@@ -13,6 +13,7 @@ from .stats.memory import MemoryStats
 
 from .directory.memory import MemoryStaff
 from .memory_accounts import MemoryAccounts
+from .memory_catalog import MemoryCatalog
 from .reception.memory import MemoryRota
 
 
@@ -178,7 +179,7 @@ class InstanceStore(Protocol):
     def add_calendar_year(self, year: int, source: str) -> None: ...
 
 
-class MemoryStore(MemoryAccounts, MemoryStats, MemoryStaff, MemoryRota):
+class MemoryStore(MemoryCatalog, MemoryAccounts, MemoryStats, MemoryStaff, MemoryRota):
     """A complete store in dicts, for fast tests; same contract as the SQL store."""
 
     def __init__(self):
@@ -191,30 +192,6 @@ class MemoryStore(MemoryAccounts, MemoryStats, MemoryStaff, MemoryRota):
 
     def ping(self):
         return None
-
-    def put_bundle(self, bundle_hash, key, files):
-        self._bundles.setdefault(bundle_hash, dict(files))
-
-    def get_bundle_files(self, bundle_hash):
-        if bundle_hash not in self._bundles:
-            raise NotFound(bundle_hash)
-        return dict(self._bundles[bundle_hash])
-
-    def add_deployment(self, dep):
-        with self._lock:
-            dep = replace(dep, version=1 + max((d.version for d in self._deps
-                                                if d.process_key == dep.process_key), default=0))
-            self._deps.append(dep)
-            return dep
-
-    def deployments(self, key=None):
-        return sorted((d for d in self._deps if key in (None, d.process_key)),
-                      key=lambda d: (d.process_key, d.version))
-
-    def deployment_log(self, key=None, after=None, limit=50):
-        found = [d for d in self._deps if key in (None, d.process_key) and (
-            after is None or d.process_key > after[0] or (d.process_key == after[0] and d.version < after[1]))]
-        return sorted(found, key=lambda d: (d.process_key, -d.version))[:limit]
 
     def add_instance(self, rec, tasks, events, messages=(), consumed=None, notices=()):
         with self._lock:

@@ -1,11 +1,11 @@
-"""Pooled PostgreSQL connections are checked only after sitting idle (engine/sql_store.py ping_when_idle): a
+"""Pooled PostgreSQL connections are checked only after sitting idle (engine/sql_engine.py ping_when_idle): a
 connection the server dropped while idle is replaced, not handed to a request."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-from engine import sql_store
+from engine import sql_engine
 from engine.sql_store import SqlStore
 from tests.conftest import PG_URL
 
@@ -19,7 +19,7 @@ def test_a_connection_dropped_while_idle_is_replaced(pg_schema, monkeypatch):
             pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
         with pg_schema.admin.begin() as conn:
             assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
-        monkeypatch.setattr(sql_store, "IDLE_PING_SECONDS", 0.0)       # it has now been idle long enough
+        monkeypatch.setattr(sql_engine, "IDLE_PING_SECONDS", 0.0)       # it has now been idle long enough
         with store.reader.connect() as conn:
             assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
         store.ping()
