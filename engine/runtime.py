@@ -124,6 +124,7 @@ class Runner:
         self.wf = workflow
         self.engine = script_engine
         self.wf.script_engine = script_engine
+        self._ready: list[ReadyTask] | None = None     # the ready user tasks, until the workflow moves
 
     @classmethod
     def start(cls, compiled, script_engine, data: dict) -> "Runner":
@@ -146,6 +147,7 @@ class Runner:
         """After loading a case on another version's diagram: predict the path ahead from the new diagram
         (the predicted tasks stored with the case follow the old one)."""
         predicted = TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE     # tasks that never ran
+        self._ready = None
         for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
             for child in [c for c in task.children if c.has_state(predicted)]:
                 task.workflow._remove_task(child.id)
@@ -155,10 +157,16 @@ class Runner:
         return dump_state(self.wf)
 
     def _advance(self):
+        self._ready = None
         with diagram_errors():
             self.wf.do_engine_steps()
 
     def ready_tasks(self) -> list[ReadyTask]:
+        if self._ready is None:
+            self._ready = self._find_ready()
+        return list(self._ready)
+
+    def _find_ready(self) -> list[ReadyTask]:
         found, seen = [], {}
         for t in self.wf.get_tasks(state=TaskState.READY, spec_class=UserTaskMixin):
             spec = t.task_spec
@@ -175,6 +183,7 @@ class Runner:
             raise TaskNotReady(task_id) from exc
         if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTaskMixin):
             raise TaskNotReady(task_id)
+        self._ready = None
         task.data.update({k: copy.deepcopy(v) for k, v in (blanks or {}).items() if k not in data})
         task.data.update(copy.deepcopy(data))   # replace, not Spiff's deep merge; nothing shared with the caller
         with diagram_errors(task.task_spec.bpmn_id):
@@ -205,6 +214,7 @@ class Runner:
             target = target.parent
         if target is None or target.task_spec.bpmn_id != bpmn_id:
             raise TaskNotReady(bpmn_id)
+        self._ready = None
         removed = self.wf.reset_from_task_id(target.id, data={**target.data, **extra})
         for task in removed:          # Spiff leaves the removed tasks' timers waiting (e.g. a sign-off's 催办)
             self.wf.event_manager.remove_task(task)
@@ -222,6 +232,7 @@ class Runner:
     def fire_timers(self) -> list[str]:
         """Fire every timer that is due by the clock; return the names of those that fired."""
         before = {(e.name, e.value) for e in self._timer_events()}
+        self._ready = None
         with diagram_errors():
             self.wf.refresh_timers()
         self._advance()
@@ -252,6 +263,7 @@ class Runner:
         definition = self.waits_for(message_name)
         if definition is None:
             return False
+        self._ready = None
         with diagram_errors():
             self.wf.send_event(BpmnEvent(definition, payload=payload))
         self._advance()

@@ -43,11 +43,13 @@ def fold_fact(conn, rec, events_, known=UNREAD) -> tuple[dict | None, dict | Non
     None when the case has none); (None, None) without events."""
     if not events_:
         return None, None
+    if events_[0].seq == 1:                           # the case starts: it has no row yet
+        return None, next_fact(None, rec, events_)
     if known is UNREAD:
-        found = conn.execute(_PREVIOUS, {"b_id": rec.id}).first() if events_[0].seq > 0 else None
+        found = conn.execute(_PREVIOUS, {"b_id": rec.id}).first()
         known = dict(found._mapping) if found else None
-    previous = known if events_[0].seq > 0 else None
-    if previous is None and events_[0].seq > 0:       # a case older than the table: fold its whole log
+    previous = known
+    if previous is None:                              # a case older than the table: fold its whole log
         cols = [events.c[n] for n in Event.__dataclass_fields__]
         log = [Event(**r._mapping) for r in conn.execute(select(*cols).where(events.c.instance_id == rec.id)
                                                          .order_by(events.c.seq))]
@@ -57,7 +59,7 @@ def fold_fact(conn, rec, events_, known=UNREAD) -> tuple[dict | None, dict | Non
 
 def write_fact(conn, previous: dict | None, row: dict | None, dialect: str) -> None:
     """Write the fact row folded by `fold_fact` and add its change to the running totals (writes only)."""
-    if row is None:
+    if row is None or row == previous:          # a step that changes no figure writes none
         return
     upsert_fact, add_daily, add_counts = _statements(dialect)
     conn.execute(upsert_fact, row)

@@ -36,6 +36,7 @@ TASK_WITH_INSTANCE = select(tasks, task_groups.c.group_name, task_groups.c.ready
     .join(instances, instances.c.id == tasks.c.instance_id) \
     .outerjoin(case_facts, case_facts.c.instance_id == tasks.c.instance_id) \
     .outerjoin(task_groups, task_groups.c.task_id == tasks.c.task_id).where(tasks.c.task_id == bindparam("b_task"))
+INSERT_INSTANCE = insert(instances).inline()       # compiled once, run with the row as parameters
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
 
 
@@ -101,7 +102,7 @@ class SqlStore(SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRot
         try:
             with self._transaction() as conn:
                 self._consume(conn, consumed)
-                conn.execute(insert(instances).values(**_instance_row(replace(rec, lock_version=1))))
+                conn.execute(INSERT_INSTANCE, _instance_row(replace(rec, lock_version=1)))
                 previous, fact = fold_fact(conn, rec, events_)
                 with self._pipeline(conn):
                     self._write_children(conn, rec.id, tasks_, events_, messages, known=set())

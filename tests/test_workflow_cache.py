@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 from engine.service import Service, TaskClosed
 from engine.sql_store import SqlStore
 from engine.workflow_cache import WorkflowCache
-from tests.bench import DEPT, OP, STEPS
+from tests.bench import DEPT, OP, REV, STEPS
 from tests.conftest import PG_URL, PgSchema, make_service, sqlite_store
 
 
@@ -88,3 +88,43 @@ def test_the_cache_is_bounded_and_hands_a_workflow_to_one_taker_only():
     assert cache.take(moved) is None and cache.take(recs[2]) is None      # a stale entry is dropped
     cache.keep(SimpleNamespace(**{**vars(recs[0]), "status": "completed"}), "done")
     assert len(cache) == 0                                               # finished cases are not kept
+
+
+def _statements(service):
+    from sqlalchemy import event
+    seen = []
+    event.listen(service.store.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, params, context, many: seen.append(sql.split()[0].upper()))
+    return seen
+
+
+def test_a_start_and_a_cached_step_read_only_what_they_need(two_services):
+    """A new case is written without reading back its (non-existent) figures or events; a step on a cached
+    workflow reads once (the task with its case and figures row) and writes the case, its tasks, its event,
+    its figures and notices: a step that reads more has lost a shortcut, and every step pays for it."""
+    a, _ = two_services
+    a.start("hotline", {}, OP)                          # the deployment and calendar are read and kept
+    seen = _statements(a)
+    rec = a.start("hotline", {}, OP)
+    assert seen.count("SELECT") == 1, seen              # the current deployment only
+    task = next(t for t in a.ready_tasks(rec.id) if t.bpmn_id == "register")
+    seen.clear()
+    a.complete(task.task_id, next(d for n, _a, d in STEPS if n == "register"), OP)
+    assert seen.count("SELECT") == 1, seen
+    assert seen.count("BEGIN") + seen.count("SELECT") + seen.count("UPDATE") + seen.count("INSERT") \
+        + seen.count("WITH") == len(seen), seen
+    assert len(seen) <= 11, seen
+
+
+def test_a_review_that_changes_no_figure_writes_no_figures(two_services):
+    a, _ = two_services
+    rec = a.start("hotline", {}, OP)
+    for name, actor in [("register", OP), ("dispatch", OP), ("accept", DEPT), ("handle", DEPT)]:
+        rec = step(a, rec, name, actor)
+    seen = []
+    from sqlalchemy import event
+    event.listen(a.store.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, params, context, many: seen.append(sql))
+    step(a, rec, "review_reply", REV)
+    written = [s.split("(")[0] for s in seen if s.startswith(("INSERT", "UPDATE"))]
+    assert written and not [s for s in written if "case_facts" in s or "fact_" in s], written
