@@ -213,9 +213,7 @@ class MemoryStore(MemoryCatalog, MemoryAccounts, MemoryStats, MemoryStaff, Memor
             current = self._instances.get(rec.id)
             if current is None or current.lock_version != rec.lock_version:
                 raise Conflict(rec.id)
-            log = self._events.get(rec.id, [])
-            if events and log and events[0].seq <= log[-1].seq:
-                raise Conflict(rec.id)
+            self._check_seq(rec.id, events)
             self._consume(consumed)
             self._write(replace(rec, lock_version=rec.lock_version + 1), tasks, events, messages)
             self.add_notifications(notices)
@@ -243,10 +241,13 @@ class MemoryStore(MemoryCatalog, MemoryAccounts, MemoryStats, MemoryStaff, Memor
         due = [i for i in self.due_instances(now, limit=len(skip) + 1) if i not in skip]
         yield self.get_instance(due[0]) if due else None
 
-    def _write(self, rec, tasks, events, messages=()):
-        log = self._events.setdefault(rec.id, [])
+    def _check_seq(self, instance_id, events):
+        """An event whose seq is taken (a step that lost the race) is a conflict, before anything is written."""
+        log = self._events.get(instance_id)
         if events and log and events[0].seq <= log[-1].seq:
-            raise Conflict(rec.id)
+            raise Conflict(instance_id)
+
+    def _write(self, rec, tasks, events, messages=()):
         self._instances[rec.id] = copy.deepcopy(rec)
         self._messages.update({m.id: copy.deepcopy(m) for m in messages})
         for row in self._tasks.values():
@@ -255,11 +256,9 @@ class MemoryStore(MemoryCatalog, MemoryAccounts, MemoryStats, MemoryStaff, Memor
         for row in tasks:
             old = self._tasks.get(row.task_id)
             self._tasks[row.task_id] = replace(copy.deepcopy(row), created_at=old.created_at if old else row.created_at)
-        log.extend(copy.deepcopy(events))
+        self._events.setdefault(rec.id, []).extend(copy.deepcopy(events))
         if events:                                                  # figures, in the same write
-            known = self._facts.get(rec.id)
-            self._facts[rec.id] = next_fact(known, rec, events) if known or events[0].seq == 0 \
-                else next_fact(None, rec, log)
+            self._facts[rec.id] = next_fact(self._facts.get(rec.id), rec, events)
 
     def list_instances(self, process_key=None, status=None, ids=None, visible_to=None, parent_id=None,
                        limit=200):
@@ -298,6 +297,7 @@ class MemoryStore(MemoryCatalog, MemoryAccounts, MemoryStats, MemoryStaff, Memor
             current = self._instances.get(rec.id)
             if current is None or current.lock_version != rec.lock_version:
                 raise Conflict(rec.id)
+            self._check_seq(rec.id, events)
             self._write(replace(rec, lock_version=rec.lock_version + 1), tasks, events)
             rec.lock_version += 1
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from engine import history
-from engine.store import Conflict, Deployment, InstanceRecord, NotFound, TaskRow, User
+from engine.store import Conflict, Deployment, InstanceRecord, Message, NotFound, TaskRow, User
 
 T0 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.timezone.utc)
 
@@ -241,3 +241,172 @@ def test_a_step_folds_the_fact_row_as_stored_when_another_step_came_between(stor
     mine.last_seq, mine.last_hash = e.seq, e.hash
     store.save_instance(mine, [], [e])
     assert (store.fact(rec.id)["dispatched"], mine.lock_version) == (1, 3)
+
+
+def test_records_handed_in_or_out_share_nothing_with_the_store(store):
+    """What a caller does with a record after writing it, or with what it read, never changes the store."""
+    rec = record("i1", data={"case_no": "H1", "caller": {"name": "张三"}})
+    e = event(rec)
+    rec.last_seq, rec.last_hash = e.seq, e.hash
+    row = task("t1", ["operators"])
+    message = Message("m1", rec.id, "petition_case", {"units": ["住建局"]}, T0)
+    store.add_instance(rec, [row], [e], messages=[message])
+    rec.data["caller"]["name"] = "李四"
+    row.groups.append("admins")
+    e.data["a"] = 2
+    message.payload["units"].append("人社局")
+    read = store.get_instance("i1")
+    read.data["caller"]["name"] = "王五"
+    store.events("i1")[0].data["a"] = 3
+    store.events_of_type("i1", "started")[0].data["a"] = 4
+    store.list_instances()[0].data["caller"]["name"] = "赵六"
+    store.instance_tasks("i1")[0].groups.append("x")
+    store.ready_tasks({"operators"})[0].groups.append("y")
+    store.get_task("t1").groups.append("z")
+    store.pending_messages()[0].payload["units"].append("民政局")
+    assert store.get_instance("i1").data == {"case_no": "H1", "caller": {"name": "张三"}}
+    assert [ev.data for ev in store.events("i1")] == [{"a": 1}]
+    assert store.get_task("t1").groups == ["operators"] and store.instance_tasks("i1")[0].groups == ["operators"]
+    assert [m.payload for m in store.pending_messages()] == [{"units": ["住建局"]}]
+
+
+def test_a_conflict_names_the_case_or_message_and_not_found_the_case(store):
+    rec = started(store)
+    with pytest.raises(Conflict, match="^i1$"):
+        store.add_instance(record("i1"), [], [event(record("i1"))])
+    stale = store.get_instance(rec.id)
+    store.save_instance(store.get_instance(rec.id), [], [])
+    with pytest.raises(Conflict, match="^i1$"):
+        store.save_instance(stale, [], [])
+    again = store.get_instance(rec.id)
+    with pytest.raises(Conflict, match="^i1$"):            # the last event's seq again
+        store.save_instance(again, [], [history.new_event(rec.id, 0, "", T0, "claimed", "op1")])
+    with pytest.raises(Conflict, match="^message m-none$"):
+        store.save_instance(store.get_instance(rec.id), [], [], consumed="m-none")
+    with pytest.raises(NotFound, match="^nope$"):
+        store.get_instance("nope")
+
+
+def test_the_record_written_first_is_at_version_one_and_saves_as_it_is(store):
+    rec = record("i1")
+    e = event(rec)
+    rec.last_seq, rec.last_hash = e.seq, e.hash
+    store.add_instance(rec, [task("t1", ["operators"])], [e])
+    assert rec.lock_version == 1
+    rec.data = {"case_no": "H1", "step": 2}
+    store.save_instance(rec, [], [])                       # the caller's own record, not one read back
+    assert (rec.lock_version, store.get_instance("i1").data["step"]) == (2, 2)
+
+
+def test_a_message_is_consumed_once_with_its_effect(store):
+    rec = started(store)
+    store.save_instance(store.get_instance(rec.id), [], [],
+                        messages=[Message("m1", rec.id, "petition_case", {}, T0)])
+    assert [m.id for m in store.pending_messages()] == ["m1"]
+    child = record("c1", parent_id=rec.id)
+    ce = event(child)
+    child.last_seq, child.last_hash = ce.seq, ce.hash
+    store.add_instance(child, [], [ce], consumed="m1")
+    assert store.pending_messages() == []
+    other = record("c2", parent_id=rec.id)
+    with pytest.raises(Conflict, match="^message m1$"):
+        store.add_instance(other, [], [event(other)], consumed="m1")
+    with pytest.raises(NotFound):
+        store.get_instance("c2")
+
+
+def test_lists_are_ordered_filtered_and_capped_by_default(store):
+    later = [T0 + dt.timedelta(minutes=i) for i in range(205)]
+    for i, at in enumerate(later):
+        rec = record(f"i{i:03d}", created_at=at, next_timer_at=T0 - dt.timedelta(minutes=300 - i))
+        e = event(rec)
+        rec.last_seq, rec.last_hash = e.seq, e.hash
+        store.add_instance(rec, [task(f"t{i:03d}", ["operators" if i % 2 else "dept:住建局"], rec.id)], [e],
+                           messages=[Message(f"m{i:03d}", rec.id, "x", {}, at)])
+    newest = store.list_instances()
+    assert len(newest) == 200 and newest[0].id == "i204" and newest[-1].id == "i005"
+    assert [r.id for r in store.list_instances(ids=["i001", "i002", "i003"], visible_to={"operators"})] \
+        == ["i003", "i001"]
+    assert [r.id for r in store.list_instances(ids=["i002", "i001"])] == ["i002", "i001"]
+    assert store.due_instances(T0)[:2] == ["i000", "i001"] and len(store.due_instances(T0)) == 100
+    assert [m.id for m in store.pending_messages()][:2] == ["m000", "m001"] and len(store.pending_messages()) == 100
+    assert store.instance_tasks("i001")[0].status == "ready"
+
+
+def test_comments_are_paged_by_type_newest_first(store):
+    rec = started(store)
+    events_ = []
+    seq, prev = rec.last_seq, rec.last_hash
+    for i in range(55):
+        e = history.new_event(rec.id, seq, prev, T0, "comment" if i % 5 else "claimed", "op1", data={"i": i})
+        seq, prev = e.seq, e.hash
+        events_.append(e)
+    store.save_instance(rec, [], events_)
+    comments = store.events_of_type(rec.id, "comment")
+    assert len(comments) == 44 and comments[0].data == {"i": 54} and comments[-1].data == {"i": 1}
+    assert [e.data["i"] for e in store.events_of_type(rec.id, "comment", before=5, limit=5)] == [2, 1]
+    assert [e.data["i"] for e in store.events_of_type(rec.id, "claimed", before=13)] == [10, 5, 0]
+    assert store.events_of_type("nope", "comment") == [] and store.events("nope") == []
+    every = [e.seq for e in store.events(rec.id)]
+    assert every == list(range(1, 57))
+    for i in range(2):
+        e = history.new_event(rec.id, seq, prev, T0, "comment", "op1", data={"more": i})
+        seq, prev = e.seq, e.hash
+        store.save_instance(rec, [], [e])
+    assert len(store.events_of_type(rec.id, "comment")) == 46 and len(store.events_of_type(rec.id, "comment", limit=100)) == 46
+
+
+def test_tasks_without_a_deadline_come_in_arrival_order_after_those_with_one(store):
+    rec = started(store, "i1", ["dept:住建局"])
+    rows = [task("t-b", ["dept:住建局"]), task("t-a", ["dept:住建局"]), task("t-due", ["dept:住建局"],
+                                                                          due=T0 + dt.timedelta(days=3))]
+    rows[0].created_at, rows[1].created_at = T0 + dt.timedelta(hours=2), T0 + dt.timedelta(hours=1)
+    store.save_instance(rec, rows, [])
+    order = ["t-due", "t-a", "t-b"]
+    assert [t.task_id for t in store.ready_tasks({"dept:住建局"})] == order
+    assert [t.task_id for t in store.instance_tasks(rec.id, ready_only=True)] == order
+    assert [t.task_id for t in store.instance_tasks(rec.id)][:3] != [] and \
+        {t.status for t in store.instance_tasks(rec.id)} == {"ready", "closed"}
+
+
+def test_running_cases_and_their_ready_tasks_per_version(store):
+    for i, (version, status) in enumerate([(1, "running"), (1, "running"), (2, "running"), (1, "completed")]):
+        rec = record(f"i{i}", version=version, status=status, created_at=T0 + dt.timedelta(minutes=i),
+                     title=f"H{i}")
+        e = event(rec)
+        rec.last_seq, rec.last_hash = e.seq, e.hash
+        rows = [task(f"t{i}", ["operators"], rec.id)] + ([task(f"u{i}", ["operators"], rec.id)] if i == 0 else [])
+        if i == 0:
+            rows[1].bpmn_id = "dispatch"
+        store.add_instance(rec, rows if status == "running" else [], [e])
+    other = record("x1", process_key="petition_case")
+    store.add_instance(other, [task("tx", ["operators"], "x1")], [event(other)])
+    assert store.running_summary("hotline") == {1: {"cases": 2, "tasks": {"register": 2, "dispatch": 1}},
+                                                2: {"cases": 1, "tasks": {"register": 1}}}
+    assert store.running_summary("nothing") == {}
+    cases = store.running_cases("hotline")
+    assert [(c["id"], c["version"], c["title"], c["created_at"], c["tasks"]) for c in cases] == [
+        ("i0", 1, "H0", T0, ["dispatch", "register"]), ("i1", 1, "H1", T0 + dt.timedelta(minutes=1), ["register"]),
+        ("i2", 2, "H2", T0 + dt.timedelta(minutes=2), ["register"])]
+    assert [c["id"] for c in store.running_cases("hotline", version=1)] == ["i0", "i1"]
+    assert [c["id"] for c in store.running_cases("hotline", limit=1)] == ["i0"]
+
+
+def test_a_case_moved_to_another_version_keeps_its_chain_and_lock(store):
+    rec = started(store)
+    moved = store.get_instance(rec.id)
+    moved.version, moved.bundle_hash = 2, "b" * 64
+    e = history.new_event(rec.id, moved.last_seq, moved.last_hash, T0, "migrated", "admin1", data={"to": 2})
+    moved.last_seq, moved.last_hash = e.seq, e.hash
+    store.repin_instance(moved, [task("t-new", ["operators"])], [e])
+    kept = store.get_instance(rec.id)
+    assert (kept.version, kept.bundle_hash, kept.lock_version, moved.lock_version) == (2, "b" * 64, 2, 2)
+    assert [t.task_id for t in store.instance_tasks(rec.id, ready_only=True)] == ["t-new"]
+    assert store.get_task("t-i1").status == "closed"
+    assert history.verify_chain(store.events(rec.id)) == (True, None)
+    stale = store.get_instance(rec.id)
+    stale.lock_version = 1
+    with pytest.raises(Conflict, match="^i1$"):
+        store.repin_instance(stale, [], [])
+    with pytest.raises(Conflict):
+        store.repin_instance(record("nope"), [], [])
