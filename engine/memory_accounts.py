@@ -5,12 +5,15 @@ import copy
 import datetime as dt
 from dataclasses import replace
 
+from .directory.snapshot import DIRECTORY_FIELDS, directory_changed
+
 
 class MemoryAccounts:
     """Mixed into MemoryStore: needs `_users`, `_tokens`, `_counters`, `_days`, `_years` and `_lock`."""
 
     def add_user(self, user):
         self._users[user.name] = copy.deepcopy(user)
+        directory_changed(self)
 
     def get_user(self, name):
         return copy.deepcopy(self._users.get(name))
@@ -22,6 +25,8 @@ class MemoryAccounts:
     def update_user(self, name, **values):
         if name in self._users:
             self._users[name] = replace(self._users[name], **values)
+        if DIRECTORY_FIELDS & set(values):
+            directory_changed(self)
 
     def add_to_user(self, name, column, amount=1):
         with self._lock:

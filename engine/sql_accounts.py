@@ -6,6 +6,7 @@ from dataclasses import asdict
 from sqlalchemy import bindparam, insert, select, update
 
 from .sql_tables import calendar_days, calendar_years, counters, tokens, users
+from .directory.snapshot import DIRECTORY_FIELDS, directory_changed
 from .store import Token, User
 
 _TOKEN_COLS = [tokens.c[n] for n in Token.__dataclass_fields__]
@@ -22,6 +23,7 @@ class SqlAccounts:
             done = conn.execute(update(users).where(users.c.name == user.name).values(**asdict(user)))
             if done.rowcount == 0:
                 conn.execute(insert(users).values(**asdict(user)))
+        directory_changed(self)
 
     def get_user(self, name):
         with self.reader.connect() as conn:
@@ -38,6 +40,8 @@ class SqlAccounts:
     def update_user(self, name, **values):
         with self.engine.begin() as conn:
             conn.execute(update(users).where(users.c.name == name).values(**values))
+        if DIRECTORY_FIELDS & set(values):
+            directory_changed(self)
 
     def add_to_user(self, name, column, amount=1):
         """Atomically add to a counter column of a user (concurrent failures all count); the new value."""

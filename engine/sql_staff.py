@@ -6,6 +6,7 @@ from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, LargeBinary
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .sql_tables import UTCDateTime, metadata, task_groups, tasks
+from .directory.snapshot import directory_changed
 
 units = Table("units", metadata,
               Column("name", String(100), primary_key=True), Column("type", String(30), nullable=False),
@@ -64,6 +65,7 @@ class SqlStaff:
             done = conn.execute(update(units).where(units.c.name == unit.name).values(**values))
             if done.rowcount == 0:
                 conn.execute(insert(units).values(**values))
+        directory_changed(self)
 
     def members(self, unit=None, user=None):
         from .directory.model import Member
@@ -80,10 +82,12 @@ class SqlStaff:
             conn.execute(delete(unit_members).where(unit_members.c.unit == member.unit)
                          .where(unit_members.c.user == member.user))
             conn.execute(insert(unit_members).values(unit=member.unit, user=member.user, role=member.role))
+        directory_changed(self)
 
     def delete_member(self, unit, user):
         with self.engine.begin() as conn:
             conn.execute(delete(unit_members).where(unit_members.c.unit == unit).where(unit_members.c.user == user))
+        directory_changed(self)
 
     def ready_tasks_unstaffed(self, staffed, limit=200):
         """Ready tasks none of whose groups has an active user."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..access import HEAD_PREFIX, personal_group
+from .snapshot import DirectorySnapshot
 from .model import FIXED_GROUPS, HANDLING_TYPES, ROLES, UNIT_TYPES, DirectoryError, LastMember, Member, Unit
 
 HEAD_FALLBACK = ("leaders", "admins")   # who approves for a unit that has no active head, in this order
@@ -12,6 +13,13 @@ class Directory:
 
     def __init__(self, store):
         self.store = store
+        self._snapshot = None
+
+    def snapshot(self) -> DirectorySnapshot:
+        """The users and units as pickers read them: kept in memory until the directory changes."""
+        if self._snapshot is None:
+            self._snapshot = DirectorySnapshot(self.store)
+        return self._snapshot
 
     # reading -------------------------------------------------------------------------------------
     def units(self, types=None) -> list[Unit]:

@@ -5,7 +5,6 @@ choices from the directory when the form is shown or checked, never from a list 
 from __future__ import annotations
 
 import copy
-from functools import cached_property
 
 from ..forms import Form
 
@@ -27,7 +26,7 @@ def with_directory(form: Form, directory) -> Form:
     if not fields:
         return form
     schema = copy.deepcopy(form.schema)
-    directory = type(directory)(_ReadOnce(directory.store))       # several pickers, one read of each list
+    directory = type(directory)(directory.snapshot())       # the lists kept until the directory changes
     for name, options in fields.items():
         choices = _choices(directory, options)
         prop = schema["properties"][name]
@@ -49,24 +48,3 @@ def _choices(directory, options: dict) -> list[dict]:
         users = [u for u in directory.store.users() if u.active and options["group"] in u.groups]
         return [{"const": u.name, "title": u.display_name or u.name} for u in sorted(users, key=lambda u: u.name)]
     return [{"const": u.name, "title": u.name} for u in directory.choosable(options.get("types") or None)]
-
-
-class _ReadOnce:
-    """The store's users and units, each read at most once (the choices of one form)."""
-
-    def __init__(self, store):
-        self.store = store
-
-    @cached_property
-    def _users(self):
-        return self.store.users()
-
-    @cached_property
-    def _units(self):
-        return self.store.units()
-
-    def users(self):
-        return self._users
-
-    def units(self):
-        return self._units

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import copy
 
+from .snapshot import directory_changed
+
 
 class MemoryStaff:
     """Mixed into MemoryStore; same contract as engine.sql_staff.SqlStaff."""
@@ -19,6 +21,7 @@ class MemoryStaff:
 
     def put_unit(self, unit):
         self._staff()["units"][unit.name] = copy.deepcopy(unit)
+        directory_changed(self)
 
     def members(self, unit=None, user=None):
         rows = self._staff()["members"].values()
@@ -27,9 +30,11 @@ class MemoryStaff:
 
     def put_member(self, member):
         self._staff()["members"][(member.unit, member.user)] = copy.deepcopy(member)
+        directory_changed(self)
 
     def delete_member(self, unit, user):
         self._staff()["members"].pop((unit, user), None)
+        directory_changed(self)
 
     def ready_tasks_unstaffed(self, staffed, limit=200):
         staffed = set(staffed)
