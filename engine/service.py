@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import history
 from .audit.privacy import hidden_for
@@ -175,12 +175,12 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
             return Runner.load(rec.state, compiled, self.script_engine)
         return Runner(workflow, self.script_engine)
 
-    def _append(self, rec, step: "Step", type_, actor_name, consumed=None, **fields):
+    def _append(self, rec, step: "Step", type_, actor_name, consumed=None, closed=None, **fields):
         event = history.new_event(rec.id, rec.last_seq, rec.last_hash, self.now(), type_, actor_name,
                                   result=step.result, **fields)
         rec.last_seq, rec.last_hash = event.seq, event.hash
         self.store.save_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed,
-                                 notices=step.notices)
+                                 notices=step.notices, closed=closed)
         return rec
 
     def instance(self, instance_id: str, actor: Actor) -> InstanceRecord:
@@ -285,7 +285,11 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         except TaskNotReady as exc:
             raise TaskClosed(task_id) from exc
         step = self._snapshot(rec, runner, compiled, task_index=index, before={t.id for t in ready_before})
-        self._append(rec, step, "task_completed", actor.name, task=row.bpmn_id, task_id=task_id, data=data)
+        still = {r.task_id for r in step.rows}
+        closed = [replace(row, status="closed")] if [t.id for t in ready_before if t.id not in still] == [task_id] \
+            else None                               # only this task closed: written with the step's rows
+        self._append(rec, step, "task_completed", actor.name, closed=closed, task=row.bpmn_id, task_id=task_id,
+                     data=data)
         self.workflows.keep(rec, runner.wf)
         if step.messages:
             self.deliver_messages()

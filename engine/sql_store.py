@@ -105,7 +105,7 @@ class SqlStore(SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRot
                 conn.execute(INSERT_INSTANCE, _instance_row(replace(rec, lock_version=1)))
                 previous, fact = fold_fact(conn, rec, events_)
                 with self._pipeline(conn):
-                    self._write_children(conn, rec.id, tasks_, events_, messages, known=set())
+                    self._write_children(conn, rec.id, tasks_, events_, messages, closed=[])
                     write_fact(conn, previous, fact, self.engine.dialect.name)
                     self._write_notices(conn, notices)
         except (IntegrityError, DriverIntegrityError) as exc:
@@ -119,8 +119,9 @@ class SqlStore(SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRot
             raise NotFound(instance_id)
         return InstanceRecord(**row._mapping)
 
-    def save_instance(self, rec, tasks_, events_, messages=(), consumed=None, notices=()):
-        """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one.
+    def save_instance(self, rec, tasks_, events_, messages=(), consumed=None, notices=(), closed=None):
+        """Write only if nobody wrote since `rec` was read; `rec.lock_version` moves on by one. `closed`: the
+        rows of the tasks the step closed, when the caller knows them all (see `_write_children`).
         PostgreSQL: BEGIN, the locked update and the step's writes go in one pipeline round trip, then the
         update's row count decides commit or Conflict (a lost race also fails on the event's key)."""
         new = replace(rec, lock_version=rec.lock_version + 1)
@@ -134,7 +135,7 @@ class SqlStore(SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRot
                     previous, fact = fold_fact(conn, new, events_, known)
                     with self._pipeline(conn):
                         done = conn.execute(SAVE_INSTANCE, params)
-                        self._write_step(conn, rec.id, tasks_, events_, messages, notices, previous, fact)
+                        self._write_step(conn, rec.id, tasks_, events_, messages, notices, previous, fact, closed)
                     locked = done.context.cursor.rowcount     # the driver's count, known once the pipeline synced
                 else:
                     locked = conn.execute(SAVE_INSTANCE, params).rowcount
@@ -144,13 +145,13 @@ class SqlStore(SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRot
                     self._consume(conn, consumed)
                     previous, fact = fold_fact(conn, new, events_, known)
                     with self._pipeline(conn):
-                        self._write_step(conn, rec.id, tasks_, events_, messages, notices, previous, fact)
+                        self._write_step(conn, rec.id, tasks_, events_, messages, notices, previous, fact, closed)
         except (IntegrityError, DriverIntegrityError) as exc:
             raise Conflict(rec.id) from exc
         rec.lock_version = new.lock_version
 
-    def _write_step(self, conn, instance_id, tasks_, events_, messages, notices, previous, fact):
-        self._write_children(conn, instance_id, tasks_, events_, messages)
+    def _write_step(self, conn, instance_id, tasks_, events_, messages, notices, previous, fact, closed=None):
+        self._write_children(conn, instance_id, tasks_, events_, messages, closed)
         write_fact(conn, previous, fact, self.engine.dialect.name)
         self._write_notices(conn, notices)
 
@@ -207,18 +208,21 @@ class SqlStore(SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRot
                                 .order_by(outbox.c.created_at).limit(limit))
             return [Message(**r._mapping) for r in rows]
 
-    def _write_children(self, conn, instance_id, tasks_, events_, messages=(), known=None):
+    def _write_children(self, conn, instance_id, tasks_, events_, messages=(), closed=None):
         """Close the instance's ready tasks, then upsert the ready ones given, their groups, the events.
 
         Closing marks every group row not ready; upserting the groups of the tasks still ready marks
-        theirs ready again. A group a task no longer has stays behind as not ready: history, not work."""
-        if known is None:
+        theirs ready again. A group a task no longer has stays behind as not ready: history, not work.
+        When the caller knows every task the step closed (`closed`: their rows, [] for none) they are
+        upserted with the ready ones, as closed with their groups not ready: no statement closes them."""
+        if closed is None:
             self._close_ready_tasks(conn, instance_id)
-        if tasks_:
+        rows = [*tasks_, *(replace(r, status="closed") for r in closed or ())]
+        if rows:
             conn.execute(self._upsert(tasks, ("task_id",), exclude=("task_id", "created_at")),
-                         [_task_values(r) for r in tasks_])
+                         [_task_values(r) for r in rows])
             groups = [{"task_id": r.task_id, "group_name": g, "ready": r.status == "ready"}
-                      for r in tasks_ for g in sorted(set(r.groups))]
+                      for r in rows for g in sorted(set(r.groups))]
             if groups:
                 conn.execute(self._upsert(task_groups, ("task_id", "group_name"), exclude=("task_id", "group_name")),
                              groups)

@@ -410,3 +410,15 @@ def test_a_case_moved_to_another_version_keeps_its_chain_and_lock(store):
         store.repin_instance(stale, [], [])
     with pytest.raises(Conflict):
         store.repin_instance(record("nope"), [], [])
+
+
+def test_a_step_that_names_the_task_it_closed_closes_that_one_and_keeps_the_others(store):
+    rec = started(store, "i1", ["operators"])
+    store.save_instance(rec, [task("t-a", ["dept:住建局"]), task("t-b", ["dept:人社局"])], [])
+    done, later = store.get_task("t-a"), task("t-c", ["reviewers"])
+    later.created_at = T0 + dt.timedelta(hours=1)
+    store.save_instance(rec, [task("t-b", ["dept:人社局"]), later], [], closed=[done])
+    assert store.get_task("t-a").status == "closed" and store.ready_tasks({"dept:住建局"}) == []
+    assert [t.task_id for t in store.ready_tasks({"dept:人社局", "reviewers"})] == ["t-b", "t-c"]
+    assert [t.task_id for t in store.instance_tasks(rec.id, ready_only=True)] == ["t-b", "t-c"]
+    assert store.instance_groups(rec.id) >= {"dept:住建局", "dept:人社局", "reviewers"}
