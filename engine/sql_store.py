@@ -65,11 +65,11 @@ class SqlStore(SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, SqlStaff, SqlRot
         with self.reader.connect() as conn:
             for version, count in conn.execute(cases):
                 summary[version] = {"cases": count, "tasks": {}}
-            for version, bpmn_id, count in conn.execute(ready):
-                summary.setdefault(version, {"cases": 0, "tasks": {}})["tasks"][bpmn_id] = count
+            for version, bpmn_id, count in conn.execute(ready):      # of running cases: counted above
+                summary[version]["tasks"][bpmn_id] = count
         return summary
 
-    def running_cases(self, process_key, version=None, limit=200):
+    def running_cases(self, process_key, version=None, *, limit):
         query = select(instances.c.id, instances.c.version, instances.c.title, instances.c.created_at) \
             .where(instances.c.process_key == process_key).where(instances.c.status == "running")
         if version is not None:
