@@ -86,8 +86,8 @@ class ProcessCatalog:
         return {d.process_key: d for d in self.store.deployments()}
 
     def current(self, key: str) -> tuple[Deployment, CompiledBundle]:
-        versions = self.store.deployments(key)         # ordered by version: the last is the current one
-        dep = versions[-1] if versions else None
+        newest = self.store.deployment_log(key, limit=1)      # one row, however many versions there are
+        dep = newest[0] if newest else None
         if dep is None:
             raise NotFound(f"process {key}")
         return dep, self.compiled(dep.bundle_hash)
