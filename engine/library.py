@@ -170,8 +170,9 @@ def _compile(bundle: Bundle) -> CompiledBundle:
 
 def _add_to_parser(parser, name, text) -> list[dict]:
     """Add one file; the XML schema's errors are all listed (the parser itself stops at the first)."""
-    xml = convert_literals(text.encode()) if name.endswith(".bpmn") else text.encode()
+    xml = text.encode()
     if name.endswith(".bpmn"):
+        xml = convert_literals(xml)
         found = _schema_errors(name, xml)
         if found:
             return found

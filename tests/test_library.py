@@ -1,0 +1,134 @@
+"""Collecting a process's files from a folder (engine/library.py) and the engine-side safety net of deploy:
+which files a bundle takes, and every refusal naming its file, line and element."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from engine import library
+from engine.library import MAX_FILE_BYTES, InvalidProcess, bundle_from_directory
+from tests.conftest import ROOT
+
+NS = ('xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+      'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"')
+
+
+def _process(pid: str, body: str = "") -> str:
+    return f'<?xml version="1.0"?><bpmn:definitions {NS} id="d_{pid}"><bpmn:process id="{pid}" isExecutable="true">' \
+           f'<bpmn:startEvent id="start_{pid}"/>{body}</bpmn:process></bpmn:definitions>'
+
+
+def _decision(did: str) -> str:
+    return f'<?xml version="1.0"?><definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d_{did}" ' \
+           f'name="d"><decision id="{did}" name="{did}"/></definitions>'
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "processes").mkdir()
+    return tmp_path
+
+
+def _write(folder, name, text):
+    (folder / "processes" / name).write_text(text, "utf-8")
+
+
+def _refused(folder, key) -> list[dict]:
+    with pytest.raises(InvalidProcess) as exc:
+        bundle_from_directory(key, folder / "processes", folder / "forms")
+    return exc.value.problems
+
+
+def test_a_bundle_takes_the_processes_it_calls_and_the_tables_it_names_and_nothing_else(folder):
+    call = '<bpmn:callActivity id="call_sub" calledElement="sub"/>'
+    decision = '<bpmn:businessRuleTask id="rule"><bpmn:extensionElements><spiffworkflow:calledDecisionId>' \
+               'table_a</spiffworkflow:calledDecisionId></bpmn:extensionElements></bpmn:businessRuleTask>'
+    mention = '<bpmn:documentation>table_b</bpmn:documentation>'        # text that only names a table
+    _write(folder, "main.bpmn", _process("main", call + decision + mention))
+    _write(folder, "sub.bpmn", _process("sub"))
+    _write(folder, "other.bpmn", _process("other"))
+    _write(folder, "a.dmn", _decision("table_a"))
+    _write(folder, "b.dmn", _decision("table_b"))
+    bundle = bundle_from_directory("main", folder / "processes", folder / "forms")
+    assert sorted(bundle.files) == ["a.dmn", "main.bpmn", "sub.bpmn"]
+    assert bundle.files["sub.bpmn"] == _process("sub")
+
+
+def test_a_call_to_a_process_not_in_the_folder_is_left_to_the_deploy_checks(folder):
+    _write(folder, "main.bpmn", _process("main", '<bpmn:callActivity id="c" calledElement="missing"/>'))
+    assert sorted(bundle_from_directory("main", folder / "processes", folder / "forms").files) == ["main.bpmn"]
+
+
+def test_the_key_must_be_a_process_not_any_element(folder):
+    _write(folder, "main.bpmn", _process("main"))
+    found = _refused(folder, "start_main")
+    assert [(p["file"], p["message"]) for p in found] == [
+        ("start_main.bpmn", f"no process with id 'start_main' in {folder / 'processes'}")]
+
+
+def test_a_process_file_without_namespaces_is_still_found(folder):
+    _write(folder, "plain.bpmn", '<definitions><process id="plain"/></definitions>')
+    assert list(bundle_from_directory("plain", folder / "processes", folder / "forms").files) == ["plain.bpmn"]
+
+
+@pytest.mark.parametrize("name", ["broken.bpmn", "broken.dmn"])
+def test_a_malformed_file_in_the_folder_is_named_with_its_line(folder, name):
+    _write(folder, "main.bpmn", _process("main"))
+    _write(folder, name, '<?xml version="1.0"?>\n<definitions>\n<process id="x">\n</definitions>')
+    [found] = _refused(folder, "main")
+    assert (found["file"], found["line"]) == (name, 4)
+    assert found["message"].startswith("not well-formed or unsafe XML: mismatched tag")
+
+
+def test_a_file_with_a_dtd_is_refused_even_without_entities(folder):
+    _write(folder, "main.bpmn", '<?xml version="1.0"?><!DOCTYPE definitions><bpmn:definitions ' + NS +
+           '><bpmn:process id="main"/></bpmn:definitions>')
+    [found] = _refused(folder, "main")
+    assert found["file"] == "main.bpmn" and "DTD" in found["message"]
+
+
+def test_a_file_of_the_size_limit_is_read_and_one_byte_more_is_refused(folder):
+    head = _process("main")
+    _write(folder, "main.bpmn", head + " " * (MAX_FILE_BYTES - len(head.encode())))
+    assert "main.bpmn" in bundle_from_directory("main", folder / "processes", folder / "forms").files
+    _write(folder, "main.bpmn", head + " " * (MAX_FILE_BYTES - len(head.encode()) + 1))
+    assert [(p["file"], p["message"]) for p in _refused(folder, "main")] == [
+        ("main.bpmn", f"file larger than {MAX_FILE_BYTES} bytes")]
+
+
+def test_forms_named_by_the_diagram_come_from_the_forms_folder(folder):
+    shutil.copy(ROOT / "processes" / "hotline.bpmn", folder / "processes")
+    for form in ("hotline_register.schema.json", "hotline_register.uischema.json"):
+        shutil.copy(ROOT / "forms" / form, folder / "forms")
+    files = bundle_from_directory("hotline", folder / "processes", folder / "forms").files
+    assert files["hotline_register.schema.json"] == (ROOT / "forms" / "hotline_register.schema.json").read_text("utf-8")
+    assert "hotline_dispatch.schema.json" not in files          # named, but not in the folder
+
+
+def test_an_engine_refusal_is_located_by_the_element_it_names():
+    """The parser's own refusals (what the deploy checks did not catch first) keep file, element, name and the
+    element's line; one with a line keeps it; one naming no element or another kind of file has no line."""
+    xml = '<?xml version="1.0"?>\n<bpmn:definitions ' + NS + '>\n<bpmn:process id="p">\n' \
+          '<bpmn:task id="odd" name="怪"/>\n</bpmn:process>\n</bpmn:definitions>'
+    exc = ValidationException("Something is wrong", file_name="p.bpmn")
+    exc.id, exc.name, exc.line_number = "odd", "怪", None
+    found = library._spiff_problem(exc, {"p.bpmn": xml})
+    assert (found["file"], found["line"], found["element"], found["label"]) == ("p.bpmn", 4, "odd", "怪")
+    assert "Something is wrong" in found["message_en"] and found["message"]
+    exc.line_number = 2
+    assert library._spiff_problem(exc, {"p.bpmn": xml})["line"] == 2
+    exc.id, exc.line_number = "gone", None
+    assert library._spiff_problem(exc, {"p.bpmn": xml})["line"] is None
+    exc.id = None
+    assert library._spiff_problem(exc, {"p.bpmn": xml})["line"] is None
+    other = ValidationException("Bad form", file_name="f.schema.json")
+    other.id = "odd"
+    assert library._spiff_problem(other, {"p.bpmn": xml, "f.schema.json": "{}"})["line"] is None
+    unknown = ValidationException("Elsewhere", file_name="q.bpmn")
+    unknown.id = "odd"
+    assert library._spiff_problem(unknown, {"p.bpmn": xml})["line"] is None
+    assert library.problem("p.bpmn", "text", 3, "odd") == {
+        "file": "p.bpmn", "line": 3, "element": "odd", "label": None, "message": "text", "message_en": "text"}
