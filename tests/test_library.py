@@ -132,3 +132,39 @@ def test_an_engine_refusal_is_located_by_the_element_it_names():
     assert library._spiff_problem(unknown, {"p.bpmn": xml})["line"] is None
     assert library.problem("p.bpmn", "text", 3, "odd") == {
         "file": "p.bpmn", "line": 3, "element": "odd", "label": None, "message": "text", "message_en": "text"}
+
+
+def _parse(name: str, text: str):
+    from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    return parser, library._add_to_parser(parser, name, text)
+
+
+DMN_NS = 'xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"'
+
+
+def test_each_file_the_engine_cannot_read_is_refused_with_its_name_line_and_reason():
+    """What the deploy checks let through but the engine's parser refuses (their safety net): invalid BPMN 2.0,
+    a malformed table, a table the DMN reader rejects or chokes on; a good file is added under its name."""
+    no_target = f'<?xml version="1.0"?>\n<bpmn:definitions {NS} id="d">\n<bpmn:process id="p"/>\n</bpmn:definitions>'
+    _, [found] = _parse("x.bpmn", no_target)
+    assert (found["file"], found["line"]) == ("x.bpmn", 2)
+    assert found["message_en"].startswith("Not valid BPMN 2.0: Element '{http://www.omg.org/spec/BPMN/20100524/"
+                                          "MODEL}definitions': The attribute 'targetNamespace' is required")
+    assert found["message"].startswith("不符合 BPMN 2.0 规范：")
+    _, [found] = _parse("t.dmn", '<?xml version="1.0"?>\n<definitions>\n<decision id="x">\n</definitions>')
+    assert (found["file"], found["line"], found["message"]) == (
+        "t.dmn", 4, "Opening and ending tag mismatch: decision line 3 and definitions, line 4, column 15")
+    _, [found] = _parse("t.dmn", f'<?xml version="1.0"?>\n<definitions {DMN_NS} id="d" name="d">\n'
+                                 '<decision id="x" name="x"><decisionTable id="t"><input id="i"/></decisionTable>'
+                                 '</decision>\n</definitions>')
+    assert (found["file"], found["line"]) == ("t.dmn", 3) and "decisionTable" in found["message_en"]
+    _, [found] = _parse("t.dmn", '<?xml version="1.0"?>\n<definitions id="d" name="d">\n<decision id="x"/>\n'
+                                 '</definitions>')
+    assert (found["file"], found["line"]) == ("t.dmn", None)
+    assert found["message_en"] == "The workflow engine cannot read this element: XPathEvalError: Undefined " \
+                                  "namespace prefix" and found["message"].startswith("流程引擎无法读取该元素：XPathEvalError")
+    good = f'<?xml version="1.0"?>\n<bpmn:definitions {NS} id="d" targetNamespace="x">\n<bpmn:process id="p" ' \
+           'isExecutable="true">\n<bpmn:startEvent id="s"/>\n</bpmn:process>\n</bpmn:definitions>'
+    parser, found = _parse("x.bpmn", good)
+    assert found == [] and parser.get_spec("p").file == "x.bpmn"
