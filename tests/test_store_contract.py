@@ -431,3 +431,64 @@ def test_a_step_that_names_the_task_it_closed_closes_that_one_and_keeps_the_othe
     assert [t.task_id for t in store.ready_tasks({"dept:人社局", "reviewers"})] == ["t-b", "t-c"]
     assert [t.task_id for t in store.instance_tasks(rec.id, ready_only=True)] == ["t-b", "t-c"]
     assert store.instance_groups(rec.id) >= {"dept:住建局", "dept:人社局", "reviewers"}
+
+
+def test_claims_hand_out_the_oldest_due_case_and_waiting_message(store):
+    for i, minutes in enumerate([30, 10, 20]):
+        rec = record(f"i{i}", next_timer_at=T0 + dt.timedelta(minutes=minutes))
+        e = event(rec)
+        rec.last_seq, rec.last_hash = e.seq, e.hash
+        store.add_instance(rec, [], [e], messages=[Message(f"m{i}", rec.id, "x", {"n": i}, T0 + dt.timedelta(minutes=minutes))])
+    now = T0 + dt.timedelta(minutes=25)
+    with store.claim_due_instance(now) as due:
+        assert isinstance(due, InstanceRecord) and due.id == "i1"
+    with store.claim_due_instance(now, skip=["i1"]) as due:
+        assert due.id == "i2"
+    with store.claim_due_instance(now, skip=["i1", "i2"]) as due:
+        assert due is None
+    with store.claim_message() as message:
+        assert isinstance(message, Message) and (message.id, message.payload) == ("m1", {"n": 1})
+
+
+def test_case_lists_filter_by_parent_and_status_and_groups_belong_to_their_case(store):
+    started(store, "p1", ["operators"])
+    for cid, status in (("c1", "running"), ("c2", "completed")):
+        child = record(cid, parent_id="p1", status=status)
+        store.add_instance(child, [task(f"t-{cid}", [f"dept:{cid}"], cid)], [event(child)])
+    store.add_instance(record("x1"), [task("t-x1", ["reviewers"], "x1")], [event(record("x1"))])
+    assert {r.id for r in store.list_instances(parent_id="p1")} == {"c1", "c2"}
+    assert [r.id for r in store.list_instances(parent_id="p1", status="completed")] == ["c2"]
+    assert {r.id for r in store.list_instances(status="running")} == {"p1", "c1", "x1"}
+    assert store.instance_groups("c1") == {"dept:c1"} and store.instance_groups("p1") == {"operators"}
+
+
+def test_a_task_read_with_its_case_has_its_current_groups(store):
+    rec = started(store, "i1", ["operators"])
+    store.save_instance(rec, [task("t-i1", ["operators", "reviewers"]), task("t-none", [])], [])
+    store.save_instance(rec, [task("t-i1", ["reviewers"]), task("t-none", [])], [])      # handed over
+    row, _ = store.get_task_with_instance("t-i1")
+    assert row.groups == ["reviewers"] and store.get_task("t-i1").groups == ["reviewers"]
+    assert store.get_task_with_instance("t-none")[0].groups == []
+    store.save_instance(rec, [task("t-next", ["dept:住建局"])], [])       # closes both
+    closed, _ = store.get_task_with_instance("t-i1")
+    assert closed.status == "closed" and "reviewers" in closed.groups      # (SQL: every group it ever had)
+    assert store.get_task_with_instance("t-none")[0].groups == []
+
+
+def test_a_case_older_than_the_figures_table_has_its_row_rebuilt_from_its_log(tmp_path, pg_schema):
+    """A case whose figures row is missing (written before the table existed) gets it folded from its whole
+    log at its next step, also when the step read the task with its case first."""
+    from engine.sql_tables import case_facts
+    from tests.conftest import sqlite_store
+    for store in (sqlite_store(tmp_path / "f.db"), pg_schema.store()):
+        rec = started(store)
+        with store.engine.begin() as conn:
+            conn.execute(case_facts.delete())
+        store.get_task_with_instance("t-i1")
+        mine = store.get_instance(rec.id)
+        e = history.new_event(rec.id, mine.last_seq, mine.last_hash, T0, "task_completed", "op1", task="dispatch",
+                              task_id="t-i1", result={"status": "running"})
+        mine.last_seq, mine.last_hash = e.seq, e.hash
+        store.save_instance(mine, [], [e])
+        fact = store.fact(rec.id)
+        assert (fact["process_key"], fact["dispatched"], fact["started_on"]) == ("hotline", 1, T0.date())
