@@ -468,11 +468,11 @@ def test_a_task_read_with_its_case_has_its_current_groups(store):
     store.save_instance(rec, [task("t-i1", ["reviewers"]), task("t-none", [])], [])      # handed over
     row, _ = store.get_task_with_instance("t-i1")
     assert row.groups == ["reviewers"] and store.get_task("t-i1").groups == ["reviewers"]
-    assert store.get_task_with_instance("t-none")[0].groups == []
+    assert store.get_task_with_instance("t-none")[0].groups == [] and store.get_task("t-none").groups == []
     store.save_instance(rec, [task("t-next", ["dept:住建局"])], [])       # closes both
     closed, _ = store.get_task_with_instance("t-i1")
     assert closed.status == "closed" and "reviewers" in closed.groups      # (SQL: every group it ever had)
-    assert store.get_task_with_instance("t-none")[0].groups == []
+    assert store.get_task_with_instance("t-none")[0].groups == [] and store.get_task("t-none").groups == []
 
 
 def test_a_case_older_than_the_figures_table_has_its_row_rebuilt_from_its_log(tmp_path, pg_schema):
@@ -492,3 +492,17 @@ def test_a_case_older_than_the_figures_table_has_its_row_rebuilt_from_its_log(tm
         store.save_instance(mine, [], [e])
         fact = store.fact(rec.id)
         assert (fact["process_key"], fact["dispatched"], fact["started_on"]) == ("hotline", 1, T0.date())
+
+
+def test_the_notices_of_a_step_are_written_with_it(store):
+    rec = record("i1")
+    e = event(rec)
+    rec.last_seq, rec.last_hash = e.seq, e.hash
+    row = task("t1", ["operators"])
+    first = {"recipient": "operators", "kind": "new_task", "instance_id": "i1", "task_id": "t1", "text": "H1：登记",
+             "at": T0}
+    store.add_instance(rec, [row], [e], notices=[first])
+    second = {**first, "recipient": "dept:住建局", "task_id": "t2", "at": T0 + dt.timedelta(hours=1)}
+    store.save_instance(rec, [task("t2", ["dept:住建局"])], [], notices=[second])
+    assert [(n["recipient"], n["task_id"], n["text"]) for n in store.notifications({"operators", "dept:住建局"})] == [
+        ("dept:住建局", "t2", "H1：登记"), ("operators", "t1", "H1：登记")]
