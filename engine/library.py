@@ -203,10 +203,9 @@ def _schema_errors(name: str, xml: bytes) -> list[dict]:
 
 
 def _spiff_problem(exc: ValidationException, files: dict[str, str]) -> dict:
-    zh, en = wrap_engine_message(exc.args[0] if exc.args else str(exc))
-    element = getattr(exc, "id", None)
-    found = design_problem(getattr(exc, "file_name", "") or "", zh, en, exc.line_number or None, element,
-                           getattr(exc, "name", None))
+    """Spiff's message without the location it appends (file, line, element and label are fields here)."""
+    zh, en = wrap_engine_message(str(exc.args[0]))
+    found = design_problem(exc.file_name, zh, en, exc.line_number, exc.id, exc.name)
     return _with_line(found, files)
 
 

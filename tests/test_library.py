@@ -8,6 +8,7 @@ import pytest
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine import library
+from engine.design.problems import wrap_engine_message
 from engine.library import MAX_FILE_BYTES, InvalidProcess, bundle_from_directory
 from tests.conftest import ROOT
 
@@ -53,8 +54,18 @@ def test_a_bundle_takes_the_processes_it_calls_and_the_tables_it_names_and_nothi
     _write(folder, "a.dmn", _decision("table_a"))
     _write(folder, "b.dmn", _decision("table_b"))
     bundle = bundle_from_directory("main", folder / "processes", folder / "forms")
-    assert sorted(bundle.files) == ["a.dmn", "main.bpmn", "sub.bpmn"]
+    assert bundle.key == "main" and sorted(bundle.files) == ["a.dmn", "main.bpmn", "sub.bpmn"]
     assert bundle.files["sub.bpmn"] == _process("sub")
+
+
+def test_a_process_called_twice_is_taken_once_and_the_others_still_come(folder):
+    calls = '<bpmn:callActivity id="c1" calledElement="sub2"/><bpmn:callActivity id="c2" calledElement="sub"/>' \
+            '<bpmn:callActivity id="c3" calledElement="sub"/>'
+    _write(folder, "main.bpmn", _process("main", calls))
+    _write(folder, "sub.bpmn", _process("sub"))
+    _write(folder, "sub2.bpmn", _process("sub2"))
+    assert sorted(bundle_from_directory("main", folder / "processes", folder / "forms").files) == [
+        "main.bpmn", "sub.bpmn", "sub2.bpmn"]
 
 
 def test_a_call_to_a_process_not_in_the_folder_is_left_to_the_deploy_checks(folder):
@@ -105,6 +116,8 @@ def test_forms_named_by_the_diagram_come_from_the_forms_folder(folder):
         shutil.copy(ROOT / "forms" / form, folder / "forms")
     files = bundle_from_directory("hotline", folder / "processes", folder / "forms").files
     assert files["hotline_register.schema.json"] == (ROOT / "forms" / "hotline_register.schema.json").read_text("utf-8")
+    assert files["hotline_register.uischema.json"] == \
+        (ROOT / "forms" / "hotline_register.uischema.json").read_text("utf-8")
     assert "hotline_dispatch.schema.json" not in files          # named, but not in the folder
 
 
@@ -113,11 +126,15 @@ def test_an_engine_refusal_is_located_by_the_element_it_names():
     element's line; one with a line keeps it; one naming no element or another kind of file has no line."""
     xml = '<?xml version="1.0"?>\n<bpmn:definitions ' + NS + '>\n<bpmn:process id="p">\n' \
           '<bpmn:task id="odd" name="怪"/>\n</bpmn:process>\n</bpmn:definitions>'
-    exc = ValidationException("Something is wrong", file_name="p.bpmn")
-    exc.id, exc.name, exc.line_number = "odd", "怪", None
+    exc = ValidationException("Something is wrong", file_name="p.bpmn", id="odd", name="怪")
     found = library._spiff_problem(exc, {"p.bpmn": xml})
     assert (found["file"], found["line"], found["element"], found["label"]) == ("p.bpmn", 4, "odd", "怪")
-    assert "Something is wrong" in found["message_en"] and found["message"]
+    assert (found["message"], found["message_en"]) == wrap_engine_message("Something is wrong")
+    table = '<?xml version="1.0"?>\n<definitions>\n<decision id="odd"/>\n</definitions>'
+    in_table = library._spiff_problem(ValidationException("Bad table", file_name="t.dmn", id="odd"), {"t.dmn": table})
+    assert (in_table["file"], in_table["line"], in_table["element"], in_table["label"]) == ("t.dmn", 3, "odd", None)
+    nowhere = library._spiff_problem(ValidationException("Lost"), {})
+    assert (nowhere["file"], nowhere["line"], nowhere["element"]) == ("", None, None)
     exc.line_number = 2
     assert library._spiff_problem(exc, {"p.bpmn": xml})["line"] == 2
     exc.id, exc.line_number = "gone", None
