@@ -146,7 +146,7 @@ def _compile(bundle: Bundle) -> CompiledBundle:
     problems = check_bundle(bundle.key, bundle.files)     # every problem we can find without the engine
     if problems:
         raise InvalidProcess(problems)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = SpiffBpmnParser()             # each BPMN file is validated once, by _schema_errors
     for name, text in sorted(bundle.files.items()):
         if name.endswith((".bpmn", ".dmn")):
             problems += _add_to_parser(parser, name, text)
@@ -158,9 +158,9 @@ def _compile(bundle: Bundle) -> CompiledBundle:
     except ValidationException as exc:
         raise InvalidProcess([_spiff_problem(exc, bundle.files)]) from exc
     user_tasks = {}
-    for task_spec in (ts for s in [spec, *subprocess_specs.values()] for ts in s.task_specs.values()):
+    for process, task_spec in ((s, ts) for s in [spec, *subprocess_specs.values()] for ts in s.task_specs.values()):
         if isinstance(task_spec, UserTaskMixin):
-            info = _user_task_info(task_spec, bundle.files, problems)
+            info = _user_task_info(task_spec, process.file, bundle.files, problems)
             if info:
                 user_tasks[task_spec.bpmn_id] = info
     if problems:
@@ -218,13 +218,12 @@ def _with_line(found: dict, files: dict[str, str]) -> dict:
     return {**found, "line": hits[0].sourceline if hits else None}
 
 
-def _user_task_info(ts, files, problems) -> UserTaskInfo | None:
-    """What the runtime needs of a user task (the checks already refused incomplete ones)."""
+def _user_task_info(ts, file, files, problems) -> UserTaskInfo | None:
+    """What the runtime needs of a user task in the diagram `file` (the checks already refused incomplete ones)."""
     props = dict(ts.extensions.get("properties", {}))
     group = lane_group(ts.lane)
     if not props.get("candidateGroups") and group and group != "dept:":
         props["candidateGroups"] = repr(group)         # a task in a group's lane goes to that group
-    file = getattr(ts, "file", None) or ""
     schema_name, ui_name = props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename")
     if not (schema_name and ui_name and props.get("candidateGroups")) or schema_name not in files:
         problems.append(design_problem(file, f"用户任务“{ts.bpmn_name or ts.bpmn_id}”缺少表单或办理岗位。",

@@ -185,3 +185,44 @@ def test_each_file_the_engine_cannot_read_is_refused_with_its_name_line_and_reas
            'isExecutable="true">\n<bpmn:startEvent id="s"/>\n</bpmn:process>\n</bpmn:definitions>'
     parser, found = _parse("x.bpmn", good)
     assert found == [] and parser.get_spec("p").file == "x.bpmn"
+
+
+@pytest.fixture
+def without_design_checks(monkeypatch):
+    """The engine's own checks alone, as if the design checks (engine/design/checks.py) had missed a problem."""
+    monkeypatch.setattr(library, "check_bundle", lambda key, files: [])
+
+
+HOTLINE = bundle_from_directory("hotline", ROOT / "processes", ROOT / "forms")
+
+
+def _compile_refused(files: dict) -> list[dict]:
+    with pytest.raises(InvalidProcess) as exc:
+        library.compile_bundle(library.Bundle("hotline", files))
+    assert str(exc.value) == "; ".join(p["message"] for p in exc.value.problems)
+    return exc.value.problems
+
+
+def test_the_engine_refuses_a_user_task_without_form_or_groups_on_its_own(without_design_checks):
+    bpmn = HOTLINE.files["hotline.bpmn"].replace('name="formUiSchemaFilename" value="hotline_register.uischema.json"',
+                                                 'name="x" value=""', 1)
+    found = _compile_refused({**HOTLINE.files, "hotline.bpmn": bpmn})
+    line = next(i for i, l in enumerate(bpmn.splitlines(), 1) if '<bpmn:userTask id="register"' in l)
+    assert found == [{"file": "hotline.bpmn", "line": line, "element": "register", "label": "来电登记",
+                      "message": "用户任务“来电登记”缺少表单或办理岗位。",
+                      "message_en": "The user task '来电登记' lacks a form or groups."}]
+
+
+def test_the_engine_lists_every_bad_form_and_every_unreadable_file(without_design_checks):
+    files = {**HOTLINE.files, "hotline_register.schema.json": "{not json", "hotline_accept.schema.json": "[]"}
+    found = _compile_refused(files)
+    assert {p["file"] for p in found} == {"hotline_register.schema.json", "hotline_accept.schema.json"}
+    broken = {**HOTLINE.files, "hotline_scope.dmn": "<definitions>", "hotline_callback.dmn": "<definitions>"}
+    assert {p["file"] for p in _compile_refused(broken)} == {"hotline_scope.dmn", "hotline_callback.dmn"}
+
+
+def test_the_engine_refuses_a_bundle_whose_key_names_no_process(without_design_checks):
+    with pytest.raises(InvalidProcess) as exc:
+        library.compile_bundle(library.Bundle("elsewhere", HOTLINE.files))
+    [found] = exc.value.problems
+    assert "elsewhere" in found["message_en"] and found["message"]
