@@ -506,3 +506,18 @@ def test_the_notices_of_a_step_are_written_with_it(store):
     store.save_instance(rec, [task("t2", ["dept:住建局"])], [], notices=[second])
     assert [(n["recipient"], n["task_id"], n["text"]) for n in store.notifications({"operators", "dept:住建局"})] == [
         ("dept:住建局", "t2", "H1：登记"), ("operators", "t1", "H1：登记")]
+
+
+def test_a_waiting_case_takes_its_message_with_the_step_it_causes(store):
+    rec = started(store)
+    sender = record("s1")
+    store.add_instance(sender, [], [event(sender)], messages=[Message("m1", "s1", "reply", {"ok": True}, T0)])
+    mine = store.get_instance(rec.id)
+    e = history.new_event(rec.id, mine.last_seq, mine.last_hash, T0, "message_received", "system")
+    mine.last_seq, mine.last_hash, mine.data = e.seq, e.hash, {"case_no": "H1", "reply": True}
+    store.save_instance(mine, [task("t-next", ["reviewers"])], [e], consumed="m1")
+    assert store.pending_messages() == [] and store.get_instance(rec.id).data["reply"] is True
+    assert [t.task_id for t in store.instance_tasks(rec.id, ready_only=True)] == ["t-next"]
+    again = store.get_instance(rec.id)
+    with pytest.raises(Conflict, match="^message m1$"):
+        store.save_instance(again, [], [], consumed="m1")
