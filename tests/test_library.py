@@ -226,3 +226,50 @@ def test_the_engine_refuses_a_bundle_whose_key_names_no_process(without_design_c
         library.compile_bundle(library.Bundle("elsewhere", HOTLINE.files))
     [found] = exc.value.problems
     assert "elsewhere" in found["message_en"] and found["message"]
+
+
+def _hotline_with(*replacements) -> dict:
+    bpmn = HOTLINE.files["hotline.bpmn"]
+    for old, new in replacements:
+        assert bpmn.count(old) >= 1, old
+        bpmn = bpmn.replace(old, new, 1)
+    return {**HOTLINE.files, "hotline.bpmn": bpmn}
+
+
+REGISTER_GROUPS = """<spiffworkflow:property name="candidateGroups" value='"operators"' />"""
+ACCEPT_GROUPS = """<spiffworkflow:property name="candidateGroups" value='"dept:" + lead_unit' />"""
+
+
+def test_a_task_without_groups_takes_its_lanes_group_and_named_groups_win_over_the_lane():
+    compile_ = lambda files: library.compile_bundle(library.Bundle("hotline", files)).user_tasks["register"]
+    assert compile_(_hotline_with((REGISTER_GROUPS, ""))).expressions["candidateGroups"] == "'operators'"
+    named = compile_(_hotline_with((REGISTER_GROUPS, REGISTER_GROUPS.replace("operators", "reviewers"))))
+    assert named.expressions["candidateGroups"] == '"reviewers"'
+    assert (named.bpmn_id, named.name, named.lane) == ("register", "来电登记", "话务员")
+
+
+@pytest.mark.parametrize("change, task", [
+    ((ACCEPT_GROUPS, ""), "签收交办事项"),                                  # the units' lane names no group
+    ((REGISTER_GROUPS, ""), "来电登记"),                                    # ... and outside every lane
+    (('<bpmn:userTask id="register" name="来电登记">', '<bpmn:userTask id="register" name="来电登记"><!-- -->'), None),
+])
+def test_the_engine_refuses_a_task_with_no_group_of_its_own(without_design_checks, change, task):
+    files = _hotline_with(change)
+    if task == "来电登记":
+        files = _hotline_with(change, ("<bpmn:flowNodeRef>register</bpmn:flowNodeRef>", ""))
+    if task is None:            # a task with no extension properties at all
+        bpmn = files["hotline.bpmn"]
+        start = bpmn.index("<bpmn:extensionElements>", bpmn.index('<bpmn:userTask id="register"'))
+        end = bpmn.index("</bpmn:extensionElements>", start) + len("</bpmn:extensionElements>")
+        files = {**files, "hotline.bpmn": bpmn[:start] + bpmn[end:]}
+        task = "来电登记"
+    found = _compile_refused(files)
+    assert f"The user task '{task}' lacks a form or groups." in [p["message_en"] for p in found]
+
+
+def test_a_task_form_keeps_its_ui_schema_and_a_bad_one_is_named(without_design_checks):
+    import json
+    register = library.compile_bundle(library.Bundle("hotline", HOTLINE.files)).user_tasks["register"]
+    assert register.form.ui == json.loads(HOTLINE.files["hotline_register.uischema.json"]) and register.form.ui
+    found = _compile_refused({**HOTLINE.files, "hotline_register.uischema.json": "{bad"})
+    assert "hotline_register.uischema.json" in {p["file"] for p in found}
