@@ -273,3 +273,32 @@ def test_a_task_form_keeps_its_ui_schema_and_a_bad_one_is_named(without_design_c
     assert register.form.ui == json.loads(HOTLINE.files["hotline_register.uischema.json"]) and register.form.ui
     found = _compile_refused({**HOTLINE.files, "hotline_register.uischema.json": "{bad"})
     assert "hotline_register.uischema.json" in {p["file"] for p in found}
+
+
+def _flow_process(pid: str, middle: str = "") -> str:
+    """A process start → (middle) → end, with its flows; `middle` is one element with id `m`."""
+    if not middle:
+        return _process_doc(pid, f'<bpmn:startEvent id="s_{pid}"><bpmn:outgoing>f_{pid}</bpmn:outgoing>'
+                                 f'</bpmn:startEvent><bpmn:endEvent id="e_{pid}"><bpmn:incoming>f_{pid}</bpmn:incoming>'
+                                 f'</bpmn:endEvent><bpmn:sequenceFlow id="f_{pid}" sourceRef="s_{pid}" '
+                                 f'targetRef="e_{pid}"/>')
+    return _process_doc(pid, f'<bpmn:startEvent id="s_{pid}"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+                             f'{middle}<bpmn:endEvent id="e_{pid}"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>'
+                             f'<bpmn:sequenceFlow id="f1" sourceRef="s_{pid}" targetRef="m"/>'
+                             f'<bpmn:sequenceFlow id="f2" sourceRef="m" targetRef="e_{pid}"/>')
+
+
+def _process_doc(pid: str, body: str) -> str:
+    return f'<?xml version="1.0"?><bpmn:definitions {NS} id="d_{pid}" targetNamespace="t"><bpmn:process id="{pid}" ' \
+           f'name="{pid} 流程" isExecutable="true">{body}</bpmn:process></bpmn:definitions>'
+
+
+def test_a_compiled_bundle_keeps_its_files_name_and_called_processes():
+    call = '<bpmn:callActivity id="m" calledElement="sub"><bpmn:incoming>f1</bpmn:incoming>' \
+           '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>'
+    bundle = library.Bundle("main", {"main.bpmn": _flow_process("main", call), "sub.bpmn": _flow_process("sub")})
+    compiled = library.compile_bundle(bundle)
+    assert (compiled.bundle, compiled.name, list(compiled.subprocess_specs)) == (bundle, "main 流程", ["sub"])
+    assert compiled.spec.name == "main" and compiled.user_tasks == {}
+    unnamed = library.Bundle("sub", {"sub.bpmn": _flow_process("sub").replace(' name="sub 流程"', "")})
+    assert library.compile_bundle(unnamed).name == "sub"
