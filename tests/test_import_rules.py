@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SPIFF_ADAPTERS = {"engine/library.py", "engine/runtime.py", "engine/scripting.py", "engine/audit/trace.py"}
 SQL_MODULES = {"engine/sql_store.py", "engine/sql_tables.py", "engine/sql_audit.py", "engine/sql_stats.py",
                "engine/sql_bulletins.py", "engine/sql_staff.py", "engine/sql_accounts.py", "engine/sql_rota.py",
-               "engine/sql_engine.py", "engine/sql_catalog.py"}
+               "engine/sql_engine.py", "engine/sql_catalog.py", "engine/sql_case_reads.py"}
 
 
 def imports(path: Path) -> set[str]:
