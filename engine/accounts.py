@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from .access import Actor
 from .store import Token, User
+from .token_cache import token_with_user
 
 _hasher = PasswordHasher()      # argon2id, 64 MiB and 3 passes per hash (RFC 9106 second choice)
 HASH_SLOTS = int(os.environ.get("PASSWORD_HASH_SLOTS") or 2)     # hashes at once: at most 2 x 64 MiB
@@ -153,7 +154,7 @@ def token_id_of(token: str) -> str:
 
 
 def user_for_token(store, token: str, now: dt.datetime | None = None) -> User | None:
-    pair: tuple[Token, User] | None = store.token_with_user(_token_hash(token))
+    pair: tuple[Token, User] | None = token_with_user(store, _token_hash(token))
     if pair is None:
         return None
     found, user = pair

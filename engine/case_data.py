@@ -5,6 +5,7 @@ import json
 import math
 import os
 
+import orjson
 from jsonschema import Draft202012Validator
 
 MAX_NESTING = 50
@@ -62,7 +63,11 @@ def check_data(data: dict, max_bytes: int) -> None:
 
 
 def data_size(data: dict) -> int:
-    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    """Bytes of the data as compact UTF-8 JSON (orjson writes exactly that; the standard library where it refuses)."""
+    try:
+        return len(orjson.dumps(data))
+    except orjson.JSONEncodeError:
+        return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 RESERVED = frozenset({"case_no", "demo_example"})     # set by the engine only

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from .access import Actor, start_groups_of
@@ -12,11 +13,13 @@ from .library import Bundle, CompiledBundle, InvalidProcess, bundle_from_directo
 from .store import Deployment, NotFound
 
 
+CURRENT_CHECK = 1.0        # seconds a process's newest version is taken as known (another node may deploy)
 PROCESS_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}", re.ASCII)
 
 
 class ProcessCatalog:
-    """Mixed into Service: needs `self.store`, `self.now()`, `self.script_engine`, `self._compiled`."""
+    """Mixed into Service: needs `self.store`, `self.now()`, `self.script_engine`, `self._compiled` and
+    `self._newest` (process key -> (newest deployment, when it was read))."""
 
     def deploy(self, bundle: Bundle, actor: str = "system", comment: str = "") -> Deployment:
         """Validate and store a new version; an unchanged bundle keeps its current version."""
@@ -30,8 +33,11 @@ class ProcessCatalog:
             return current[-1]
         self.store.put_bundle(bundle.hash, bundle.key, bundle.files)
         self._compiled[bundle.hash] = compiled
-        return self.store.add_deployment(Deployment(bundle.key, 0, bundle.hash, compiled.name,
-                                                    self.now(), actor, comment))
+        try:
+            return self.store.add_deployment(Deployment(bundle.key, 0, bundle.hash, compiled.name,
+                                                        self.now(), actor, comment))
+        finally:
+            self._newest.pop(bundle.key, None)
 
     def proposed_bundle(self, key: str, files: dict[str, str]) -> Bundle:
         """The bundle a deployment of these files would store (see design.assemble for the rules)."""
@@ -86,11 +92,16 @@ class ProcessCatalog:
         return {d.process_key: d for d in self.store.deployments()}
 
     def current(self, key: str) -> tuple[Deployment, CompiledBundle]:
-        newest = self.store.deployment_log(key, limit=1)      # one row, however many versions there are
-        dep = newest[0] if newest else None
-        if dep is None:
-            raise NotFound(f"process {key}")
-        return dep, self.compiled(dep.bundle_hash)
+        """The newest version: read again after CURRENT_CHECK seconds (another node's deployment) or once
+        this process deployed (its own, at once)."""
+        now = time.monotonic()
+        known = self._newest.get(key)
+        if known is None or now - known[1] >= CURRENT_CHECK:
+            newest = self.store.deployment_log(key, limit=1)      # one row, however many versions there are
+            if not newest:
+                raise NotFound(f"process {key}")
+            known = self._newest[key] = (newest[0], now)
+        return known[0], self.compiled(known[0].bundle_hash)
 
     def dry_start(self, key: str, data: dict) -> dict:
         """The data a new case of `key` would have at its first wait, without storing it (e.g. a DMN's

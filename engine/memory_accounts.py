@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from .directory.snapshot import DIRECTORY_FIELDS, directory_changed
+from .token_cache import accounts_changed
 
 
 class MemoryAccounts:
@@ -25,6 +26,7 @@ class MemoryAccounts:
     def update_user(self, name, **values):
         if name in self._users:
             self._users[name] = replace(self._users[name], **values)
+        accounts_changed(self)
         if DIRECTORY_FIELDS & set(values):
             directory_changed(self)
 
@@ -34,7 +36,8 @@ class MemoryAccounts:
             if user is None:
                 return 0
             setattr(user, column, getattr(user, column) + amount)
-            return getattr(user, column)
+        accounts_changed(self)
+        return getattr(user, column)
 
     def add_token(self, token_hash, name, token_id=None, created_at=None, expires_at=None):
         from .store import Token      # store.py defines the records and mixes this class in
@@ -63,6 +66,7 @@ class MemoryAccounts:
         found = [h for h, t in self._tokens.items() if t.token_id == token_id]
         for token_hash in found:
             del self._tokens[token_hash]
+        accounts_changed(self)
         return bool(found)
 
     def hit_counter(self, key, window, amount=1):

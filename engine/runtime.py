@@ -21,6 +21,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from . import jsoncodec
 from .scripting import evaluate
 
 TIMER_TYPES = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
@@ -45,6 +46,7 @@ _workflow_converter = _serializer.registry.convert_from_dict["BpmnWorkflow"].arg
 
 
 def parse_state(state: str) -> dict:
+    """Spiff's own decoding of a stored state (a program using SpiffWorkflow alone: tests/bench_raw.py)."""
     return json.loads(state, cls=_serializer.json_decoder_cls)
 
 
@@ -61,6 +63,16 @@ def restore_state(dct: dict, spec, subprocess_specs) -> BpmnWorkflow:
 
 
 def dump_state(wf: BpmnWorkflow) -> str:
+    """Spiff's own encoding of `state_dict` (a program using SpiffWorkflow alone: tests/bench_raw.py)."""
+    return json.dumps(state_dict(wf), cls=_serializer._encoder_cls)
+
+
+def encode_state(wf: BpmnWorkflow) -> str:
+    """The app's encoding of `state_dict`: the same JSON, written by orjson (engine/jsoncodec.py)."""
+    return jsoncodec.dumps(state_dict(wf), cls=_serializer._encoder_cls)
+
+
+def state_dict(wf: BpmnWorkflow) -> dict:
     """The workflow's state without its specs (they are stored once, in the bundle): Spiff's
     BpmnWorkflowConverter.to_dict minus the spec conversion, which would cost more than the rest."""
     registry, conv = _serializer.registry, _workflow_converter
@@ -74,7 +86,7 @@ def dump_state(wf: BpmnWorkflow) -> str:
         finally:
             registry._encoder_mode = False
     dct[_serializer.VERSION_KEY] = _serializer.VERSION
-    return json.dumps(dct, cls=_serializer._encoder_cls)
+    return dct
 
 
 class ProcessError(Exception):
@@ -125,6 +137,7 @@ class Runner:
         self.engine = script_engine
         self.wf.script_engine = script_engine
         self._ready: list[ReadyTask] | None = None     # the ready user tasks, until the workflow moves
+        self._joins: list = []                           # found with them: the joins that wait
 
     @classmethod
     def start(cls, compiled, script_engine, data: dict) -> "Runner":
@@ -137,7 +150,7 @@ class Runner:
     @classmethod
     def load(cls, state: str, compiled, script_engine) -> "Runner":
         """Restore a workflow; its specs come from the pinned bundle, not from the stored state."""
-        dct = parse_state(state)
+        dct = jsoncodec.loads(state)
         if "spec" in dct:            # a full Spiff serialization: let Spiff restore it as it is
             _serializer.migrate(dct)
             return cls(_serializer.from_dict(dct), script_engine)
@@ -154,7 +167,7 @@ class Runner:
             task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
 
     def dump(self) -> str:
-        return dump_state(self.wf)
+        return encode_state(self.wf)
 
     def _advance(self):
         self._ready = None
@@ -167,9 +180,16 @@ class Runner:
         return list(self._ready)
 
     def _find_ready(self) -> list[ReadyTask]:
-        found, seen = [], {}
-        for t in self.wf.get_tasks(state=TaskState.READY, spec_class=UserTaskMixin):
+        """The ready user tasks; the same walk over the tasks notes the joins that wait (for `data`)."""
+        found, seen, self._joins = [], {}, []
+        for t in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
             spec = t.task_spec
+            if t.state == TaskState.WAITING:
+                if isinstance(spec, UnstructuredJoin):
+                    self._joins.append(t)
+                continue
+            if not isinstance(spec, UserTaskMixin):
+                continue
             seen[spec.bpmn_id] = seen.get(spec.bpmn_id, -1) + 1
             found.append(ReadyTask(str(t.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
                                    spec.lane, t.data, seen[spec.bpmn_id]))
@@ -278,10 +298,10 @@ class Runner:
         sharing nothing with the workflow (which may stay cached for the next step)."""
         if self.wf.is_completed():
             return copy.deepcopy(self.wf.data)
-        merged = {}
-        for task in self.wf.get_tasks(state=TaskState.WAITING, spec_class=UnstructuredJoin):
+        merged, ready = {}, self.ready_tasks()
+        for task in self._joins:
             merged.update(task.parent.data if task.parent else {})
-        for task in self.ready_tasks() or [self.wf.last_task]:
+        for task in ready or [self.wf.last_task]:
             merged.update(task.data if task else {})
         return copy.deepcopy(merged)
 

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 from . import history
-from .audit.privacy import hidden_for
+from .audit.privacy import hidden_for, personal_fields
 from .audit.search import update_index_fields
 from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
 from .calendar_service import CalendarService
@@ -84,7 +84,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         self.calendar = CalendarService(store)
         self.directory = Directory(store)
         self.script_engine = make_script_engine(lambda: self.clock.now(), self.calendar.current)
-        self._compiled = {}
+        self._compiled, self._newest = {}, {}
         self.workflows = WorkflowCache()       # recently stepped workflows, by case and stored version
         self.figures = Figures(store, self.calendar.current, self.clock)
 
@@ -95,6 +95,14 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
     # cases -------------------------------------------------------------------------------------
     def start(self, key: str, data: dict | None, actor: Actor, internal: dict | None = None) -> InstanceRecord:
         """Start a case with the start form's fields; `internal` (in-process callers only) may set others."""
+        return self._checked_start(key, data, actor, internal)[0]
+
+    def start_view(self, key: str, data: dict | None, actor: Actor) -> tuple[InstanceRecord, list[TaskRow], dict]:
+        """start(), then the new case as `case_view` shows it to `actor`, from the rows just written."""
+        rec, step = self._checked_start(key, data, actor)
+        return (rec, *self.case_view(rec, actor, None if step.messages else step.rows))
+
+    def _checked_start(self, key, data, actor, internal=None) -> tuple[InstanceRecord, "Step"]:
         dep, compiled = self.current(key)
         if not actor.groups & start_groups_of(compiled, self.script_engine) and not actor.is_admin:
             raise NotAllowed(f"{actor.name} may not start {key}")
@@ -110,7 +118,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         rec, step = self._start(dep, compiled, data, actor.name)
         if step.messages:
             self.deliver_messages()
-        return rec
+        return rec, step
 
     def _start(self, dep, compiled, data, actor_name, parent_id=None, consumed=None) -> tuple[InstanceRecord, Step]:
         now = self.now()
@@ -124,7 +132,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         rec.last_seq, rec.last_hash = event.seq, event.hash
         self.store.add_instance(rec, step.rows, [event], messages=step.messages, consumed=consumed,
                                 notices=step.notices)
-        self.workflows.keep(rec, runner.wf)
+        self.workflows.keep(rec, runner)
         return rec, step
 
     def _check_input(self, data: dict) -> None:
@@ -169,11 +177,9 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
 
     def _runner(self, rec: InstanceRecord, compiled) -> Runner:
         """The case's workflow: this process's copy when it is of exactly the stored version, else loaded.
-        The caller owns it; it goes back to the cache (`workflows.keep`) only once its step is stored."""
-        workflow = self.workflows.take(rec)
-        if workflow is None:
-            return Runner.load(rec.state, compiled, self.script_engine)
-        return Runner(workflow, self.script_engine)
+        The caller owns it; it goes back to the cache (`workflows.keep`) only once its step is stored. A kept
+        runner still knows its ready tasks (the workflow has not moved since)."""
+        return self.workflows.take(rec) or Runner.load(rec.state, compiled, self.script_engine)
 
     def _append(self, rec, step: "Step", type_, actor_name, consumed=None, closed=None, **fields):
         event = history.new_event(rec.id, rec.last_seq, rec.last_hash, self.now(), type_, actor_name,
@@ -222,8 +228,14 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
     def case_data(self, rec: InstanceRecord, actor: Actor) -> dict:
         return mask(rec.data, self.hidden_fields(rec, actor))
 
-    def case_view(self, rec: InstanceRecord, actor: Actor) -> tuple[list[TaskRow], dict]:
-        """The case's ready tasks and its data as `actor` may see it, from one read of its tasks."""
+    def case_view(self, rec: InstanceRecord, actor: Actor, ready: list[TaskRow] | None = None
+                  ) -> tuple[list[TaskRow], dict]:
+        """The case's ready tasks and its data as `actor` may see it, from one read of its tasks; `ready`: its
+        ready rows as a step just wrote them, enough unless the case is confidential (engine/audit/privacy.py)."""
+        if ready is not None and not personal_fields(self.script_engine, self.compiled(rec.bundle_hash), rec.data):
+            utc = dt.timezone.utc           # due times as the SQL stores give them back
+            return [replace(r, due_at=r.due_at and r.due_at.astimezone(utc))
+                    for r in sorted(ready, key=lambda r: r.created_at)], rec.data
         rows = self.store.instance_tasks(rec.id)
         hidden = hidden_for(actor, rows, self.script_engine, self.compiled(rec.bundle_hash), rec.data)
         return [r for r in rows if r.status == "ready"], mask(rec.data, hidden)
@@ -251,7 +263,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         runner = self._runner(rec, compiled)
         ready = next((t for t in runner.ready_tasks() if t.id == task_id), None)
         data = copy.deepcopy(ready.data) if ready else rec.data
-        self.workflows.keep(rec, runner.wf)        # only read: still the stored version
+        self.workflows.keep(rec, runner)        # only read: still the stored version
         masked = fields_masked_for(self.script_engine, compiled, row.bpmn_id, data)
         form = with_bulletin_choices(self.store, self.form_of(info.form), rec.data.get("case_no", ""))
         return TaskDetail(row, form, mask(data, masked), masked, rec, compiled.forms)
@@ -259,6 +271,14 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
     def complete(self, task_id: str, raw: dict, actor: Actor, form_post: bool = False,
                  lang: str = "zh") -> InstanceRecord:
         """Validate and complete a task; raises NotFound, NotAllowed, TaskClosed, InvalidData, Conflict."""
+        return self._complete(task_id, raw, actor, form_post, lang)[0]
+
+    def complete_view(self, task_id: str, raw: dict, actor: Actor) -> tuple[InstanceRecord, list[TaskRow], dict]:
+        """complete(), then the case as `case_view` shows it to `actor`, from the rows the step wrote."""
+        rec, step = self._complete(task_id, raw, actor)
+        return (rec, *self.case_view(rec, actor, None if step.messages else step.rows))
+
+    def _complete(self, task_id, raw, actor, form_post=False, lang="zh") -> tuple[InstanceRecord, "Step"]:
         row, rec = self.store.get_task_with_instance(task_id)
         if row is None:
             raise NotFound(f"task {task_id}")
@@ -290,10 +310,10 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
             else None                               # only this task closed: written with the step's rows
         self._append(rec, step, "task_completed", actor.name, closed=closed, task=row.bpmn_id, task_id=task_id,
                      data=data)
-        self.workflows.keep(rec, runner.wf)
+        self.workflows.keep(rec, runner)
         if step.messages:
             self.deliver_messages()
-        return rec
+        return rec, step
 
     # timers and messages -----------------------------------------------------------------------
     def excluded(self, row, rec) -> set[str]:

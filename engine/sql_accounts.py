@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from .sql_tables import calendar_days, calendar_years, counters, tokens, users
 from .directory.snapshot import DIRECTORY_FIELDS, directory_changed
+from .token_cache import accounts_changed
 from .store import Token, User
 
 _TOKEN_COLS = [tokens.c[n] for n in Token.__dataclass_fields__]
@@ -40,6 +41,7 @@ class SqlAccounts:
     def update_user(self, name, **values):
         with self.engine.begin() as conn:
             conn.execute(update(users).where(users.c.name == name).values(**values))
+        accounts_changed(self)
         if DIRECTORY_FIELDS & set(values):
             directory_changed(self)
 
@@ -47,7 +49,9 @@ class SqlAccounts:
         """Atomically add to a counter column of a user (concurrent failures all count); the new value."""
         with self.engine.begin() as conn:
             conn.execute(update(users).where(users.c.name == name).values({column: users.c[column] + amount}))
-            return conn.scalar(select(users.c[column]).where(users.c.name == name)) or 0
+            total = conn.scalar(select(users.c[column]).where(users.c.name == name)) or 0
+        accounts_changed(self)
+        return total
 
     def add_token(self, token_hash, name, token_id=None, created_at=None, expires_at=None):
         with self.engine.begin() as conn:
@@ -85,7 +89,9 @@ class SqlAccounts:
 
     def delete_token(self, token_id):
         with self.engine.begin() as conn:
-            return conn.execute(tokens.delete().where(tokens.c.token_id == token_id)).rowcount > 0
+            deleted = conn.execute(tokens.delete().where(tokens.c.token_id == token_id)).rowcount > 0
+        accounts_changed(self)
+        return deleted
 
     def hit_counter(self, key, window, amount=1):
         """Add hits to a throttling counter in one statement (an upsert); the counter's new total."""

@@ -3,7 +3,7 @@ into records, a ready task's current groups. The writes (one transaction per ste
 sql_store.py."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import JSON, bindparam, func, select
 
 from .records import Event, InstanceRecord, Message, NotFound, TaskRow, task_order
 from .sql_tables import case_facts, events, instances, outbox, task_groups, tasks
@@ -11,6 +11,9 @@ from .sql_tables import case_facts, events, instances, outbox, task_groups, task
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]
 FACT_COLS = [c.name for c in case_facts.columns]
+# the case's columns whose values are immutable (text, numbers, times): a save may compare them with the row it
+# read and leave out those unchanged; JSON columns are always written (their values may be changed in place)
+SCALAR_INSTANCE_COLS = [c.name for c in instances.columns if not isinstance(c.type, JSON)]
 TASK_WITH_INSTANCE = select(tasks, task_groups.c.group_name, task_groups.c.ready.label("group_ready"),
                             *[c.label(f"i_{c.name}") for c in instances.columns],
                             *[c.label(f"f_{c.name}") for c in case_facts.columns]) \
@@ -120,8 +123,9 @@ class SqlCaseReads:
 
     def get_task_with_instance(self, task_id):
         """The task, its groups, its case and the case's fact row in one round trip (the start of every
-        completion). The fact row is kept for this thread's next save of the case at the same lock version,
-        which then need not read it again (a step elsewhere moves the lock version: that save is a Conflict)."""
+        completion). The fact row and the case's scalar columns are kept for this thread's next save of the case
+        at the same lock version, which then need not read the fact row again and writes only the columns that
+        changed (a step elsewhere moves the lock version: that save is a Conflict)."""
         with self.reader.connect() as conn:
             rows = conn.execute(TASK_WITH_INSTANCE, {"b_task": task_id}).all()
         if not rows:
@@ -131,7 +135,8 @@ class SqlCaseReads:
         row = TaskRow(**{k: first[k] for k in TASK_COLS}, groups=sorted(r.group_name for r in current))
         rec = InstanceRecord(**{k: first[f"i_{k}"] for k in INSTANCE_COLS})
         fact = {k: first[f"f_{k}"] for k in FACT_COLS} if first["f_instance_id"] is not None else None
-        self._held.fact = (rec.id, rec.lock_version, fact)
+        scalars = {k: first[f"i_{k}"] for k in SCALAR_INSTANCE_COLS}
+        self._held.fact = (rec.id, rec.lock_version, fact, scalars)
         return row, rec
 
     def due_instances(self, now, limit=100):

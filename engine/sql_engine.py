@@ -8,6 +8,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
+from . import jsoncodec
+
 IDLE_PING_SECONDS = 10.0
 
 
@@ -18,7 +20,8 @@ def make_engine(url: str):
     if url.startswith("postgres"):
         given = make_url(url).query.get("options", "")
         options = {"connect_args": {"options": f"{given} -c max_parallel_workers_per_gather=0".strip()}}
-    engine = create_engine(url, future=True, **options)
+    engine = create_engine(url, future=True, json_serializer=jsoncodec.dumps, json_deserializer=jsoncodec.loads,
+                           **options)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(conn, _record):

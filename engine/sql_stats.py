@@ -17,6 +17,7 @@ F = case_facts.c
 
 _STATEMENTS: dict[str, tuple] = {}
 _PREVIOUS = select(case_facts).where(F.instance_id == bindparam("b_id"))
+_UPDATE_FACT = case_facts.update().where(F.instance_id == bindparam("b_id"))    # SET: the columns given
 
 
 def _statements(dialect: str) -> tuple:
@@ -62,7 +63,10 @@ def write_fact(conn, previous: dict | None, row: dict | None, dialect: str) -> N
     if row is None or row == previous:          # a step that changes no figure writes none
         return
     upsert_fact, add_daily, add_counts = _statements(dialect)
-    conn.execute(upsert_fact, row)
+    if previous is None:
+        conn.execute(upsert_fact, row)
+    else:                                       # the row read at this lock version: only what changed
+        conn.execute(_UPDATE_FACT, {**{k: v for k, v in row.items() if previous.get(k) != v}, "b_id": row["instance_id"]})
     for statement, rows in ((add_daily, daily_deltas(previous, row)), (add_counts, count_deltas(previous, row))):
         if rows:
             conn.execute(statement, rows)

@@ -82,8 +82,9 @@ class SqlStore(SqlCaseReads, SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, Sq
         PostgreSQL: BEGIN, the locked update and the step's writes go in one pipeline round trip, then the
         update's row count decides commit or Conflict (a lost race also fails on the event's key)."""
         new = replace(rec, lock_version=rec.lock_version + 1)
-        known = self._known_fact(rec)
-        changes = {k: v for k, v in _instance_row(new).items() if k not in FIXED_COLS}
+        known, scalars = self._known_read(rec)
+        changes = {k: v for k, v in _instance_row(new).items()
+                   if k not in FIXED_COLS and (k not in scalars or scalars[k] != v)}    # an index not touched
         params = {**changes, "b_id": rec.id, "b_lock": rec.lock_version}
         pipelined = self.engine.dialect.name == "postgresql" and consumed is None
         try:
@@ -199,10 +200,11 @@ class SqlStore(SqlCaseReads, SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, Sq
         for statement in statements:
             conn.execute(statement, {"b_instance": instance_id})
 
-    def _known_fact(self, rec):
-        """The fact row read with `rec` by this thread (taken: used once), else UNREAD."""
+    def _known_read(self, rec) -> tuple:
+        """(the fact row, the case's scalar columns) read with `rec` by this thread (taken: used once), else
+        (UNREAD, {})."""
         known, self._held.fact = getattr(self._held, "fact", None), None
-        return known[2] if known and known[:2] == (rec.id, rec.lock_version) else UNREAD
+        return known[2:] if known and known[:2] == (rec.id, rec.lock_version) else (UNREAD, {})
 
 
 def _task_values(row: TaskRow) -> dict:

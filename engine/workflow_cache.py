@@ -1,4 +1,5 @@
-"""Recently stepped workflows kept in this process, so the next step of a case skips deserializing it.
+"""Recently stepped workflows (each in its runner, which also knows its ready tasks) kept in this process, so the
+next step of a case skips deserializing it.
 
 An entry is valid only for the exact stored row it was saved as: the case's lock version (every write of a
 case moves it on), the head of its event chain and its pinned bundle. A step on another process or node

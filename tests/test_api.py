@@ -171,3 +171,31 @@ def test_deploying_a_user_task_without_form_is_422_naming_the_task(client):
     assert any("没有配置表单" in p["message"] and "签收交办事项" in p["message"] for p in found)
     listed = client.get("/api/v1/processes", headers=OP).get_json()
     assert next(p["version"] for p in listed if p["key"] == "hotline") == 1           # nothing deployed
+
+
+@pytest.mark.parametrize("confidential", [False, True])
+def test_a_step_answers_what_a_fresh_read_of_the_case_shows(client, confidential):
+    """A start and a completion answer from the rows the step wrote (no second read of the case's tasks);
+    the answer must be what GET /instances/<id> shows the same caller, masking of a confidential caller included."""
+    def fresh(inst, headers):
+        shown = client.get(f"/api/v1/instances/{inst['id']}", headers=headers).get_json()
+        return sorted(shown["ready_tasks"], key=lambda t: t["id"]), shown["data"]
+
+    def same(inst, headers):
+        assert (sorted(inst["ready_tasks"], key=lambda t: t["id"]), inst["data"]) == fresh(inst, headers)
+
+    started = client.post("/api/v1/processes/hotline/instances", headers=OP,
+                          json={"data": {**EXAMPLES[0], "confidential_requested": confidential}})
+    inst = started.get_json()
+    same(inst, OP)
+    inst = complete(client, inst["ready_tasks"][0]["id"], {**EXAMPLES[0], "confidential_requested": confidential},
+                    OP).get_json()
+    same(inst, OP)
+    dispatch = next(t for t in inst["ready_tasks"] if t["name"] == "dispatch")
+    inst = complete(client, dispatch["id"], {**DISPATCH, "co_units": ["人社局"]}, OP).get_json()
+    same(inst, OP)
+    accept = next(t for t in inst["ready_tasks"] if t["name"] == "accept")
+    inst = complete(client, accept["id"], {"decision": "accept"}, DEPT1).get_json()
+    assert {t["name"] for t in inst["ready_tasks"]} >= {"handle", "co_opinion"}     # two units at work
+    same(inst, DEPT1)
+    assert (inst["data"]["caller_phone"] == "13800000001") is not confidential      # masked for the unit

@@ -119,8 +119,7 @@ def process_bpmn(key):
 @bp.route("/processes/<key>/instances", methods=["POST"])
 @api_view
 def start(key):
-    rec = service().start(key, _body_data(), g.actor)
-    return jsonify(instance_json(rec, *service().case_view(rec, g.actor))), 201
+    return jsonify(instance_json(*service().start_view(key, _body_data(), g.actor))), 201
 
 
 @bp.route("/tasks/<task_id>")
@@ -134,8 +133,7 @@ def task(task_id):
 @bp.route("/tasks/<task_id>/complete", methods=["POST"])
 @api_view
 def complete(task_id):
-    rec = service().complete(task_id, _body_data(), g.actor)
-    return jsonify(instance_json(rec, *service().case_view(rec, g.actor)))
+    return jsonify(instance_json(*service().complete_view(task_id, _body_data(), g.actor)))
 
 
 @bp.route("/instances")

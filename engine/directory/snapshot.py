@@ -8,12 +8,16 @@ from __future__ import annotations
 import threading
 import time
 
+from ..token_cache import accounts_changed
+
 REVISION_KEY, REVISION_WINDOW, REVISION_CHECK = "directory:revision", 2**31 - 1, 1.0
 DIRECTORY_FIELDS = {"groups", "active", "display_name"}     # what the pickers show of a user
 
 
 def directory_changed(store) -> None:
-    """Called by the stores after a write to users, units or roles."""
+    """Called by the stores after a write to users, units or roles (a user's groups may have changed: the
+    tokens this process keeps with their users go too)."""
+    accounts_changed(store)
     store.directory_writes = getattr(store, "directory_writes", 0) + 1
     store.hit_counter(REVISION_KEY, REVISION_WINDOW)
 

@@ -30,14 +30,15 @@ class StaffWork(CaseWork, Notices, Worklist):
         return self.now().astimezone(CHINA).date().isoformat()
 
     def _keep_holders(self, instance_id, rows, before) -> set[str]:
-        """A task still ready after a step keeps its holder and groups (claims and hand-overs outlive steps).
-        Returns the ids of the tasks ready before the step."""
+        """A task still ready after a step keeps its holder and groups (claims and hand-overs outlive steps) and
+        the time it became ready. Returns the ids of the tasks ready before the step."""
         if before is not None and not any(r.task_id in before for r in rows):
             return before
         previous = {r.task_id: r for r in self.store.instance_tasks(instance_id, ready_only=True)}
         for row in rows:
             if row.task_id in previous:
-                row.assignee, row.groups = previous[row.task_id].assignee, previous[row.task_id].groups
+                kept = previous[row.task_id]
+                row.assignee, row.groups, row.created_at = kept.assignee, kept.groups, kept.created_at
         return set(previous) if before is None else before
 
     def _ready_row(self, task_id):
