@@ -51,6 +51,7 @@ TABLE = {  # "METHOD rule": roles that get through (a set, or per case {"own": .
     "POST /admin/cases/<instance_id>/retry": ADMIN,
     "POST /admin/cases/<instance_id>/move": ADMIN,
     "GET /admin/directory": ADMIN,
+    "GET /admin/directory/units/<unit>": ADMIN,
     "POST /admin/directory/members": ADMIN,
     "POST /admin/directory/members/remove": ADMIN,
     "POST /admin/directory/units": ADMIN,

@@ -133,3 +133,23 @@ def test_personal_and_head_groups_pass_the_designer_checks():
     assert string_constants('"boss:" + lead_unit') is None
     assert is_known_group("user:sup1") and is_known_group("head:住建局")
     assert not is_known_group("user:") and not is_known_group("boss:住建局")
+
+
+def test_a_large_unit_lists_its_first_members_and_pages_the_rest(app):
+    """The directory page shows a few members per unit and links to the unit's own page, which pages them."""
+    from engine.accounts import create_user
+    service = app.extensions["service"]
+    for i in range(62):
+        create_user(service.store, f"zj{i:02d}", "a-long-password", groups=["dept:住建局"], display_name=f"住建{i:02d}")
+    client = app.test_client()
+    login(client, "admin")
+    page = client.get("/admin/directory").get_data(as_text=True)
+    row = page[page.index("<td>住建局</td>"):].split("</tr>")[0]
+    assert row.count("移出</button>") == 10 and "全部 64 人" in row        # the demo's two and the 62 new ones
+    first = client.get("/admin/directory/units/住建局?limit=50").get_data(as_text=True)
+    assert "共 64 人" in first and first.count("移出</button>") == 50 and 'id="members-next"' in first
+    next_url = first.split('id="members-next" href="')[1].split('"')[0].replace("&amp;", "&")
+    rest = client.get(next_url).get_data(as_text=True)
+    assert rest.count("移出</button>") == 14 and 'id="members-next"' not in rest and "zj61" in rest
+    assert client.get("/admin/directory/units/没有这个单位").status_code == 404
+    assert client.get("/admin/directory/units/住建局?cursor=bad").status_code == 400

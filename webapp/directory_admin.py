@@ -1,7 +1,7 @@
 """Administration of the organisation directory: units, members and roles, users; open tasks nobody can do."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +19,7 @@ TYPE_LABELS = {"department": _l("部门"), "township": _l("镇乡街道"), "vert
                "county": _l("县（市、区）"), "centre": _l("热线中心"), "bureau": _l("信访局"),
                "efficiency_office": _l("效能办"), "review_organ": _l("复查复核机关"), "leadership": _l("领导"),
                "other": _l("其他")}
+MEMBERS_SHOWN = 10           # members listed per unit on the directory page; the rest on the unit's own page
 ROLE_LABELS = {"handler": _l("经办人"), "head": _l("负责人"), "liaison": _l("联络人")}
 
 
@@ -36,9 +37,25 @@ def _page(refused: LastMember | None = None):
     units, units_next = split_page(store.units(unit_after, limit + 1), limit, lambda u: (u.type, u.name))
     users, users_next = split_page(store.users(user_after and user_after[0], limit + 1), limit, lambda u: (u.name,))
     return render_template("admin_directory.html", units=list(zip(units, directory.members_of_units(units))),
+                           shown=MEMBERS_SHOWN,
                            users=users, types=UNIT_TYPES, roles=ROLES, type_labels=TYPE_LABELS, role_labels=ROLE_LABELS,
                            refused=refused, units_next=next_page_url(units_next, "units_cursor"),
                            users_next=next_page_url(users_next, "users_cursor"))
+
+
+@bp.route("/directory/units/<unit>")
+@admin_only
+def unit_members(unit):
+    """One unit's members, a page at a time (in user name order; the directory page shows the first few)."""
+    found = service().directory.unit(unit)
+    if found is None:
+        abort(404)
+    limit, after = web_page_args((str,))
+    members = [m for m in service().directory.members_of(found) if after is None or m[0].name > after[0]]
+    page, cursor = split_page(members[:limit + 1], limit, lambda m: (m[0].name,))
+    return render_template("admin_unit_members.html", unit=found, members=page, total=len(members),
+                           first=after is None, next_url=next_page_url(cursor), type_labels=TYPE_LABELS,
+                           role_labels=ROLE_LABELS)
 
 
 def _refused(exc: LastMember):

@@ -74,10 +74,11 @@ class Directory:
         return self.members_of_units([unit])[0]
 
     def members_of_units(self, units: list[Unit]) -> list[list[tuple]]:
-        """members_of for each of a page of units, reading the users once."""
+        """members_of for each of a page of units, in user name order, from the users kept in memory (the
+        snapshot: no read of every user per page)."""
         roles = {(m.unit, m.user): m.role for u in units for m in self.store.members(unit=u.name)}
         found = [[] for _ in units]
-        for user in self.store.users():
+        for user in self.snapshot().users():
             for i, unit in enumerate(units):
                 if unit.group in user.groups:
                     found[i].append((user, roles.get((unit.name, user.name), "handler")))
