@@ -19,7 +19,8 @@ PROCESS_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}", re.ASCII)
 
 class ProcessCatalog:
     """Mixed into Service: needs `self.store`, `self.now()`, `self.script_engine`, `self._compiled` and
-    `self._newest` (process key -> (newest deployment, when it was read))."""
+    `self._newest` (process key -> (newest deployment, when it was read)) and `self._latest` (every process's
+    newest deployment and when they were read, or None)."""
 
     def deploy(self, bundle: Bundle, actor: str = "system", comment: str = "") -> Deployment:
         """Validate and store a new version; an unchanged bundle keeps its current version."""
@@ -38,6 +39,7 @@ class ProcessCatalog:
                                                         self.now(), actor, comment))
         finally:
             self._newest.pop(bundle.key, None)
+            self._latest = None
 
     def proposed_bundle(self, key: str, files: dict[str, str]) -> Bundle:
         """The bundle a deployment of these files would store (see design.assemble for the rules)."""
@@ -89,7 +91,11 @@ class ProcessCatalog:
         return self._compiled[bundle_hash]
 
     def latest(self) -> dict[str, Deployment]:
-        return {d.process_key: d for d in self.store.deployments()}
+        """The newest version of every process, read again as `current` reads one process's (a copy)."""
+        now = time.monotonic()
+        if self._latest is None or now - self._latest[1] >= CURRENT_CHECK:
+            self._latest = ({d.process_key: d for d in self.store.deployments()}, now)
+        return dict(self._latest[0])
 
     def current(self, key: str) -> tuple[Deployment, CompiledBundle]:
         """The newest version: read again after CURRENT_CHECK seconds (another node's deployment) or once

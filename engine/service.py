@@ -84,7 +84,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
         self.calendar = CalendarService(store)
         self.directory = Directory(store)
         self.script_engine = make_script_engine(lambda: self.clock.now(), self.calendar.current)
-        self._compiled, self._newest = {}, {}
+        self._compiled, self._newest, self._latest = {}, {}, None
         self.workflows = WorkflowCache()       # recently stepped workflows, by case and stored version
         self.figures = Figures(store, self.calendar.current, self.clock)
 

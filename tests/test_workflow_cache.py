@@ -149,12 +149,15 @@ def test_a_version_deployed_on_another_node_starts_cases_within_the_check_interv
     a, b = two_services
     files = dict(a.current("hotline")[1].bundle.files)
     changed = files["hotline.bpmn"].replace("12345热线工单办理", "12345热线工单办理（2027版）")
-    assert b.start("hotline", {}, OP).version == 1
+    assert b.start("hotline", {}, OP).version == 1 and b.latest()["hotline"].version == 1
+    assert a.latest()["hotline"].version == 1
     assert a.deploy_files("hotline", {"hotline.bpmn": changed}, "designer1", "2027").version == 2
     assert a.start("hotline", {}, OP).version == 2                   # its own deployment: at once
+    assert a.latest()["hotline"].version == 2
     assert b.start("hotline", {}, OP).version == 1                   # read less than a second ago
+    assert b.latest()["hotline"].version == 1
     monkeypatch.setattr(catalog, "CURRENT_CHECK", 0.0)
-    assert b.start("hotline", {}, OP).version == 2
+    assert b.start("hotline", {}, OP).version == 2 and b.latest()["hotline"].version == 2
 
 
 def test_the_app_writes_the_state_spiff_itself_would_write(two_services):
