@@ -23,9 +23,13 @@ TARGETS = {  # label -> p95 limit in ms
     "inbox next page (API, dept1)": 50,
     "case search by number (API, auditor)": 100, "case search by number (API, dept1)": 100,
     "case search (web, auditor)": 100, "case list newest (API, operator)": 100,
+    "overdue cases of one unit (API, auditor)": 100,
     "case page (web, dept1)": 100, "case (API, dept1)": 100,
     "task completion (API, dept1)": 100, "engine tick, nothing due": 50,
 }
+
+
+UNITS = ["住建局", "人社局", "公安局", "兰江街道"]      # the big unit and smaller ones
 
 
 def timed(fn, runs: int) -> list[float]:
@@ -94,6 +98,8 @@ def run(url: str, runs: int = 40, out=print) -> dict[str, float]:
             lambda i: dept1.get(f"/api/v1/instances?q={rand.choice(numbers)}"), runs),
         "case search (web, auditor)": timed(lambda i: audit1.get(f"/audit/?q={rand.choice(numbers)}", web=True), runs),
         "case list newest (API, operator)": timed(lambda i: op1.get("/api/v1/instances?limit=50"), runs),
+        "overdue cases of one unit (API, auditor)": timed(
+            lambda i: audit1.get(f"/api/v1/instances?unit={rand.choice(UNITS)}&overdue=true&limit=50"), runs),
         "case page (web, dept1)": timed(lambda i: dept1.get(f"/instances/{rand.choice(mine)}", web=True), runs),
         "case (API, dept1)": timed(lambda i: dept1.get(f"/api/v1/instances/{rand.choice(mine)}"), runs),
         "task completion (API, dept1)": timed(
