@@ -1,10 +1,10 @@
 """SQL side of auditing: case search on indexed columns (never the workflow state) and the access log."""
 from __future__ import annotations
 
-from sqlalchemy import and_, insert, or_, select, tuple_
+from sqlalchemy import and_, insert, or_, select, text, tuple_, union_all
 
 from .audit.search import CaseQuery, case_no_range
-from .sql_tables import access_log, instances, task_groups, tasks
+from .sql_tables import OPEN_NOT_LATE, access_log, instances, task_groups, tasks
 from .store import InstanceRecord
 
 SUMMARY_COLS = [c for c in instances.columns if c.name not in ("state", "data")]
@@ -16,15 +16,13 @@ class SqlAuditStore:
         self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def search_statement(self, query: CaseQuery):
-        col = instances.c[query.column]
-        stmt = select(*SUMMARY_COLS).where(*_filters(query))
-        if query.sort == "due":
-            stmt = stmt.where(col.isnot(None))
-        if query.after is not None:
-            key, last = tuple_(col, instances.c.id), tuple_(query.after[0], query.after[1])
-            stmt = stmt.where(key < last if query.descending else key > last)
-        order = (col.desc(), instances.c.id.desc()) if query.descending else (col.asc(), instances.c.id.asc())
-        return stmt.order_by(*order).limit(query.limit + 1)
+        if query.overdue:      # the late cases and those past due but not yet late: each walks its own index
+            c = instances.c
+            late = _page(select(c.id), query, *_filters(query), c.late.is_(True))
+            due = _page(select(c.id), query, *_filters(query), text(OPEN_NOT_LATE), c.due_at < query.now)
+            ids = union_all(*(select(p.c.id) for p in (late.subquery(), due.subquery()))).subquery()
+            return _page(select(*SUMMARY_COLS), query, c.id.in_(select(ids.c.id)))
+        return _page(select(*SUMMARY_COLS), query, *_filters(query))
 
     def search(self, query: CaseQuery) -> list[InstanceRecord]:
         with self.reader.connect() as conn:
@@ -47,6 +45,19 @@ class SqlAuditStore:
             return [AccessEntry(**r._mapping) for r in conn.execute(stmt)]
 
 
+def _page(stmt, query: CaseQuery, *conditions):
+    """`stmt` where `conditions`, after the cursor, in the query's order, one row more than a page."""
+    col = instances.c[query.column]
+    stmt = stmt.where(*conditions)
+    if query.sort == "due":
+        stmt = stmt.where(col.isnot(None))
+    if query.after is not None:
+        key, last = tuple_(col, instances.c.id), tuple_(query.after[0], query.after[1])
+        stmt = stmt.where(key < last if query.descending else key > last)
+    order = (col.desc(), instances.c.id.desc()) if query.descending else (col.asc(), instances.c.id.asc())
+    return stmt.order_by(*order).limit(query.limit + 1)
+
+
 def _filters(q: CaseQuery) -> list:
     c = instances.c
     found = []
@@ -60,9 +71,8 @@ def _filters(q: CaseQuery) -> list:
         found.append(c.created_at >= q.date_from)
     if q.date_to:
         found.append(c.created_at < q.date_to)
-    if q.overdue is not None:
-        overdue = or_(c.late.is_(True), and_(c.status == "running", c.due_at.isnot(None), c.due_at < q.now))
-        found.append(overdue if q.overdue else ~overdue)
+    if q.overdue is False:         # overdue: see SqlAuditStore.search_statement
+        found.append(~or_(c.late.is_(True), and_(c.status == "running", c.due_at.isnot(None), c.due_at < q.now)))
     if q.q:
         span = case_no_range(q.q)
         found.append(and_(c.case_no >= span[0], c.case_no < span[1]) if span

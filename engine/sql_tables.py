@@ -22,6 +22,7 @@ class UTCDateTime(TypeDecorator):
 
 
 metadata = MetaData()
+OPEN_NOT_LATE = "status = 'running' AND due_at IS NOT NULL AND late IS NOT TRUE"   # open, past due: not yet late
 bundles = Table("bundles", metadata,
                 Column("hash", String(64), primary_key=True), Column("process_key", String(100)),
                 Column("files", JSON, nullable=False))
@@ -50,6 +51,11 @@ instances = Table("instances", metadata,
                   Index("ix_instances_case_no", "case_no"),
                   Index("ix_instances_status_due", "status", "due_at"),
                   Index("ix_instances_late_created", "late", "created_at"),
+                  # overdue cases of one unit (0011): its late ones newest first, its open ones past their deadline
+                  Index("ix_instances_unit_late", "unit", "created_at", "id", postgresql_where=text("late IS TRUE"),
+                        sqlite_where=text("late IS TRUE")),
+                  Index("ix_instances_unit_overdue", "unit", "due_at", postgresql_include=["created_at", "id"],
+                        postgresql_where=text(OPEN_NOT_LATE), sqlite_where=text(OPEN_NOT_LATE)),
                   # PostgreSQL with pg_trgm (migration 0008): free text in titles without reading every case
                   Index("ix_instances_title_trgm", "title", postgresql_using="gin",
                         postgresql_ops={"title": "gin_trgm_ops"}).ddl_if(dialect="postgresql"))

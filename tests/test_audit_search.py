@@ -64,6 +64,12 @@ def test_filters_sorting_and_pages(store, clock):
     assert search(**{"from": "2026-11-24"})[0] == ["D", "C"]
     assert sorted(search(to="2026-11-23")[0]) == ["A", "B"]
     assert sorted(search(overdue="true")[0]) == ["A", "C", "D"]        # A, C past due; D handled late
+    first, cursor = search(overdue="true", limit="2")                # the late and the past-due walks, paged
+    rest, end = search(overdue="true", limit="2", cursor=cursor)
+    assert first == ["D", "C"] and rest == ["A"] and end is None
+    assert search(overdue="true", unit="住建局")[0] == ["D", "A"] and search(overdue="true", status="completed")[0] == []
+    by_due = [n for n in search(sort="+due")[0] if n in ("A", "C", "D")]
+    assert search(overdue="true", sort="+due")[0] == by_due and search(overdue="true", sort="-due")[0] == by_due[::-1]
     assert search(overdue="false")[0] == ["B"]
     assert search(process="reception_case")[0] == []
     assert search(sort="+due")[0][0] in ("A", "C")
@@ -116,6 +122,7 @@ def test_postgresql_answers_the_search_from_an_index(pg_schema):
     queries = [CaseQuery(now=now), CaseQuery(status="running", now=now), CaseQuery(process="petition_case", now=now),
                CaseQuery(q="RX20260315-00", now=now), CaseQuery(unit="单位7", now=now),
                CaseQuery(status="running", sort="due", descending=False, now=now),
+               CaseQuery(unit="单位7", overdue=True, now=now), CaseQuery(overdue=True, now=now),
                CaseQuery(now=now, after=(dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc), "m"))]
     with store.engine.connect() as conn:
         for query in queries:
