@@ -6,7 +6,8 @@ script that catches it anyway (bare `except:`) meets it again at once. The watch
 asynchronously as a backstop for pure bytecode; a single long C call cannot be interrupted by either,
 which is why the sandbox refuses huge operations before they run (engine/sandbox_limits.py). Every
 millisecond `tick()` also compares the process's resident memory with what it was when the script
-started: many operations that are each small (copying a list in a loop) are stopped at MEMORY_LIMIT."""
+started (its first check, a millisecond in): many operations that are each small (copying a list in a loop) are
+stopped at MEMORY_LIMIT."""
 from __future__ import annotations
 
 import ctypes
@@ -78,9 +79,11 @@ def tick() -> None:
     now = time.monotonic()
     if now > deadline:
         raise ScriptTimeout(f"script ran longer than {LIMIT_SECONDS:g} s")
-    if now - getattr(_local, "yielded", 0.0) > YIELD_EVERY:
+    if now - _local.yielded > YIELD_EVERY:
         _local.yielded = now
-        if resident_bytes() - _local.baseline > MEMORY_LIMIT:
+        if _local.baseline is None:          # the script's first millisecond is over: from here on it is watched
+            _local.baseline = resident_bytes()
+        elif resident_bytes() - _local.baseline > MEMORY_LIMIT:
             raise ScriptOverMemory(f"script used more than {MEMORY_LIMIT // 2 ** 20} MB")
         time.sleep(0)
 
@@ -92,8 +95,10 @@ def time_limit(seconds: float = LIMIT_SECONDS):
     tid = threading.get_ident()
     outer = getattr(_local, "deadline", None) is not None
     if not outer:
-        _local.baseline = resident_bytes()
-        _local.deadline = time.monotonic() + seconds
+        # the memory baseline is taken at the script's first check, a millisecond in: most expressions end
+        # sooner and never read /proc (huge single operations are refused before they run: sandbox_limits)
+        _local.baseline, _local.yielded = None, time.monotonic()
+        _local.deadline = _local.yielded + seconds
         with _lock:
             _deadlines[tid] = _local.deadline
     try:
