@@ -66,9 +66,9 @@ class SqlStore(SqlCaseReads, SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, Sq
         try:
             with self._transaction() as conn:
                 self._consume(conn, consumed)
-                conn.execute(INSERT_INSTANCE, _instance_row(replace(rec, lock_version=1)))
-                previous, fact = fold_fact(conn, rec, events_)
-                with self._pipeline(conn):
+                previous, fact = fold_fact(conn, rec, events_)          # a new case: nothing to read
+                with self._pipeline(conn):                              # PostgreSQL: BEGIN and all in one trip
+                    conn.execute(INSERT_INSTANCE, _instance_row(replace(rec, lock_version=1)))
                     self._write_children(conn, rec.id, tasks_, events_, messages, closed=[])
                     write_fact(conn, previous, fact, self.engine.dialect.name)
                     self._write_notices(conn, notices)
