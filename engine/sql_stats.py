@@ -66,7 +66,8 @@ def write_fact(conn, previous: dict | None, row: dict | None, dialect: str) -> N
     if previous is None:
         conn.execute(upsert_fact, row)
     else:                                       # the row read at this lock version: only what changed
-        conn.execute(_UPDATE_FACT, {**{k: v for k, v in row.items() if previous.get(k) != v}, "b_id": row["instance_id"]})
+        changed = {k: v for k, v in row.items() if previous.get(k) != v}
+        conn.execute(_UPDATE_FACT, {**changed, "b_id": row["instance_id"]})
     for statement, rows in ((add_daily, daily_deltas(previous, row)), (add_counts, count_deltas(previous, row))):
         if rows:
             conn.execute(statement, rows)
