@@ -136,7 +136,7 @@ class SqlCaseReads:
         rec = InstanceRecord(**{k: first[f"i_{k}"] for k in INSTANCE_COLS})
         fact = {k: first[f"f_{k}"] for k in FACT_COLS} if first["f_instance_id"] is not None else None
         scalars = {k: first[f"i_{k}"] for k in SCALAR_INSTANCE_COLS}
-        self._held.fact = (rec.id, rec.lock_version, fact, scalars)
+        self._held.read = (rec.id, rec.lock_version, fact, scalars)
         return row, rec
 
     def due_instances(self, now, limit=100):

@@ -203,7 +203,7 @@ class SqlStore(SqlCaseReads, SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, Sq
     def _known_read(self, rec) -> tuple:
         """(the fact row, the case's scalar columns) read with `rec` by this thread (taken: used once), else
         (UNREAD, {})."""
-        known, self._held.fact = getattr(self._held, "fact", None), None
+        known, self._held.read = getattr(self._held, "read", None), None
         return known[2:] if known and known[:2] == (rec.id, rec.lock_version) else (UNREAD, {})
 
 
