@@ -24,6 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import jsoncodec
 from .scripting import evaluate
 
+FINISHED = TaskState.FINISHED_MASK
 TIMER_TYPES = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
 
 
@@ -67,19 +68,26 @@ def dump_state(wf: BpmnWorkflow) -> str:
     return json.dumps(state_dict(wf), cls=_serializer._encoder_cls)
 
 
-def encode_state(wf: BpmnWorkflow) -> str:
+def encode_state(wf: BpmnWorkflow, kept: dict | None = None) -> str:
     """The app's encoding of `state_dict`: the same JSON, written by orjson (engine/jsoncodec.py)."""
-    return jsoncodec.dumps(state_dict(wf), cls=_serializer._encoder_cls)
+    return jsoncodec.dumps(state_dict(wf, kept), cls=_serializer._encoder_cls)
 
 
-def state_dict(wf: BpmnWorkflow) -> dict:
+def state_dict(wf: BpmnWorkflow, kept: dict | None = None) -> dict:
     """The workflow's state without its specs (they are stored once, in the bundle): Spiff's
-    BpmnWorkflowConverter.to_dict minus the spec conversion, which would cost more than the rest."""
+    BpmnWorkflowConverter.to_dict minus the spec conversion, which would cost more than the rest. `kept`: the
+    finished tasks converted by earlier calls for this workflow (see `_tasks_dict`)."""
     registry, conv = _serializer.registry, _workflow_converter
     with _encoder_lock:            # the registry's encoder flag is shared by every thread
         registry._encoder_mode = True
         try:
-            dct = WorkflowConverter.to_dict(conv, wf)
+            if kept is None:
+                dct = WorkflowConverter.to_dict(conv, wf)
+            else:
+                dct = {"data": registry.convert(registry.clean(wf.data)), "correlations": wf.correlations,
+                       "last_task": str(wf.last_task.id) if wf.last_task is not None else None,
+                       "success": wf.success, "completed": wf.completed, "tasks": _tasks_dict(registry, wf, kept),
+                       "root": str(wf.task_tree.id)}      # WorkflowConverter.to_dict, tasks from `kept`
             dct["subprocesses"] = conv.mapping_to_dict(wf.subprocesses)
             dct["bpmn_events"] = registry.convert(wf.bpmn_events)
             dct["typename"] = registry.typenames[wf.__class__]
@@ -87,6 +95,28 @@ def state_dict(wf: BpmnWorkflow) -> dict:
             registry._encoder_mode = False
     dct[_serializer.VERSION_KEY] = _serializer.VERSION
     return dct
+
+
+def _tasks_dict(registry, wf: BpmnWorkflow, kept: dict) -> dict:
+    """Spiff's conversion of each task (most of a dump's time: each task's data is diffed with its parent's),
+    reusing the conversion of a finished task whose parent is finished too while neither has changed state since:
+    such a task's row is fixed (a step back to it, `return_to`, changes its state and removes its children)."""
+    out = {}
+    for task_id, task in wf.tasks.items():
+        parent = task.parent
+        if not task.state & FINISHED or (parent is not None and not parent.state & FINISHED):
+            out[str(task_id)] = registry.convert(task)
+            continue
+        key = (task.state, task.last_state_change, tuple(task._children), task.triggered,
+               parent and (parent.state, parent.last_state_change))
+        known = kept.get(task_id)
+        if known is None or known[0] != key:
+            known = kept[task_id] = (key, registry.convert(task))
+        out[str(task_id)] = known[1]
+    if len(kept) > 2 * len(wf.tasks):             # tasks a reset removed
+        for task_id in [t for t in kept if t not in wf.tasks]:
+            del kept[task_id]
+    return out
 
 
 class ProcessError(Exception):
@@ -138,6 +168,7 @@ class Runner:
         self.wf.script_engine = script_engine
         self._ready: list[ReadyTask] | None = None     # the ready user tasks, until the workflow moves
         self._joins: list = []                           # found with them: the joins that wait
+        self._finished: dict = {}                        # finished tasks as earlier dumps converted them
 
     @classmethod
     def start(cls, compiled, script_engine, data: dict) -> "Runner":
@@ -167,7 +198,7 @@ class Runner:
             task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
 
     def dump(self) -> str:
-        return encode_state(self.wf)
+        return encode_state(self.wf, self._finished)
 
     def _advance(self):
         self._ready = None

@@ -177,3 +177,35 @@ def test_the_app_writes_the_state_spiff_itself_would_write(two_services):
     assert math.isnan(jsoncodec.loads('{"old": NaN}')["old"])         # rows written by the standard library
     with pytest.raises(TypeError):
         jsoncodec.dumps({"when": rec.created_at})                      # as json.dumps: not JSON data
+
+
+def test_a_dump_reusing_finished_tasks_equals_a_fresh_one(monkeypatch):
+    """A runner converts a finished task once and reuses it in later dumps (engine/runtime.py `_tasks_dict`):
+    through branchy walks of every procedure (sent back, extended, supervised, parallel units, timers fired),
+    every dump must equal one that converts every task afresh, as SpiffWorkflow itself would."""
+    import datetime as dt
+    import json
+    from engine.clock import FixedClock
+    from engine.runtime import Runner, dump_state
+    from engine.store import MemoryStore
+    from tests import test_hotline as hotline, test_petition_case as petition, test_petition_supervision as supervision
+    from tests.conftest import CHINA
+    real, checked = Runner.dump, []
+
+    def dump(self):
+        text = real(self)
+        assert json.loads(text) == json.loads(dump_state(self.wf)), "a kept task conversion went stale"
+        checked.append(self)
+        return text
+    monkeypatch.setattr(Runner, "dump", dump)
+    for walk in (hotline.test_unit_returns_case_and_operator_redispatches, hotline.test_review_redo_sends_case_back,
+                 hotline.test_unsatisfied_callback_sends_case_back_for_rework, hotline.test_reminder_then_overdue_supervision,
+                 hotline.test_leader_approval_with_more_info_loop,
+                 petition.test_review_then_rereview_with_hearing_finalises_the_matter,
+                 petition.test_one_extension_approved_a_second_is_refused,
+                 petition.test_co_units_give_opinions_in_parallel_and_an_overdue_co_unit_is_supervised,
+                 petition.test_review_ordering_redo_sends_the_case_back_to_the_handling_unit_with_a_new_deadline,
+                 supervision.test_hand_started_case_with_two_units_resolved_in_first_round):
+        walk(make_service(MemoryStore(), FixedClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=CHINA))))
+    reused = [r for r in checked if r._finished]
+    assert len(checked) > 80 and len(reused) > 40, (len(checked), len(reused))
