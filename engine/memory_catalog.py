@@ -1,4 +1,4 @@
-"""Bundles and deployments of the in-memory store (engine/store.py), as engine/sql_catalog.py keeps them in SQL."""
+"""Bundles and deployments of the in-memory store (engine/store.py), as engine/sql/catalog.py keeps them in SQL."""
 from __future__ import annotations
 
 from dataclasses import replace

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from engine.access import Actor
 from engine.accounts import new_token, seed_demo_users
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from engine.stats.bulletins import issue
 from engine.store import MemoryStore
 from tests.conftest import login, make_service

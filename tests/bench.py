@@ -109,7 +109,7 @@ OPEN_TASKS = int(os.environ.get("BENCH_OPEN_TASKS", "100000"))
 def fill_worklist(store, count: int, group: str = "dept:住建局") -> None:
     """`count` open tasks in one group (spread over 1,000 cases, due dates over 60 days, a few without one)."""
     from sqlalchemy import insert
-    from engine.sql_tables import instances, task_groups, tasks
+    from engine.sql.tables import instances, task_groups, tasks
     now = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.timezone.utc)
     cases = [{"id": str(uuid.uuid4()), "process_key": "hotline", "version": 1, "bundle_hash": "", "status": "running",
               "state": "", "data": {}, "title": f"RX{i:06d}", "lock_version": 1, "created_at": now}

@@ -34,7 +34,7 @@ from engine.directory.seed import seed_directory
 from engine.history import canonical
 from engine.migrations import upgrade
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from webapp.demo import EXAMPLES, FIRST_STEPS
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from engine.accounts import new_token
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 
 from .bench_data import DEFAULT_URL
 

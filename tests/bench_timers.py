@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 
 from engine.clock import FixedClock
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from tests.conftest import CHINA, PG_URL, PgSchema, make_service
 from tests.test_workers import ticket_in_handling
 

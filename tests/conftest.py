@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from engine.clock import FixedClock
 from engine.migrations import upgrade
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from engine.store import MemoryStore
 
 ROOT = Path(__file__).resolve().parent.parent

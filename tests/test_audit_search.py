@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 from engine.access import Actor
 from engine.audit.search import CaseQuery, parse_query
 from engine.audit.service import AuditService
-from engine.sql_audit import SqlAuditStore
-from engine.sql_tables import instances
+from engine.sql.audit import SqlAuditStore
+from engine.sql.tables import instances
 from tests.conftest import make_service
 from tests.test_api import basic
 from tests.test_hotline import DEPT1, DISPATCH, OP, REPLY, REVIEWER, at_handle, dispatched, register
@@ -136,7 +136,7 @@ def test_upgrading_an_existing_database_fills_the_search_columns(tmp_path):
     from alembic import command
 
     from engine.migrations import config, upgrade
-    from engine.sql_store import SqlStore
+    from engine.sql.store import SqlStore
     url = f"sqlite:///{tmp_path / 'old.db'}"
     command.upgrade(config(url), "0002")
     store = SqlStore(url)

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from engine.history import verify_chain
 from engine.migrations import upgrade
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from tests.bench_data import generate
 from tests.conftest import PG_URL, login
 

@@ -7,7 +7,7 @@ from sqlalchemy import event
 from engine.directory import Unit
 from engine.directory import snapshot as snapshot_module
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from tests.conftest import make_service, sqlite_store
 
 

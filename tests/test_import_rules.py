@@ -1,5 +1,5 @@
 """Layering: engine/ never imports Flask; SpiffWorkflow only in the engine's adapters; SQLAlchemy only in the
-SQL store (sql_store, sql_tables) and its migrations."""
+SQL store (engine/sql/) and its migrations."""
 from __future__ import annotations
 
 import ast
@@ -7,9 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SPIFF_ADAPTERS = {"engine/library.py", "engine/runtime.py", "engine/scripting.py", "engine/audit/trace.py"}
-SQL_MODULES = {"engine/sql_store.py", "engine/sql_tables.py", "engine/sql_audit.py", "engine/sql_stats.py",
-               "engine/sql_bulletins.py", "engine/sql_staff.py", "engine/sql_accounts.py", "engine/sql_rota.py",
-               "engine/sql_engine.py", "engine/sql_catalog.py", "engine/sql_case_reads.py"}
+SQL_MODULES = {"engine/sql/store.py", "engine/sql/tables.py", "engine/sql/audit.py", "engine/sql/stats.py",
+               "engine/sql/bulletins.py", "engine/sql/staff.py", "engine/sql/accounts.py", "engine/sql/rota.py",
+               "engine/sql/engine.py", "engine/sql/catalog.py", "engine/sql/case_reads.py"}
 
 
 def imports(path: Path) -> set[str]:
@@ -36,8 +36,8 @@ def test_spiffworkflow_only_in_adapters():
     assert users <= SPIFF_ADAPTERS and users
 
 
-def test_sqlalchemy_only_in_sql_store_and_migrations():
+def test_sqlalchemy_only_in_the_sql_package_and_migrations():
     users = {m for folder in ("engine", "webapp") for m, names in modules(folder)
              if names & {"sqlalchemy", "alembic"} and "/migrations/" not in m and not m.endswith("migrations/__init__.py")}
     assert users == SQL_MODULES
-    assert all(m.startswith("engine/sql_") for m in SQL_MODULES)
+    assert all(m.startswith("engine/sql/") for m in SQL_MODULES)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from tests.conftest import CHINA, make_service
 from tests.test_workers import ticket_in_handling
 

@@ -1,12 +1,12 @@
-"""Pooled PostgreSQL connections are checked only after sitting idle (engine/sql_engine.py ping_when_idle): a
+"""Pooled PostgreSQL connections are checked only after sitting idle (engine/sql/engine.py ping_when_idle): a
 connection the server dropped while idle is replaced, not handed to a request."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-from engine import sql_engine
-from engine.sql_store import SqlStore
+from engine.sql import engine as sql_engine
+from engine.sql.store import SqlStore
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.postgres

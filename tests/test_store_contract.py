@@ -478,7 +478,7 @@ def test_a_task_read_with_its_case_has_its_current_groups(store):
 def test_a_case_older_than_the_figures_table_has_its_row_rebuilt_from_its_log(tmp_path, pg_schema):
     """A case whose figures row is missing (written before the table existed) gets it folded from its whole
     log at its next step, also when the step read the task with its case first."""
-    from engine.sql_tables import case_facts
+    from engine.sql.tables import case_facts
     from tests.conftest import sqlite_store
     for store in (sqlite_store(tmp_path / "f.db"), pg_schema.store()):
         rec = started(store)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from engine import token_cache
 from engine.accounts import new_token, seed_demo_users, token_id_of, user_for_token
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from tests.conftest import sqlite_store
 
 

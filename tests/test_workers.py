@@ -6,7 +6,7 @@ import threading
 
 from engine.access import Actor
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from tests.conftest import CHINA, make_service
 from webapp.demo import EXAMPLES
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from engine.service import Service, TaskClosed
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 from engine.workflow_cache import WorkflowCache
 from tests.bench import DEPT, OP, REV, STEPS
 from tests.conftest import PG_URL, PgSchema, make_service, sqlite_store

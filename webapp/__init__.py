@@ -11,7 +11,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from engine.service import Service
-from engine.sql_store import SqlStore
+from engine.sql.store import SqlStore
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()

@@ -37,7 +37,7 @@ class CaseView:
 
 def audit_store_for(store):
     if hasattr(store, "engine"):
-        from ..sql_audit import SqlAuditStore
+        from ..sql.audit import SqlAuditStore
         return SqlAuditStore(store.engine)
     from .memory import MemoryAuditStore
     return MemoryAuditStore(store)

@@ -7,7 +7,7 @@ from .snapshot import directory_changed
 
 
 class MemoryStaff:
-    """Mixed into MemoryStore; same contract as engine.sql_staff.SqlStaff."""
+    """Mixed into MemoryStore; same contract as engine.sql.staff.SqlStaff."""
 
     def _staff(self) -> dict:
         if not hasattr(self, "_staff_data"):

@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from engine.sql_tables import metadata
+from engine.sql.tables import metadata
 
 cfg = context.config
 

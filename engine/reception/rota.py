@@ -57,7 +57,7 @@ def variant_choices(service) -> dict[str, str]:
 
 
 class Rota:
-    """Rota operations over a store (memory or SQL: engine/reception/memory.py, engine/sql_rota.py); `variants` are the
+    """Rota operations over a store (memory or SQL: engine/reception/memory.py, engine/sql/rota.py); `variants` are the
     reception rules the deployed diagram knows (variant_choices)."""
 
     def __init__(self, store, directory, variants):

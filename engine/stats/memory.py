@@ -1,4 +1,4 @@
-"""The figures part of the in-memory store: fact rows and bulletins in dicts (twin of engine/sql_stats)."""
+"""The figures part of the in-memory store: fact rows and bulletins in dicts (twin of engine/sql/stats)."""
 from __future__ import annotations
 
 import copy

@@ -6,7 +6,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from engine.sql_tables import UTCDateTime
+from engine.sql.tables import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"

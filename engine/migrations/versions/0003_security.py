@@ -8,7 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-from engine.sql_tables import UTCDateTime
+from engine.sql.tables import UTCDateTime
 
 revision = "0003_security"
 down_revision = "0002"

@@ -7,7 +7,7 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
-from engine.sql_tables import UTCDateTime
+from engine.sql.tables import UTCDateTime
 
 revision = "0005_audit"
 down_revision = "0004_deployment_comment"

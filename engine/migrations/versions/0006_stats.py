@@ -7,7 +7,7 @@ Revises: 0005_audit
 import sqlalchemy as sa
 from alembic import op
 
-from engine.sql_tables import UTCDateTime
+from engine.sql.tables import UTCDateTime
 
 revision = "0006_stats"
 down_revision = "0005_audit"

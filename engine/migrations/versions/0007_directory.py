@@ -6,7 +6,7 @@ Revises: 0006_stats
 import sqlalchemy as sa
 from alembic import op
 
-from engine.sql_tables import UTCDateTime
+from engine.sql.tables import UTCDateTime
 
 revision = "0007_directory"
 down_revision = "0006_stats"

@@ -6,11 +6,11 @@ import datetime as dt
 from sqlalchemy import and_, bindparam, case, func, insert, literal, literal_column, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .sql_tables import case_facts, events, fact_counts, fact_daily
-from .stats.definitions import SUMS
-from .stats.facts import next_fact, rebuild
-from .stats.rollup import COUNT_DIMS, COUNT_KEY, DAILY_KEY, DAILY_SUMS, count_deltas, daily_deltas
-from .store import Event
+from .tables import case_facts, events, fact_counts, fact_daily
+from ..stats.definitions import SUMS
+from ..stats.facts import next_fact, rebuild
+from ..stats.rollup import COUNT_DIMS, COUNT_KEY, DAILY_KEY, DAILY_SUMS, count_deltas, daily_deltas
+from ..store import Event
 
 F = case_facts.c
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Integer, String, Table, UniqueConstraint, and_, delete, insert, select, tuple_, update
 
-from .sql_tables import metadata
-from .reception.rota import RotaEntry
+from .tables import metadata
+from ..reception.rota import RotaEntry
 
 reception_rota = Table("reception_rota", metadata,
                        Column("id", Integer, primary_key=True, autoincrement=True),

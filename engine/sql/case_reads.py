@@ -1,12 +1,12 @@
 """SqlStore's reads of cases, their tasks and events: single statements on the autocommit `reader`, rows turned
 into records, a ready task's current groups. The writes (one transaction per step, the lock check, claims) are in
-sql_store.py."""
+store.py."""
 from __future__ import annotations
 
 from sqlalchemy import JSON, bindparam, func, select
 
-from .records import Event, InstanceRecord, Message, NotFound, TaskRow, task_order
-from .sql_tables import case_facts, events, instances, outbox, task_groups, tasks
+from ..records import Event, InstanceRecord, Message, NotFound, TaskRow, task_order
+from .tables import case_facts, events, instances, outbox, task_groups, tasks
 
 INSTANCE_COLS = [c.name for c in instances.columns]
 TASK_COLS = [c.name for c in tasks.columns]

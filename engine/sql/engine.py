@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
-from . import jsoncodec
+from .. import jsoncodec
 
 IDLE_PING_SECONDS = 10.0
 

@@ -5,10 +5,10 @@ from dataclasses import asdict
 
 from sqlalchemy import bindparam, insert, select, update
 
-from .sql_tables import calendar_days, calendar_years, counters, tokens, users
-from .directory.snapshot import DIRECTORY_FIELDS, directory_changed
-from .token_cache import accounts_changed
-from .store import Token, User
+from .tables import calendar_days, calendar_years, counters, tokens, users
+from ..directory.snapshot import DIRECTORY_FIELDS, directory_changed
+from ..token_cache import accounts_changed
+from ..store import Token, User
 
 _TOKEN_COLS = [tokens.c[n] for n in Token.__dataclass_fields__]
 _TOKEN_WITH_USER = select(*[c.label(f"t_{c.name}") for c in _TOKEN_COLS], users) \

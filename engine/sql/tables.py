@@ -132,7 +132,7 @@ CLAIM_MESSAGE = select(outbox).where(outbox.c.delivered_at.is_(None)).order_by(o
 
 def _fact_columns():
     """The columns of engine/stats/facts.py's row, typed (migration 0006_stats creates the same)."""
-    from .stats.facts import COUNTS, DATES, FLAGS, TEXTS, TIMES
+    from ..stats.facts import COUNTS, DATES, FLAGS, TEXTS, TIMES
     return ([Column("instance_id", String(36), primary_key=True)]
             + [Column(n, String(300) if n == "case_no" else String(100)) for n in TEXTS]
             + [Column(n, UTCDateTime) for n in TIMES] + [Column(n, Date) for n in DATES]
@@ -140,7 +140,7 @@ def _fact_columns():
 
 
 def _rollup_sums():
-    from .stats.rollup import DAILY_SUMS
+    from ..stats.rollup import DAILY_SUMS
     return DAILY_SUMS
 
 

@@ -5,8 +5,8 @@ from dataclasses import asdict, replace
 
 from sqlalchemy import and_, func, insert, or_, select
 
-from .sql_tables import bundles, deployments
-from .store import Deployment, NotFound
+from .tables import bundles, deployments
+from ..store import Deployment, NotFound
 
 
 class SqlCatalog:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from .sql_tables import bulletins
-from .store import Conflict
+from .tables import bulletins
+from ..store import Conflict
 
 
 class SqlBulletins:
@@ -19,13 +19,13 @@ class SqlBulletins:
             raise Conflict(b.no) from exc
 
     def get_bulletin(self, no):
-        from .stats.bulletins import Bulletin
+        from ..stats.bulletins import Bulletin
         with self.reader.connect() as conn:
             row = conn.execute(select(bulletins).where(bulletins.c.no == no)).first()
         return Bulletin(**row._mapping) if row else None
 
     def bulletins(self, kind=None):
-        from .stats.bulletins import Bulletin
+        from ..stats.bulletins import Bulletin
         query = select(bulletins).order_by(bulletins.c.issued_at.desc())
         if kind:
             query = query.where(bulletins.c.kind == kind)

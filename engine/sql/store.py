@@ -1,5 +1,5 @@
 """SQLAlchemy store: SQLite by default, PostgreSQL via DATABASE_URL; optimistic locking by version. This file holds
-the writes of cases (one transaction a step) and the claims; their reads are in sql_case_reads.py."""
+the writes of cases (one transaction a step) and the claims; their reads are in case_reads.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,16 +17,16 @@ except ImportError:                                                # pragma: no 
     class DriverIntegrityError(Exception):
         pass
 
-from .sql_case_reads import INSTANCE_COLS, TASK_COLS, SqlCaseReads
-from .sql_catalog import SqlCatalog
-from .sql_engine import make_engine
-from .sql_rota import SqlRota
-from .sql_accounts import SqlAccounts
-from .sql_bulletins import SqlBulletins
-from .sql_staff import SqlStaff
-from .sql_stats import UNREAD, SqlStats, fold_fact, write_fact
-from .records import Conflict, InstanceRecord, Message, TaskRow
-from .sql_tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, events, instances,
+from .case_reads import INSTANCE_COLS, TASK_COLS, SqlCaseReads
+from .catalog import SqlCatalog
+from .engine import make_engine
+from .rota import SqlRota
+from .accounts import SqlAccounts
+from .bulletins import SqlBulletins
+from .staff import SqlStaff
+from .stats import UNREAD, SqlStats, fold_fact, write_fact
+from ..records import Conflict, InstanceRecord, Message, TaskRow
+from .tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE_INSTANCE, events, instances,
                          outbox, task_groups, tasks)
 
 INSERT_INSTANCE = insert(instances).inline()       # compiled once, run with the row as parameters

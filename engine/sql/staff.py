@@ -5,8 +5,8 @@ from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, LargeBinary
                         delete, exists, func, insert, literal, or_, select, tuple_, update)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .sql_tables import UTCDateTime, metadata, task_groups, tasks
-from .directory.snapshot import directory_changed
+from .tables import UTCDateTime, metadata, task_groups, tasks
+from ..directory.snapshot import directory_changed
 
 units = Table("units", metadata,
               Column("name", String(100), primary_key=True), Column("type", String(30), nullable=False),
@@ -51,7 +51,7 @@ class SqlStaff:
     # directory
     def units(self, after=None, limit=None):
         """Units in (type, name) order; `after` a (type, name) key: the units after it (a keyset page)."""
-        from .directory.model import Unit
+        from ..directory.model import Unit
         query = select(units).order_by(units.c.type, units.c.name).limit(limit)
         if after is not None:
             query = query.where(tuple_(units.c.type, units.c.name) > tuple_(*after))
@@ -68,7 +68,7 @@ class SqlStaff:
         directory_changed(self)
 
     def members(self, unit=None, user=None):
-        from .directory.model import Member
+        from ..directory.model import Member
         query = select(unit_members).order_by(unit_members.c.unit, unit_members.c.user)
         if unit is not None:
             query = query.where(unit_members.c.unit == unit)
@@ -124,7 +124,7 @@ class SqlStaff:
 
     def task_page(self, query):
         """One page in (due_at nulls last, created_at, task_id) order; each part walks an index in order."""
-        from .work.inbox import sort_key
+        from ..work.inbox import sort_key
         where, size = self._page_where(query, walk=self._walk(query)), query.limit + 1
         due, created, task_id = query.after or (None, None, None)
         if query.after is None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import and_, insert, or_, select, text, tuple_, union_all
 
-from .audit.search import CaseQuery, case_no_range
-from .sql_tables import OPEN_NOT_LATE, access_log, instances, task_groups, tasks
-from .store import InstanceRecord
+from ..audit.search import CaseQuery, case_no_range
+from .tables import OPEN_NOT_LATE, access_log, instances, task_groups, tasks
+from ..store import InstanceRecord
 
 SUMMARY_COLS = [c for c in instances.columns if c.name not in ("state", "data")]
 
@@ -35,7 +35,7 @@ class SqlAuditStore:
                                                    detail=entry.detail))
 
     def access_entries(self, limit=100, before_id=None, instance_id=None):
-        from .audit.access_log import AccessEntry
+        from ..audit.access_log import AccessEntry
         stmt = select(access_log).order_by(access_log.c.id.desc()).limit(limit)
         if before_id:
             stmt = stmt.where(access_log.c.id < before_id)
