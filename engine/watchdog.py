@@ -51,11 +51,14 @@ def _set_async(tid: int, exc) -> None:
 
 
 def _watch():
+    """Every 50 ms, raise ScriptTimeout in each thread past its deadline, again and again until it leaves its time
+    limit: one raised where nothing can propagate it is lost (e.g. inside a garbage-collector callback), and a
+    script that recurses at the interpreter's depth limit cannot even call `tick()` to meet it there."""
     while True:
         time.sleep(0.05)
         now = time.monotonic()
         with _lock:     # raise under the lock: a thread leaving its time limit clears what is pending
-            for tid in [t for t, deadline in _deadlines.items() if deadline < now and t not in _fired]:
+            for tid in [t for t, deadline in _deadlines.items() if deadline < now]:
                 _fired.add(tid)
                 _set_async(tid, ScriptTimeout)
 

@@ -102,6 +102,27 @@ ATTACKS = {   # each must be stopped quickly, without freezing the process or ea
 }
 
 
+def test_a_timeout_lost_on_the_way_is_raised_again(monkeypatch):
+    """The watchdog's exception can be swallowed where it lands (a garbage-collector callback ignores it, as in a
+    CI run where a script recursing at the depth limit, unable to call tick(), then ran 14 s): it is raised again
+    every 50 ms until the thread leaves its time limit. Here the first one is dropped and the code never ticks."""
+    import time
+    from engine import watchdog
+    real, raised = watchdog._set_async, []
+
+    def first_one_lost(tid, exc):
+        raised.append(exc)
+        if exc is None or len([e for e in raised if e]) > 1:
+            real(tid, exc)
+    monkeypatch.setattr(watchdog, "_set_async", first_one_lost)
+    started = time.monotonic()
+    with pytest.raises(watchdog.ScriptTimeout):
+        with watchdog.time_limit(0.1):
+            while time.monotonic() < started + 5:       # bytecode that never calls tick()
+                pass
+    assert time.monotonic() - started < 1 and len([e for e in raised if e]) >= 2
+
+
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_attacks_are_stopped_within_the_limit(env, name):
     import time
