@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import text
 
-from engine.runtime import dump_state, parse_state, restore_state
+from engine.workflow_state import dump_state, parse_state, restore_state
 
 TABLE = "raw_spiff_cases"
 

@@ -166,7 +166,7 @@ def test_the_app_writes_the_state_spiff_itself_would_write(two_services):
     import json
     import math
     from engine import jsoncodec
-    from engine.runtime import dump_state, encode_state
+    from engine.workflow_state import dump_state, encode_state
     a, _ = two_services
     rec = step(a, a.start("hotline", {}, OP), "register", OP)
     workflow = a.workflows.take(rec).wf
@@ -186,7 +186,8 @@ def test_a_dump_reusing_finished_tasks_equals_a_fresh_one(monkeypatch):
     import datetime as dt
     import json
     from engine.clock import FixedClock
-    from engine.runtime import Runner, dump_state
+    from engine.runtime import Runner
+    from engine.workflow_state import dump_state
     from engine.store import MemoryStore
     from tests import test_hotline as hotline, test_petition_case as petition, test_petition_supervision as supervision
     from tests.conftest import CHINA
