@@ -7,11 +7,11 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 from . import history
-from .audit.privacy import hidden_for, personal_fields
 from .audit.search import update_index_fields
-from .access import Actor, NotAllowed, can_see_instance, can_work_on, start_groups_of, start_property
+from .access import Actor, NotAllowed, can_work_on, start_groups_of, start_property
 from .calendar_service import CalendarService
 from .case_data import DEFAULT_MAX_BYTES, DataProblem, check_data, start_fields, start_value_problem
+from .case_views import CaseViews
 from .catalog import ProcessCatalog
 from .repair import CaseRepair, NotRepairable
 from .clock import SystemClock
@@ -19,8 +19,7 @@ from .directory import Directory
 from .form_validation import validate
 from .forms import Form, blanks, coerce
 from .library import InvalidProcess
-from .links import deliver_pending, linked_outcomes
-from .replay import replay_events
+from .links import deliver_pending
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
 from .scripting import CHINA, make_script_engine
 from .stats.bulletins import check_bulletin_fields, with_bulletin_choices
@@ -73,7 +72,7 @@ class TaskDetail:
     forms: list[Form]
 
 
-class Service(StaffWork, ProcessCatalog, CaseRepair):
+class Service(CaseViews, StaffWork, ProcessCatalog, CaseRepair):
     """Cases and tasks on top of the catalog of deployed processes; every public call checks access."""
 
     def __init__(self, store: InstanceStore, clock=None, max_case_bytes: int = DEFAULT_MAX_BYTES):
@@ -99,8 +98,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
 
     def start_view(self, key: str, data: dict | None, actor: Actor) -> tuple[InstanceRecord, list[TaskRow], dict]:
         """start(), then the new case as `case_view` shows it to `actor`, from the rows just written."""
-        rec, step = self._checked_start(key, data, actor)
-        return (rec, *self.case_view(rec, actor, None if step.messages else step.rows))
+        return self._step_view(*self._checked_start(key, data, actor), actor)
 
     def _checked_start(self, key, data, actor, internal=None) -> tuple[InstanceRecord, "Step"]:
         dep, compiled = self.current(key)
@@ -189,64 +187,6 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
                                  notices=step.notices, closed=closed)
         return rec
 
-    def instance(self, instance_id: str, actor: Actor) -> InstanceRecord:
-        rec = self.store.get_instance(instance_id)
-        if not can_see_instance(actor, self.store.instance_groups(instance_id)):
-            raise NotAllowed(instance_id)
-        return rec
-
-    def instances(self, actor: Actor, process_key=None, status=None, limit=200) -> list[InstanceRecord]:
-        visible = None if actor.is_overseer else actor.groups
-        return self.store.list_instances(process_key, status, visible_to=visible, limit=limit)
-
-    def ready_tasks(self, instance_id: str) -> list[TaskRow]:
-        return self.store.instance_tasks(instance_id, ready_only=True)
-
-    def history(self, instance_id: str, actor: Actor):
-        rec = self.instance(instance_id, actor)
-        events = self.store.events(instance_id)
-        ok = history.verify_chain(events)[0]
-        hidden = self.hidden_fields(rec, actor)
-        if hidden:
-            for e in events:
-                e.data = mask(e.data, hidden)
-                e.result = {**e.result, "data": mask(e.result.get("data", {}), hidden)}
-        return events, ok
-
-    def links(self, rec: InstanceRecord) -> dict:
-        """The case that started this one, the cases it started, and what they reported back."""
-        parent = self.store.get_instance(rec.parent_id) if rec.parent_id else None
-        children = self.store.list_instances(parent_id=rec.id)
-        return {"parent": parent, "children": children, "outcomes": linked_outcomes(self.store.events(rec.id))}
-
-    def hidden_fields(self, rec: InstanceRecord, actor: Actor) -> set[str]:
-        """Fields this actor may not see: a confidential caller is shown only to those handling the case
-        (engine/audit/privacy.py); overseers included, until they reveal it with a reason."""
-        return hidden_for(actor, self.store.instance_tasks(rec.id), self.script_engine,
-                          self.compiled(rec.bundle_hash), rec.data)
-
-    def case_data(self, rec: InstanceRecord, actor: Actor) -> dict:
-        return mask(rec.data, self.hidden_fields(rec, actor))
-
-    def case_view(self, rec: InstanceRecord, actor: Actor, ready: list[TaskRow] | None = None
-                  ) -> tuple[list[TaskRow], dict]:
-        """The case's ready tasks and its data as `actor` may see it, from one read of its tasks; `ready`: its
-        ready rows as a step just wrote them, enough unless the case is confidential (engine/audit/privacy.py)."""
-        if ready is not None and not personal_fields(self.script_engine, self.compiled(rec.bundle_hash), rec.data):
-            utc = dt.timezone.utc           # due times as the SQL stores give them back
-            return [replace(r, due_at=r.due_at and r.due_at.astimezone(utc))
-                    for r in sorted(ready, key=lambda r: r.created_at)], rec.data
-        rows = self.store.instance_tasks(rec.id)
-        hidden = hidden_for(actor, rows, self.script_engine, self.compiled(rec.bundle_hash), rec.data)
-        return [r for r in rows if r.status == "ready"], mask(rec.data, hidden)
-
-    def replay(self, instance_id: str, actor: Actor) -> tuple[bool, int | None]:
-        if not actor.groups & {"auditors", "admins"}:
-            raise NotAllowed("auditors only")
-        rec = self.store.get_instance(instance_id)
-        events = self.store.events(instance_id)
-        return replay_events(self.compiled(rec.bundle_hash), self.calendar.current, events, self.compiled)
-
     # tasks -------------------------------------------------------------------------------------
     def inbox(self, actor: Actor) -> list[TaskRow]:
         return self.store.ready_tasks(actor.groups)
@@ -275,8 +215,7 @@ class Service(StaffWork, ProcessCatalog, CaseRepair):
 
     def complete_view(self, task_id: str, raw: dict, actor: Actor) -> tuple[InstanceRecord, list[TaskRow], dict]:
         """complete(), then the case as `case_view` shows it to `actor`, from the rows the step wrote."""
-        rec, step = self._complete(task_id, raw, actor)
-        return (rec, *self.case_view(rec, actor, None if step.messages else step.rows))
+        return self._step_view(*self._complete(task_id, raw, actor), actor)
 
     def _complete(self, task_id, raw, actor, form_post=False, lang="zh") -> tuple[InstanceRecord, "Step"]:
         row, rec = self.store.get_task_with_instance(task_id)
