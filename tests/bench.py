@@ -23,6 +23,7 @@ from tests import bench_http, bench_timers
 from tests.bench_raw import RawCases
 from tests.conftest import CHINA, PgSchema, make_service, sqlite_store
 from webapp.demo import EXAMPLES
+from webapp.serve_hooks import tune_gc
 
 N = int(os.environ.get("BENCH_N", "30"))
 OP, REV, DEPT = Actor.of("op1", ["operators"]), Actor.of("review1", ["reviewers"]), Actor.of("dept1", ["dept:住建局"])
@@ -164,6 +165,7 @@ def steps(clock) -> dict[str, dict[str, list[float]]]:
             raws = {label: RawCases(s.store.engine, s.current("hotline")[1], s.script_engine)
                     for label, s in services.items()}
             run(services, raws)                            # warm-up: caches, pools, JIT-free Python paths
+            tune_gc()       # as `make serve` does; else a collection lands on whichever step it happens to
             return run(services, raws)
     finally:
         schema.drop()

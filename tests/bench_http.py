@@ -15,7 +15,7 @@ import time
 
 from engine.accounts import new_token, seed_demo_users
 from engine.clock import SystemClock
-from tests.conftest import PG_URL, ROOT, PgSchema, make_service
+from tests.conftest import ROOT, PgSchema, make_service, pg_url_in
 from tests.test_serve import free_port, wait_healthy
 from webapp.serve import default_workers, gunicorn_command
 
@@ -96,7 +96,7 @@ def run(raw_rate: float, steps) -> dict:
         tokens = {name: new_token(service.store, name) for name in USERS}
         port = free_port()
         workers = int(os.environ.get("WORKERS") or default_workers())
-        env = dict(os.environ, DATABASE_URL=f"{PG_URL}?options=-csearch_path%3D{schema.name}",
+        env = dict(os.environ, DATABASE_URL=pg_url_in(schema.name),
                    SECRET_KEY="bench", BIND=f"127.0.0.1:{port}", WORKERS=str(workers),
                    API_RATE_PER_ACCOUNT="0", API_RATE_PER_ADDRESS="0")
         command = [c for c in gunicorn_command(env) if c != "--access-logfile"]

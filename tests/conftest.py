@@ -20,6 +20,11 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
+def pg_url_in(schema: str) -> str:
+    """PG_URL with the schema as search_path (PG_URL may already carry a query, e.g. a socket's host)."""
+    return f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+
+
 def sqlite_store(path: Path) -> SqlStore:
     url = f"sqlite:///{path}"
     store = SqlStore(url)

@@ -5,6 +5,8 @@ PostgreSQL the two workers split the work instead of colliding."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -122,3 +124,74 @@ def test_a_claimed_case_is_skipped_not_waited_for(pg_schema, clock):
             assert third.id not in (held.id, second.id)
     with other.claim_due_instance(clock.now()) as again:                    # released with the claim
         assert again.id in ids
+
+
+@pytest.mark.postgres
+def test_a_step_that_waits_for_another_writer_of_its_case_and_loses_writes_nothing(pg_schema, clock):
+    """On PostgreSQL a step sends its locked update and its writes in one pipeline before it learns the update's
+    row count. Here the update waits for another transaction that holds the case and moves its lock version
+    without adding an event (so no key of the step's rows collides): the step is a Conflict and leaves nothing
+    behind, not an event, a task, a figure or a notice."""
+    from sqlalchemy import text
+    from engine.store import Conflict
+    from tests.bench import OP, STEPS
+    store = pg_schema.store()
+    service = make_service(store, clock)
+    rec = service.start("hotline", {}, OP)
+    task = next(t for t in service.ready_tasks(rec.id) if t.bpmn_id == "register")
+    count = text("SELECT (SELECT count(*) FROM events WHERE instance_id = :id), (SELECT count(*) FROM tasks "
+                 "WHERE instance_id = :id), (SELECT count(*) FROM notifications WHERE instance_id = :id), "
+                 "(SELECT channel FROM case_facts WHERE instance_id = :id)")
+    with pg_schema.engine.connect() as conn:
+        before = conn.execute(count, {"id": rec.id}).one()
+    outcome = []
+
+    def complete():
+        try:
+            outcome.append(service.complete(task.task_id, STEPS[0][2], OP))
+        except Exception as exc:      # noqa: BLE001 - the assertion below names it
+            outcome.append(exc)
+    with pg_schema.engine.connect() as other:
+        other.execute(text("UPDATE instances SET lock_version = lock_version + 1 WHERE id = :id"), {"id": rec.id})
+        worker = threading.Thread(target=complete)
+        worker.start()
+        waited = time.monotonic() + 10
+        while time.monotonic() < waited and not other.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )).scalar():
+            time.sleep(0.02)
+        assert worker.is_alive()             # the step's update is waiting for the row
+        other.commit()
+    worker.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict), outcome
+    with pg_schema.engine.connect() as conn:
+        assert conn.execute(count, {"id": rec.id}).one() == before
+    assert service.store.get_instance(rec.id).lock_version == rec.lock_version + 1     # the other writer's
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("run", range(3))
+def test_a_step_whose_case_moved_after_its_read_is_a_conflict_whenever_the_server_says_so(pg_schema, clock, run):
+    """As above without the wait: the case moves on between the step's read and its writes, so the server
+    refuses the locked update at once. Repeated: the server's answer may come back while the client is still
+    sending the rest of the pipeline. Always a Conflict (409), nothing written."""
+    from sqlalchemy import text
+    from engine.store import Conflict
+    from tests.bench import OP, STEPS
+    store = pg_schema.store()
+    service = make_service(store, clock)
+    rec = service.start("hotline", {}, OP)
+    task = next(t for t in service.ready_tasks(rec.id) if t.bpmn_id == "register")
+    read = store.get_task_with_instance
+
+    def read_then_move(task_id):
+        found = read(task_id)
+        with pg_schema.engine.begin() as other:
+            other.execute(text("UPDATE instances SET lock_version = lock_version + 1 WHERE id = :id"),
+                          {"id": rec.id})
+        return found
+    store.get_task_with_instance = read_then_move
+    with pytest.raises(Conflict):
+        service.complete(task.task_id, STEPS[0][2], OP)
+    with pg_schema.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events WHERE instance_id = :id"), {"id": rec.id}).scalar() == 1

@@ -7,13 +7,13 @@ from sqlalchemy import text
 
 from engine.sql import engine as sql_engine
 from engine.sql.store import SqlStore
-from tests.conftest import PG_URL
+from tests.conftest import pg_url_in
 
 pytestmark = pytest.mark.postgres
 
 
 def test_a_connection_dropped_while_idle_is_replaced(pg_schema, monkeypatch):
-    store = SqlStore(f"{PG_URL}?options=-csearch_path%3D{pg_schema.name}")
+    store = SqlStore(pg_url_in(pg_schema.name))
     try:
         with store.reader.connect() as conn:
             pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()

@@ -22,7 +22,7 @@ import pytest
 
 from engine.accounts import seed_demo_users
 from engine.clock import SystemClock
-from tests.conftest import PG_URL, ROOT, make_service
+from tests.conftest import ROOT, make_service, pg_url_in
 from tests.test_api import DISPATCH
 from tests.test_serve import free_port, wait_healthy
 from webapp.demo import EXAMPLES
@@ -127,7 +127,7 @@ def wait_for_timers(store, ids, seconds=20):
 def test_two_nodes_two_workers_lose_nothing_and_fire_each_timer_once(pg_schema):
     service = make_service(pg_schema.store(), SystemClock())
     seed_demo_users(service.store)
-    url = f"{PG_URL}?options=-csearch_path%3D{pg_schema.name}"
+    url = pg_url_in(pg_schema.name)
     later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=60)).isoformat()   # past every deadline
     nodes = Nodes(url)
     results = {}
@@ -192,7 +192,7 @@ def unread_badge(page):
 def test_a_notification_made_on_one_node_reaches_its_user_on_the_other(pg_schema):
     service = make_service(pg_schema.store(), SystemClock())
     seed_demo_users(service.store)
-    nodes = Nodes(f"{PG_URL}?options=-csearch_path%3D{pg_schema.name}")
+    nodes = Nodes(pg_url_in(pg_schema.name))
     try:
         for base, proc in zip(nodes.bases, nodes.procs):
             wait_healthy(base, proc)

@@ -14,6 +14,11 @@ def post_worker_init(worker) -> None:
     service = worker.wsgi.extensions["service"]
     for dep in service.latest().values():
         service.compiled(dep.bundle_hash)
+    tune_gc()
+
+
+def tune_gc() -> None:
+    """Keep what is loaded out of the collector's passes and run them every GC_THRESHOLD allocations."""
     threshold = int(os.environ.get("GC_THRESHOLD") or 20000)
     if threshold:
         gc.collect()
