@@ -6,6 +6,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 
 from jsonschema import Draft202012Validator
@@ -125,6 +126,12 @@ class Form:
     @property
     def properties(self) -> dict:
         return self.schema.get("properties") or {}
+
+    @cached_property
+    def validator(self):
+        """The JSON Schema validator of this form, made once (engine.form_validation.make_validator)."""
+        from .form_validation import make_validator        # which imports this module
+        return make_validator(self.schema)
 
     @property
     def required(self) -> list[str]:

@@ -57,3 +57,19 @@ def test_a_change_in_this_process_is_seen_at_once(tmp_path, clock):
     reads = _reads_of_users(service.store)
     _offered(service)
     assert reads == []
+
+
+def test_the_form_with_pickers_is_made_once_until_the_directory_changes(tmp_path, clock):
+    """The dispatch form with its units filled in (and its validator) is shared between shows and checks; a
+    directory write makes a new one with the new choice."""
+    service = make_service(sqlite_store(tmp_path / "d.db"), clock)
+    form = next(info.form for info in service.compiled(service.current("hotline")[0].bundle_hash).user_tasks.values()
+                if "lead_unit" in info.form.properties)
+    first = service.form_of(form)
+    assert service.form_of(form) is first and first.validator is service.form_of(form).validator
+    service.store.put_unit(Unit("新设局", "department"))
+    service.directory.add_member("新设局", "dept3")
+    again = service.form_of(form)
+    assert again is not first and "新设局" in [c["const"] for c in again.properties["lead_unit"]["oneOf"]]
+    assert "新设局" not in [c["const"] for c in first.properties["lead_unit"]["oneOf"]]     # never changed
+    assert service.form_of(form) is again

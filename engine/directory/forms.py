@@ -21,12 +21,17 @@ def directory_fields(form: Form) -> dict[str, dict]:
 
 def with_directory(form: Form, directory) -> Form:
     """The form with each directory field's choices filled in: units of the allowed types that have an
-    active member. A form without directory fields is returned as it is."""
+    active member. A form without directory fields is returned as it is. The form made is shared (with its
+    validator) until the directory changes: read it, never change it."""
     fields = directory_fields(form)
     if not fields:
         return form
+    snapshot = directory.snapshot()          # the lists kept until the directory changes, and what is made of them
+    return snapshot.made_from(form, lambda: _filled(form, fields, type(directory)(snapshot)))
+
+
+def _filled(form: Form, fields: dict[str, dict], directory) -> Form:
     schema = copy.deepcopy(form.schema)
-    directory = type(directory)(directory.snapshot())       # the lists kept until the directory changes
     for name, options in fields.items():
         choices = _choices(directory, options)
         prop = schema["properties"][name]

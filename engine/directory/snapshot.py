@@ -29,6 +29,7 @@ class DirectorySnapshot:
         self.store = store
         self._lock = threading.Lock()
         self._lists, self._seen, self._checked = None, None, 0.0
+        self._made = {}           # id(source) -> (lists, source, value): see made_from
 
     def _current(self):
         now, local = time.monotonic(), getattr(self.store, "directory_writes", 0)
@@ -40,6 +41,19 @@ class DirectorySnapshot:
                     self._seen = (revision, local)
                 self._checked = now
             return self._lists
+
+    def made_from(self, source, make):
+        """make(), kept while the users and units are those it was made from and `source` is the same object:
+        e.g. a form with its pickers filled in (engine/directory/forms.py), shown and checked on every dispatch."""
+        lists = self._current()
+        found = self._made.get(id(source))
+        if found is not None and found[0] is lists and found[1] is source:
+            return found[2]
+        value = make()
+        if any(kept[0] is not lists for kept in self._made.values()):
+            self._made = {}                  # made from lists no longer current
+        self._made[id(source)] = (lists, source, value)
+        return value
 
     def users(self):
         return self._current()[0]
