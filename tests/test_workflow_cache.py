@@ -210,3 +210,19 @@ def test_a_dump_reusing_finished_tasks_equals_a_fresh_one(monkeypatch):
         walk(make_service(MemoryStore(), FixedClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=CHINA))))
     reused = [r for r in checked if r._finished]
     assert len(checked) > 80 and len(reused) > 40, (len(checked), len(reused))
+
+
+def test_a_read_on_sqlite_sends_sqlite_the_query_alone(tmp_path):
+    """SQLite reads use the plain engine (engine/sql/engine.py reader_of): an autocommit connection would add
+    a PRAGMA on its way back to the pool and make SQLite prepare the query again each time (three times the
+    cost of reading a case)."""
+    from sqlalchemy import event
+    from tests.conftest import sqlite_store
+    store = sqlite_store(tmp_path / "r.db")
+    traced = []
+    event.listen(store.engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(traced.append))
+    store.engine.dispose()
+    for _ in range(2):
+        traced.clear()
+        assert store.get_task_with_instance("none") == (None, None)
+        assert len(traced) == 1 and traced[0].startswith("SELECT"), traced

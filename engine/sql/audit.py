@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import and_, insert, or_, select, text, tuple_, union_all
 
 from ..audit.search import CaseQuery, case_no_range
+from .engine import reader_of
 from .tables import OPEN_NOT_LATE, access_log, instances, task_groups, tasks
 from ..store import InstanceRecord
 
@@ -13,7 +14,7 @@ SUMMARY_COLS = [c for c in instances.columns if c.name not in ("state", "data")]
 class SqlAuditStore:
     def __init__(self, engine):
         self.engine = engine
-        self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.reader = reader_of(engine)
 
     def search_statement(self, query: CaseQuery):
         if query.overdue:      # the late cases and those past due but not yet late: each walks its own index

@@ -19,7 +19,7 @@ except ImportError:                                                # pragma: no 
 
 from .case_reads import INSTANCE_COLS, TASK_COLS, SqlCaseReads
 from .catalog import SqlCatalog
-from .engine import make_engine
+from .engine import make_engine, reader_of
 from .rota import SqlRota
 from .accounts import SqlAccounts
 from .bulletins import SqlBulletins
@@ -38,11 +38,7 @@ class SqlStore(SqlCaseReads, SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, Sq
 
     def __init__(self, url_or_engine):
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-        # single-statement reads: PostgreSQL without BEGIN/ROLLBACK round trips; SQLite as it is (its driver
-        # opens no transaction for a SELECT, and switching a connection to autocommit and back costs a read of
-        # this kind three times over)
-        self.reader = self.engine if self.engine.dialect.name == "sqlite" \
-            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.reader = reader_of(self.engine)
         self._upserts = {}
         self._held = threading.local()     # the transaction of the claim this thread is working on
 
