@@ -92,21 +92,19 @@ class ProcessCatalog:
 
     def latest(self) -> dict[str, Deployment]:
         """The newest version of every process, read again as `current` reads one process's (a copy)."""
-        now = time.monotonic()
-        if self._latest is None or now - self._latest[1] >= CURRENT_CHECK:
-            self._latest = ({d.process_key: d for d in self.store.deployments()}, now)
+        if _stale(self._latest):
+            self._latest = ({d.process_key: d for d in self.store.deployments()}, time.monotonic())
         return dict(self._latest[0])
 
     def current(self, key: str) -> tuple[Deployment, CompiledBundle]:
         """The newest version: read again after CURRENT_CHECK seconds (another node's deployment) or once
         this process deployed (its own, at once)."""
-        now = time.monotonic()
         known = self._newest.get(key)
-        if known is None or now - known[1] >= CURRENT_CHECK:
+        if _stale(known):
             newest = self.store.deployment_log(key, limit=1)      # one row, however many versions there are
             if not newest:
                 raise NotFound(f"process {key}")
-            known = self._newest[key] = (newest[0], now)
+            known = self._newest[key] = (newest[0], time.monotonic())
         return known[0], self.compiled(known[0].bundle_hash)
 
     def dry_start(self, key: str, data: dict) -> dict:
@@ -121,3 +119,8 @@ class ProcessCatalog:
             groups = start_groups_of(self.compiled(dep.bundle_hash), self.script_engine)
             found.append((dep, bool(actor.groups & groups)))
         return found
+
+
+def _stale(kept) -> bool:
+    """A (value, when it was read) pair to read again: never read, or read CURRENT_CHECK seconds ago or more."""
+    return kept is None or time.monotonic() - kept[1] >= CURRENT_CHECK
