@@ -13,7 +13,7 @@ from .stats.facts import next_fact
 from .stats.memory import MemoryStats
 
 from .directory.memory import MemoryStaff
-from .memory_accounts import MemoryAccounts
+from .accounts.memory import MemoryAccounts
 from .memory_catalog import MemoryCatalog
 from .reception.memory import MemoryRota
 from .records import (Conflict, Deployment, Event, InstanceRecord, Message, NotFound, TaskRow, Token, User,

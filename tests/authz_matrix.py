@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from engine.access import Actor
-from engine.accounts import new_token, seed_demo_users
+from engine.accounts.users import new_token, seed_demo_users
 from engine.service import Service
 from engine.sql.store import SqlStore
 from engine.stats.bulletins import issue

@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from engine.access import Actor
-from engine.accounts import seed_demo_users
+from engine.accounts.users import seed_demo_users
 from engine.clock import FixedClock
 from engine.directory.seed import seed_directory
 from engine.history import canonical

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 
-from engine.accounts import new_token, seed_demo_users
+from engine.accounts.users import new_token, seed_demo_users
 from engine.clock import SystemClock
 from tests.conftest import ROOT, PgSchema, make_service, pg_url_in
 from tests.test_serve import free_port, wait_healthy

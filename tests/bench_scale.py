@@ -12,7 +12,7 @@ import time
 
 from sqlalchemy import text
 
-from engine.accounts import new_token
+from engine.accounts.users import new_token
 from engine.service import Service
 from engine.sql.store import SqlStore
 

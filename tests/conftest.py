@@ -97,7 +97,7 @@ def service(clock):
 @pytest.fixture
 def app(tmp_path, clock):
     """The web app on a SQLite file, demo users seeded, processes deployed, CSRF off for the test client."""
-    from engine.accounts import seed_demo_users
+    from engine.accounts.users import seed_demo_users
     from webapp import create_app
     service = make_service(sqlite_store(tmp_path / "web.db"), clock)
     seed_demo_users(service.store)

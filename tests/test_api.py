@@ -116,7 +116,7 @@ def test_instances_history_and_replay(client):
 
 
 def test_bearer_token(app, client):
-    from engine.accounts import new_token
+    from engine.accounts.users import new_token
     token = new_token(app.extensions["service"].store, "op1")
     assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.get("/api/v1/tasks", headers={"Authorization": "Bearer wrong"}).status_code == 401

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from engine.accounts import seed_demo_users
+from engine.accounts.users import seed_demo_users
 from engine.audit.chain import check_chain
 from tests.conftest import PgSchema, login, make_service, sqlite_store
 from tests.test_api import AUDIT

@@ -8,7 +8,7 @@ import json
 import openpyxl
 import pytest
 
-from engine.accounts import DEMO_USERS
+from engine.accounts.users import DEMO_USERS
 from tests.conftest import login
 from tests.test_api import basic
 from tests.test_hotline import DEPT1, DEPT2, OP, REPLY, REVIEWER, dispatched

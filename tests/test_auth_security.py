@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from engine import accounts
+from engine.accounts import users as accounts
 from engine.access import SYSTEM
 from tests.conftest import login, sqlite_store
 from tests.test_api import basic
@@ -142,7 +142,7 @@ def test_tokens_expire_and_can_be_listed_and_revoked(app, client, clock):
 
 
 def test_the_api_rate_limit_is_shared_by_app_nodes(tmp_path, clock):
-    from engine.accounts import seed_demo_users
+    from engine.accounts.users import seed_demo_users
     from tests.conftest import make_service
     from webapp import create_app
     store = sqlite_store(tmp_path / "shared.db")

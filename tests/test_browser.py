@@ -15,7 +15,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 
 @pytest.fixture
 def base_url(tmp_path, clock):
-    from engine.accounts import seed_demo_users
+    from engine.accounts.users import seed_demo_users
     from tests.conftest import make_service, sqlite_store
     from webapp import create_app
     service = make_service(sqlite_store(tmp_path / "browser.db"), clock)

@@ -20,7 +20,7 @@ ADMIN = Actor.of("admin", ["admins"])
 
 @pytest.fixture
 def served(tmp_path, clock):
-    from engine.accounts import seed_demo_users
+    from engine.accounts.users import seed_demo_users
     from tests.conftest import make_service, sqlite_store
     from webapp import create_app
     service = make_service(sqlite_store(tmp_path / "staff.db"), clock)

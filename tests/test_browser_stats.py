@@ -19,7 +19,7 @@ OP, DEPT1 = Actor.of("op1", ["operators"]), Actor.of("dept1", ["dept:住建局"]
 
 @pytest.fixture
 def stats_url(tmp_path, clock):
-    from engine.accounts import seed_demo_users
+    from engine.accounts.users import seed_demo_users
     from tests.conftest import make_service, sqlite_store
     from webapp import create_app
     service = make_service(sqlite_store(tmp_path / "browser.db"), clock)

@@ -137,7 +137,7 @@ def test_personal_and_head_groups_pass_the_designer_checks():
 
 def test_a_large_unit_lists_its_first_members_and_pages_the_rest(app):
     """The directory page shows a few members per unit and links to the unit's own page, which pages them."""
-    from engine.accounts import create_user
+    from engine.accounts.users import create_user
     service = app.extensions["service"]
     for i in range(62):
         create_user(service.store, f"zj{i:02d}", "a-long-password", groups=["dept:住建局"], display_name=f"住建{i:02d}")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from engine.access import Actor
-from engine.accounts import new_token
+from engine.accounts.users import new_token
 from tests.conftest import login
 
 OPERATOR = Actor.of("op1", ["operators"])

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from engine.accounts import new_token
+from engine.accounts.users import new_token
 from tests.attack_diagrams import attack_bundle
 
 ATTACKS = [  # (where the designer put it, the code)

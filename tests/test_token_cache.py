@@ -1,11 +1,11 @@
-"""Bearer tokens with their users are kept in memory for a second (engine/token_cache.py): a revoke, lock-out or
+"""Bearer tokens with their users are kept in memory for a second (engine/accounts/token_cache.py): a revoke, lock-out or
 change of groups in this process takes effect at once, one on another node within the check interval."""
 from __future__ import annotations
 
 import datetime as dt
 
-from engine import token_cache
-from engine.accounts import new_token, seed_demo_users, token_id_of, user_for_token
+from engine.accounts import token_cache
+from engine.accounts.users import new_token, seed_demo_users, token_id_of, user_for_token
 from engine.sql.store import SqlStore
 from tests.conftest import sqlite_store
 

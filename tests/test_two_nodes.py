@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from engine.accounts import seed_demo_users
+from engine.accounts.users import seed_demo_users
 from engine.clock import SystemClock
 from tests.conftest import ROOT, make_service, pg_url_in
 from tests.test_api import DISPATCH

@@ -5,7 +5,7 @@ import datetime as dt
 import functools
 from pathlib import Path
 
-from engine.accounts import hash_password
+from engine.accounts.users import hash_password
 from engine.clock import FixedClock
 from engine.directory.seed import seed_directory
 from engine.library import bundle_from_directory

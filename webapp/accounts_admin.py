@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.accounts import unlock
+from engine.accounts.users import unlock
 from engine.paging import split_page
 
 from .common import requires, service

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from engine.accounts import actor_of
+from engine.accounts.users import actor_of
 from engine.design.problems import localized, summary
 from engine.library import InvalidProcess
 from engine.directory import DirectoryError, LastMember

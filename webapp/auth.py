@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from engine.accounts import end_sessions
+from engine.accounts.users import end_sessions
 
 from . import login_manager
 from .common import service

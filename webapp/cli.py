@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from engine.access import SYSTEM
-from engine.accounts import (TOKEN_DAYS, create_user, new_token, seed_demo_users, set_password, token_id_of,
+from engine.accounts.users import (TOKEN_DAYS, create_user, new_token, seed_demo_users, set_password, token_id_of,
                              unlock)
 from engine.clock import FixedClock
 from engine.library import InvalidProcess

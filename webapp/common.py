@@ -8,7 +8,7 @@ from functools import wraps
 from flask import abort, current_app
 from flask_login import current_user, login_required
 
-from engine.accounts import actor_of
+from engine.accounts.users import actor_of
 from engine.scripting import CHINA
 from engine.service import Service
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.accounts import create_user
+from engine.accounts.users import create_user
 from engine.directory import ROLES, UNIT_TYPES, DirectoryError, LastMember
 from engine.paging import split_page
 from engine.service import InvalidData, NotFound, TaskClosed

@@ -8,8 +8,8 @@ import hashlib
 
 from flask import current_app, request
 
-from engine.accounts import Busy, Locked, authenticate, user_for_token
-from engine.throttle import FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_ADDRESS, Limit, Throttle
+from engine.accounts.users import Busy, Locked, authenticate, user_for_token
+from engine.accounts.throttle import FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_ADDRESS, Limit, Throttle
 
 from .common import service
 

@@ -1,7 +1,7 @@
 """The demo organisation: the units the seed documents name, one demo user per unit (password demo)."""
 from __future__ import annotations
 
-from ..accounts import DEMO_USERS, hash_password
+from ..accounts.users import DEMO_USERS, hash_password
 from ..store import User
 from .directory import Directory
 from .model import Unit

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ..token_cache import accounts_changed
+from ..accounts.token_cache import accounts_changed
 
 REVISION_KEY, REVISION_WINDOW, REVISION_CHECK = "directory:revision", 2**31 - 1, 1.0
 DIRECTORY_FIELDS = {"groups", "active", "display_name"}     # what the pickers show of a user

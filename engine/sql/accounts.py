@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from .tables import calendar_days, calendar_years, counters, tokens, users
 from ..directory.snapshot import DIRECTORY_FIELDS, directory_changed
-from ..token_cache import accounts_changed
+from ..accounts.token_cache import accounts_changed
 from ..store import Token, User
 
 _TOKEN_COLS = [tokens.c[n] for n in Token.__dataclass_fields__]

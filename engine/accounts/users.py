@@ -12,8 +12,8 @@ import time
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .access import Actor
-from .store import Token, User
+from ..access import Actor
+from ..store import Token, User
 from .token_cache import token_with_user
 
 _hasher = PasswordHasher()      # argon2id, 64 MiB and 3 passes per hash (RFC 9106 second choice)

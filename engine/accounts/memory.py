@@ -5,7 +5,7 @@ import copy
 import datetime as dt
 from dataclasses import replace
 
-from .directory.snapshot import DIRECTORY_FIELDS, directory_changed
+from ..directory.snapshot import DIRECTORY_FIELDS, directory_changed
 from .token_cache import accounts_changed
 
 
@@ -40,7 +40,7 @@ class MemoryAccounts:
         return getattr(user, column)
 
     def add_token(self, token_hash, name, token_id=None, created_at=None, expires_at=None):
-        from .store import Token      # store.py defines the records and mixes this class in
+        from ..store import Token      # store.py defines the records and mixes this class in
         self._tokens[token_hash] = Token(token_id or token_hash[:12], name, created_at, expires_at)
 
     def user_for_token(self, token_hash):
