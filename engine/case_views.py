@@ -2,9 +2,6 @@
 chain check, linked cases, a replay. Mixed into Service (engine/service.py)."""
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import replace
-
 from . import history
 from .access import Actor, NotAllowed, can_see_instance
 from .audit.privacy import hidden_for, personal_fields
@@ -61,9 +58,7 @@ class CaseViews:
         """The case's ready tasks and its data as `actor` may see it, from one read of its tasks; `ready`: its
         ready rows as a step just wrote them, enough unless the case is confidential (engine/audit/privacy.py)."""
         if ready is not None and not personal_fields(self.script_engine, self.compiled(rec.bundle_hash), rec.data):
-            utc = dt.timezone.utc           # due times as the SQL stores give them back
-            return [replace(r, due_at=r.due_at and r.due_at.astimezone(utc))
-                    for r in sorted(ready, key=lambda r: r.created_at)], rec.data
+            return sorted(ready, key=lambda r: r.created_at), rec.data
         rows = self.store.instance_tasks(rec.id)
         hidden = hidden_for(actor, rows, self.script_engine, self.compiled(rec.bundle_hash), rec.data)
         return [r for r in rows if r.status == "ready"], mask(rec.data, hidden)

@@ -13,13 +13,15 @@ FALLBACK_GROUPS = ["admins"]
 
 
 def parse_due(value) -> dt.datetime | None:
-    """A date means the end of that day in China time; a datetime without zone is China time."""
+    """A date means the end of that day in China time; a datetime without zone is China time. In UTC, as the
+    SQL stores give due times back."""
     if not value:
         return None
     text = str(value)
     if len(text) == 10:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59), CHINA)
-    at = dt.datetime.fromisoformat(text)
+        at = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59), CHINA)
+    else:
+        at = dt.datetime.fromisoformat(text)
     return (at if at.tzinfo else at.replace(tzinfo=CHINA)).astimezone(dt.timezone.utc)
 
 
