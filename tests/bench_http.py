@@ -56,8 +56,32 @@ class Client:
         assert inst["status"] == "completed", inst["status"]
 
 
-def load(port: int, tokens: dict[str, str], steps) -> dict:
-    """CLIENTS threads walk tickets; latencies recorded between the warm-up and the end of the window."""
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn workers (children of `server_pid`), the PostgreSQL server's
+    processes on this machine and this process (the client threads), read from Linux's /proc ({} elsewhere)."""
+    if not os.path.isdir("/proc"):
+        return {}
+    used = {"workers": 0, "PostgreSQL": 0, "clients": 0}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                name, fields = f.read().split(" (", 1)[1].rsplit(") ", 1)
+        except OSError:                  # the process ended meanwhile
+            continue
+        fields = fields.split()
+        ticks = int(fields[11]) + int(fields[12])          # utime + stime
+        if int(fields[1]) == server_pid:
+            used["workers"] += ticks
+        elif name.startswith("postgres"):
+            used["PostgreSQL"] += ticks
+        elif int(entry) == os.getpid():
+            used["clients"] += ticks
+    return {k: v / os.sysconf("SC_CLK_TCK") for k, v in used.items()}
+
+
+def load(port: int, tokens: dict[str, str], steps, server_pid: int | None = None) -> dict:
+    """CLIENTS threads walk tickets; latencies recorded between the warm-up and the end of the window, and
+    the CPU time each side used in it."""
     started = time.monotonic()
     window = (started + WARMUP, started + WARMUP + SECONDS)
     latencies, errors, lock = [], [], threading.Lock()
@@ -81,9 +105,15 @@ def load(port: int, tokens: dict[str, str], steps) -> dict:
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
     for t in threads:
         t.start()
+    cpu = {}
+    if server_pid is not None:
+        time.sleep(max(0.0, window[0] - time.monotonic()))
+        before = cpu_seconds(server_pid)
+        time.sleep(max(0.0, window[1] - time.monotonic()))
+        cpu = {k: v - before[k] for k, v in cpu_seconds(server_pid).items()}
     for t in threads:
         t.join()
-    return {"latencies": sorted(latencies), "errors": errors}
+    return {"latencies": sorted(latencies), "errors": errors, "cpu": cpu}
 
 
 def run(raw_rate: float, steps) -> dict:
@@ -104,7 +134,7 @@ def run(raw_rate: float, steps) -> dict:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 text=True)
         wait_healthy(f"http://127.0.0.1:{port}", proc)
-        result = load(port, tokens, steps)
+        result = load(port, tokens, steps, proc.pid)
         result.update(workers=workers, raw_rate=raw_rate)
         return result
     finally:
@@ -143,3 +173,9 @@ def details(result: dict) -> None:
           f"p99 {percentile(lat, 0.99):.1f}, max {lat[-1]:.1f}")
     for error in result["errors"][:3]:
         print("  client error:", error)
+    if result.get("cpu"):
+        per_step = {k: v * 1000 / len(lat) for k, v in result["cpu"].items()}
+        budget = (os.cpu_count() or 1) * 1000 / (1.5 * result["raw_rate"])
+        print("  CPU per step in the window, ms: " + ", ".join(f"{k} {v:.2f}" for k, v in per_step.items())
+              + f" ({sum(per_step.values()):.2f} in all); 1.5x raw one core on {os.cpu_count()} cores leaves "
+              f"{budget:.2f} ms per step for all of them")
