@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")     # the time zone of every local date and time
+
 
 class SystemClock:
     def now(self) -> dt.datetime:

@@ -6,7 +6,7 @@ import json
 from .clock import FixedClock
 from .forms import blanks
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
-from .scripting import make_script_engine
+from .sandbox.scripting import make_script_engine
 from .store import Event
 
 

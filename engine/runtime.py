@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from .scripting import evaluate
+from .sandbox.scripting import evaluate
 from .workflow_state import encode_state, load_workflow
 
 TIMER_TYPES = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")

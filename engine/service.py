@@ -16,12 +16,13 @@ from .catalog import ProcessCatalog
 from .repair import CaseRepair, NotRepairable
 from .clock import SystemClock
 from .directory import Directory
-from .form_validation import validate
+from .forms.validation import validate
 from .forms import Form, blanks, coerce
 from .library import InvalidProcess
 from .links import deliver_pending
 from .runtime import ClockDatetime, ProcessError, Runner, TaskNotReady
-from .scripting import CHINA, make_script_engine
+from .clock import CHINA
+from .sandbox.scripting import make_script_engine
 from .stats.bulletins import check_bulletin_fields, with_bulletin_choices
 from .stats.figures import Figures
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow

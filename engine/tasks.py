@@ -5,7 +5,8 @@ import datetime as dt
 import logging
 
 from .access import as_groups
-from .scripting import CHINA, evaluate
+from .clock import CHINA
+from .sandbox.scripting import evaluate
 from .store import TaskRow
 
 log = logging.getLogger(__name__)

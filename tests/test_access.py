@@ -7,7 +7,7 @@ import pytest
 
 from engine.access import start_groups_of, start_property
 from engine.library import Bundle, compile_bundle
-from engine.scripting import make_script_engine
+from engine.sandbox.scripting import make_script_engine
 from engine.workcal import WorkCalendar
 from tests.attack_diagrams import attack_bundle
 

@@ -3,7 +3,6 @@ and a case stuck in error can be retried or cancelled by an administrator (recor
 from __future__ import annotations
 
 import io
-import json
 
 import pytest
 

@@ -55,7 +55,7 @@ def test_an_empty_callback_is_not_a_callback(service):
 
 def test_at_most_five_representatives(service):
     form = service.compiled(service.current("petition_case")[0].bundle_hash).user_tasks["register"].form
-    from engine.form_validation import validate
+    from engine.forms.validation import validate
     reps = [{"name": f"代表{i}"} for i in range(6)]
     errors = validate(form, {"representatives": reps}, today="2026-11-23")
     assert errors.get("representatives") == "最多 5 项"

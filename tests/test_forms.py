@@ -7,7 +7,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from werkzeug.datastructures import MultiDict
 
-from engine.form_validation import validate
+from engine.forms.validation import validate
 from engine.forms import Form, FormError, coerce, defaults, load_form
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "webapp" / "templates"
@@ -313,7 +313,7 @@ def test_choices_checked_as_enums_give_the_same_messages_on_every_form():
     """make_validator checks a oneOf of consts as an enum: on every form of the project, and a oneOf of mixed
     or repeated consts left as it is, every probe gets the messages plain jsonschema gives."""
     from jsonschema import Draft202012Validator
-    from engine.form_validation import FORMATS
+    from engine.forms.validation import FORMATS
     forms = [load_form(p.read_text("utf-8"), p.with_name(p.name.replace(".schema.", ".uischema.")).read_text("utf-8"),
                        p.name.removesuffix(".schema.json"))
              for p in sorted((Path(__file__).resolve().parents[1] / "forms").glob("*.schema.json"))]

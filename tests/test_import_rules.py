@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPIFF_ADAPTERS = {"engine/library.py", "engine/runtime.py", "engine/workflow_state.py", "engine/scripting.py",
+SPIFF_ADAPTERS = {"engine/library.py", "engine/runtime.py", "engine/workflow_state.py", "engine/sandbox/scripting.py",
                   "engine/audit/trace.py"}
 SQL_MODULES = {"engine/sql/store.py", "engine/sql/tables.py", "engine/sql/audit.py", "engine/sql/stats.py",
                "engine/sql/bulletins.py", "engine/sql/staff.py", "engine/sql/accounts.py", "engine/sql/rota.py",

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from engine.scripting import compile_sandboxed, make_script_engine
+from engine.sandbox.scripting import compile_sandboxed, make_script_engine
 from engine.workcal import WorkCalendar
 
 NOW = dt.datetime(2026, 11, 23, 1, 30, tzinfo=dt.timezone.utc)
@@ -61,7 +61,7 @@ def test_a_guarded_script_still_runs_normally(env):
 
 def test_a_script_that_never_ends_is_stopped(env):
     import time
-    from engine.scripting import ScriptTooSlow
+    from engine.sandbox.scripting import ScriptTooSlow
     started = time.monotonic()
     with pytest.raises(ScriptTooSlow):
         env.execute("n = 0\nwhile True:\n    n += 1", {})
@@ -107,7 +107,7 @@ def test_a_timeout_lost_on_the_way_is_raised_again(monkeypatch):
     CI run where a script recursing at the depth limit, unable to call tick(), then ran 14 s): it is raised again
     every 50 ms until the thread leaves its time limit. Here the first one is dropped and the code never ticks."""
     import time
-    from engine import watchdog
+    from engine.sandbox import watchdog
     real, raised = watchdog._set_async, []
 
     def first_one_lost(tid, exc):
@@ -140,7 +140,7 @@ def test_attacks_are_stopped_within_the_limit(env, name):
                                  "try:\n    x = 1\nexcept (ValueError, BaseException):\n    pass",
                                  "x = f'{1:>99999999}'"])
 def test_catch_alls_and_huge_widths_are_refused_at_compile_time(src):
-    from engine.scripting import compile_sandboxed
+    from engine.sandbox.scripting import compile_sandboxed
     with pytest.raises(SyntaxError):
         compile_sandboxed(src, "exec")
 
@@ -155,8 +155,8 @@ def test_ordinary_arithmetic_still_works(env):
 
 
 def test_a_timeout_arriving_during_clean_up_does_not_spoil_the_next_script(env):
-    from engine import watchdog
-    from engine.scripting import ScriptTooSlow
+    from engine.sandbox import watchdog
+    from engine.sandbox.scripting import ScriptTooSlow
     real = watchdog._set_async
     delivered = []
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from engine.scripting import ScriptValueError, compile_sandboxed, make_script_engine
+from engine.sandbox.scripting import ScriptValueError, compile_sandboxed, make_script_engine
 from engine.workcal import WorkCalendar
 
 LATE_EVENING_UTC = dt.datetime(2026, 11, 22, 20, 0, tzinfo=dt.timezone.utc)     # already the 23rd in China
@@ -69,7 +69,7 @@ def test_a_value_that_cannot_be_stored_is_refused_by_name(env):
 
 
 def test_a_stopped_script_says_why(env):
-    from engine.scripting import ScriptTooSlow
+    from engine.sandbox.scripting import ScriptTooSlow
     with pytest.raises(ScriptValueError, match="^script stopped: recursion too deep$"):
         env.execute("def f(n):\n    return f(n + 1)\nx = f(0)", {})
     with pytest.raises(ScriptTooSlow, match="^script stopped: it ran longer than 2 s$"):
@@ -77,7 +77,7 @@ def test_a_stopped_script_says_why(env):
 
 
 def test_a_script_that_eats_memory_says_so(env):
-    from engine.watchdog import MEMORY_LIMIT
+    from engine.sandbox.watchdog import MEMORY_LIMIT
     limit = f"^script stopped: script used more than {MEMORY_LIMIT // 2 ** 20} MB$"
     with pytest.raises(ScriptValueError, match=limit):
         env.execute("a = [0] * 1000000\nx = [a[:] for i in range(100000)]", {})

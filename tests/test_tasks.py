@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.scripting import make_script_engine
+from engine.sandbox.scripting import make_script_engine
 from engine.tasks import HIDDEN, fields_masked_for, mask, parse_due
 from engine.workcal import WorkCalendar
 

@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from engine.audit.search import BadQuery, parse_query
 from engine.forms import defaults
-from engine.scripting import CHINA
+from engine.clock import CHINA
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 

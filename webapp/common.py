@@ -9,7 +9,7 @@ from flask import abort, current_app
 from flask_login import current_user, login_required
 
 from engine.accounts.users import actor_of
-from engine.scripting import CHINA
+from engine.clock import CHINA
 from engine.service import Service
 
 

@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from engine.access import can_work_on
 from engine.forms import coerce, defaults
-from engine.scripting import CHINA
+from engine.clock import CHINA
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed, TaskTaken)
 
 from engine.work.inbox import BadQuery, working_days_left

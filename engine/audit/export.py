@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..scripting import CHINA
+from ..clock import CHINA
 from .documents import OUTCOMES
 
 EVENT_WORDS = {"started": "发起", "timers_fired": "计时器触发", "linked_outcome": "关联案件反馈",

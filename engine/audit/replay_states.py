@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..clock import FixedClock
 from ..replay import _same, _step
 from ..runtime import ClockDatetime, ProcessError, TaskNotReady
-from ..scripting import make_script_engine
+from ..sandbox.scripting import make_script_engine
 from .trace import element_state
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 import re
 
-from ..scripting import compile_sandboxed
+from ..sandbox.scripting import compile_sandboxed
 from .expressions import FORBIDDEN, check_code
 from .problems import problem
 from .xmlfiles import DMN_NAMESPACES, local, ns, where

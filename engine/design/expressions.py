@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 import builtins
 
-from ..scripting import GUARDS, compile_sandboxed, host_functions
+from ..sandbox.scripting import GUARDS, compile_sandboxed, host_functions
 from .problems import problem
 from .groups import GROUP_PREFIXES
 

@@ -8,6 +8,8 @@ import re
 
 from lxml import etree
 
+from ..clock import CHINA
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
 DURATION = re.compile(r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+W)?(\d+(\.\d+)?D)?"
@@ -129,7 +131,6 @@ def convert_literals(xml: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") if changed else xml
 
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
+from ..clock import CHINA
+
 CHANNELS = {"phone_12345": "12345电话", "mailbox_email": "市长信箱", "letter": "来信", "visit": "来访",
             "reception_day": "来访", "appointment": "来访", "phone": "来电", "online": "网上"}
 FLAGS = ("closed", "dispatched", "to_accept", "accepted", "returned", "handled", "has_deadline", "on_time", "late",

@@ -5,7 +5,7 @@ from ..access import PERSONAL_PREFIX, NotAllowed, can_see_instance, can_work_on,
 from ..directory.forms import with_directory
 from ..directory.model import HANDLING_TYPES
 from ..runtime import Runner, TaskNotReady
-from ..scripting import CHINA
+from ..clock import CHINA
 from ..store import NotFound
 from .cases import CaseWork
 from .inbox import Worklist

@@ -8,7 +8,7 @@ import uuid
 from .. import history
 from ..access import NotAllowed, start_groups_of
 from ..forms import blanks, coerce
-from ..form_validation import validate
+from ..forms.validation import validate
 from ..runtime import Runner
 from ..store import InstanceRecord, NotFound
 from ..tasks import task_rows

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from ..scripting import CHINA
+from ..clock import CHINA
 
 FILTERS = ("all", "mine", "claimed", "units", "overdue", "due_soon")
 

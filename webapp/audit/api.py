@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 
 from engine.audit.search import BadQuery, parse_query
-from engine.scripting import CHINA
+from engine.clock import CHINA
 from engine.service import InvalidData, NotAllowed
 
 from ..api import api_view, bp

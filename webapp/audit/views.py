@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.audit.search import BadQuery, parse_query
 from engine.audit.service import ReasonRequired
-from engine.scripting import CHINA
+from engine.clock import CHINA
 from engine.service import NotAllowed, NotFound
 
 from ..common import actor, local_time, requires, service

@@ -9,7 +9,7 @@ from engine.design.groups import group_choices
 from engine.design.newprocess import new_process_files
 from engine.design.preview import PreviewError, timer_preview
 from engine.design.problems import localized
-from engine.form_validation import validate
+from engine.forms.validation import validate
 from engine.forms import Form
 from engine.library import InvalidProcess
 from engine.service import InvalidData, NotFound

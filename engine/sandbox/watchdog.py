@@ -4,7 +4,7 @@ ScriptTimeout derives from BaseException so `except Exception` in a script canno
 sandbox calls `tick()` at the top of every loop body, function, lambda and exception handler, so a
 script that catches it anyway (bare `except:`) meets it again at once. The watchdog thread raises it
 asynchronously as a backstop for pure bytecode; a single long C call cannot be interrupted by either,
-which is why the sandbox refuses huge operations before they run (engine/sandbox_limits.py). Every
+which is why the sandbox refuses huge operations before they run (engine/sandbox/limits.py). Every
 millisecond `tick()` also compares the process's resident memory with what it was when the script
 started (its first check, a millisecond in): many operations that are each small (copying a list in a loop) are
 stopped at MEMORY_LIMIT."""
@@ -99,7 +99,7 @@ def time_limit(seconds: float = LIMIT_SECONDS):
     outer = getattr(_local, "deadline", None) is not None
     if not outer:
         # the memory baseline is taken at the script's first check, a millisecond in: most expressions end
-        # sooner and never read /proc (huge single operations are refused before they run: sandbox_limits)
+        # sooner and never read /proc (huge single operations are refused before they run: limits.py)
         _local.baseline, _local.yielded = None, time.monotonic()
         _local.deadline = _local.yielded + seconds
         with _lock:

@@ -1,4 +1,4 @@
-"""Task forms: JSON Schema + UI schema pairs; load them, coerce HTML posts, validate with human messages."""
+"""A form definition: loading and checking a JSON Schema + UI schema pair, coercing HTML posts, showing values."""
 from __future__ import annotations
 
 import copy
@@ -7,12 +7,13 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-LOCAL_TZ = timezone(timedelta(hours=8))
+from ..clock import CHINA
+
 MISSING = object()
 WIDGETS = {"text", "textarea", "select", "radio", "checkbox", "hidden", "date", "datetime",
            "number", "email", "tel", "url", "password"}
@@ -80,7 +81,7 @@ def _local_minutes(value: str) -> str:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value
-    return (moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
+    return (moment.astimezone(CHINA) if moment.tzinfo else moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def _as_input(value, schema: dict | None = None):
@@ -129,8 +130,8 @@ class Form:
 
     @cached_property
     def validator(self):
-        """The JSON Schema validator of this form, made once (engine.form_validation.make_validator)."""
-        from .form_validation import make_validator        # which imports this module
+        """The JSON Schema validator of this form, made once (engine.forms.validation.make_validator)."""
+        from .validation import make_validator        # which imports this module
         return make_validator(self.schema)
 
     @property

@@ -13,12 +13,12 @@ from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_seque
                                      guarded_unpack_sequence, safer_getattr)
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
-from . import sandbox_limits as limits
-from .case_data import DataProblem, check_plain
+from . import limits
+from ..case_data import DataProblem, check_plain
+from ..clock import CHINA
 from .watchdog import LIMIT_SECONDS, ScriptOverMemory, ScriptTimeout, time_limit
-from .workcal import WorkCalendar, parse_day
+from ..workcal import WorkCalendar, parse_day
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _EXTRA = ("min", "max", "sum", "sorted", "any", "all", "enumerate", "zip", "list", "dict",
           "tuple", "set", "map", "filter", "reversed")
 _UNCATCHABLE = ("BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit")

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .form_rules import check_rules
-from .forms import Form, _choices, _type
+from .rules import check_rules
+from .definition import Form, _choices, _type
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.I | re.A)
 FORMATS = FormatChecker()
@@ -102,7 +102,7 @@ def _as_enums(schema):
 
 def validate(form: Form, data: dict, lang: str = "zh", today: str | None = None) -> dict[str, str]:
     """{field path: message}: '' for whole-form problems, 'rows.0.name' for a field inside a row.
-    `today` ("YYYY-MM-DD", China) turns on the date rules of engine.form_rules."""
+    `today` ("YYYY-MM-DD", China) turns on the date rules of engine.forms.rules."""
     validator = form.validator
     found: dict[str, str] = {}
     for err in sorted(validator.iter_errors(data), key=lambda e: PRIORITY.get(e.validator, 9)):
