@@ -49,10 +49,11 @@ class DirectorySnapshot:
         found = self._made.get(id(source))
         if found is not None and found[0] is lists and found[1] is source:
             return found[2]
-        value = make()
-        if any(kept[0] is not lists for kept in self._made.values()):
-            self._made = {}                  # made from lists no longer current
-        self._made[id(source)] = (lists, source, value)
+        value = make()                       # outside the lock: it reads the lists through _current()
+        with self._lock:                     # another thread may be adding its own
+            if any(kept[0] is not lists for kept in self._made.values()):
+                self._made = {}              # made from lists no longer current
+            self._made[id(source)] = (lists, source, value)
         return value
 
     def users(self):
