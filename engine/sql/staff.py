@@ -5,6 +5,7 @@ from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, LargeBinary
                         delete, exists, func, insert, literal, or_, select, tuple_, update)
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import direct
 from .tables import UTCDateTime, metadata, task_groups, tasks
 from ..directory.snapshot import directory_changed
 
@@ -31,6 +32,7 @@ notifications = Table("notifications", metadata,
 notification_reads = Table("notification_reads", metadata,
                            Column("user", String(100), primary_key=True),
                            Column("last_read_id", Integer, nullable=False))
+INSERT_NOTICES = insert(notifications).inline()            # inline: no RETURNING (a pipeline)
 ATTACHMENT_META = [c for c in attachments.columns if c.name != "content"]
 WALK_FROM = 2000      # ready tasks in the caller's groups from which the inbox page walks the tasks in order
 PAGE_ORDER = [tasks.c.due_at.asc().nulls_last(), tasks.c.created_at, tasks.c.task_id]
@@ -195,7 +197,7 @@ class SqlStaff:
 
     def _write_notices(self, conn, rows):
         if rows:
-            conn.execute(insert(notifications).inline(), list(rows))     # inline: no RETURNING (a pipeline)
+            direct.execute(conn, INSERT_NOTICES, list(rows))
 
     def notifications(self, recipients, limit=50, before=None):
         """Newest first; `before` an id: the older ones (a keyset page)."""

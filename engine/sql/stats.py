@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import and_, bindparam, case, func, insert, literal, literal_column, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import direct
 from .tables import case_facts, events, fact_counts, fact_daily
 from ..stats.definitions import SUMS
 from ..stats.facts import next_fact, rebuild
@@ -64,13 +65,13 @@ def write_fact(conn, previous: dict | None, row: dict | None, dialect: str) -> N
         return
     upsert_fact, add_daily, add_counts = _statements(dialect)
     if previous is None:
-        conn.execute(upsert_fact, row)
+        direct.execute(conn, upsert_fact, row)
     else:                                       # the row read at this lock version: only what changed
         changed = {k: v for k, v in row.items() if previous.get(k) != v}
-        conn.execute(_UPDATE_FACT, {**changed, "b_id": row["instance_id"]})
+        direct.execute(conn, _UPDATE_FACT, {**changed, "b_id": row["instance_id"]})
     for statement, rows in ((add_daily, daily_deltas(previous, row)), (add_counts, count_deltas(previous, row))):
         if rows:
-            conn.execute(statement, rows)
+            direct.execute(conn, statement, rows)
 
 
 def _where(flt, table=case_facts):

@@ -17,6 +17,7 @@ except ImportError:                                                # pragma: no 
     class DriverIntegrityError(Exception):
         pass
 
+from . import direct
 from .case_reads import INSTANCE_COLS, TASK_COLS, SqlCaseReads
 from .catalog import SqlCatalog
 from .engine import make_engine, reader_of
@@ -30,6 +31,7 @@ from .tables import (CLAIM_DUE, CLAIM_MESSAGE, CLOSE_READY, CLOSE_READY_PG, SAVE
                          outbox, task_groups, tasks)
 
 INSERT_INSTANCE = insert(instances).inline()       # compiled once, run with the row as parameters
+INSERT_EVENTS, INSERT_OUTBOX = insert(events).inline(), insert(outbox).inline()     # inline: no RETURNING
 FIXED_COLS = {"id", "process_key", "version", "bundle_hash", "parent_id", "created_at"}   # never updated
 
 
@@ -91,11 +93,11 @@ class SqlStore(SqlCaseReads, SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, Sq
                 if pipelined:       # read committed: a step committed after this read fails the locked update
                     previous, fact = fold_fact(conn, new, events_, known)
                     with self._pipeline(conn):
-                        done = conn.execute(SAVE_INSTANCE, params)
+                        done = direct.execute(conn, SAVE_INSTANCE, params)
                         self._write_step(conn, rec.id, tasks_, events_, messages, notices, previous, fact, closed)
-                    locked = done.context.cursor.rowcount     # the driver's count, known once the pipeline synced
+                    locked = done.rowcount               # the driver's count, known once the pipeline synced
                 else:
-                    locked = conn.execute(SAVE_INSTANCE, params).rowcount
+                    locked = direct.execute(conn, SAVE_INSTANCE, params).rowcount
                 if locked != 1:
                     raise Conflict(rec.id)
                 if not pipelined:
@@ -170,17 +172,17 @@ class SqlStore(SqlCaseReads, SqlCatalog, SqlAccounts, SqlStats, SqlBulletins, Sq
             self._close_ready_tasks(conn, instance_id)
         rows = [*tasks_, *(replace(r, status="closed") for r in closed or ())]
         if rows:
-            conn.execute(self._upsert(tasks, ("task_id",), exclude=("task_id", "created_at")),
-                         [_task_values(r) for r in rows])
+            direct.execute(conn, self._upsert(tasks, ("task_id",), exclude=("task_id", "created_at")),
+                           [_task_values(r) for r in rows])
             groups = [{"task_id": r.task_id, "group_name": g, "ready": r.status == "ready"}
                       for r in rows for g in sorted(set(r.groups))]
             if groups:
-                conn.execute(self._upsert(task_groups, ("task_id", "group_name"), exclude=("task_id", "group_name")),
-                             groups)
+                direct.execute(conn, self._upsert(task_groups, ("task_id", "group_name"),
+                                                  exclude=("task_id", "group_name")), groups)
         if events_:
-            conn.execute(insert(events).inline(), [_plain(e) for e in events_])    # inline: no RETURNING
+            direct.execute(conn, INSERT_EVENTS, [_plain(e) for e in events_])
         if messages:
-            conn.execute(insert(outbox).inline(), [_plain(m) for m in messages])
+            direct.execute(conn, INSERT_OUTBOX, [_plain(m) for m in messages])
 
     def _upsert(self, table, keys, exclude=(), set_=None):
         """INSERT .. ON CONFLICT (keys) DO UPDATE (PostgreSQL and SQLite share the syntax), built once per table
