@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine.access import Actor
-from engine.directory import LastMember, Unit, group_names
+from engine.accounts.users import create_user
+from engine.directory import DirectoryError, LastMember, Unit, group_names
 from tests.conftest import login
 from tests.test_hotline import DISPATCH, OP, REGISTER
 from tests.walk import do, ready, service_with
@@ -153,3 +154,39 @@ def test_a_large_unit_lists_its_first_members_and_pages_the_rest(app):
     assert rest.count("移出</button>") == 14 and 'id="members-next"' not in rest and "zj61" in rest
     assert client.get("/admin/directory/units/没有这个单位").status_code == 404
     assert client.get("/admin/directory/units/住建局?cursor=bad").status_code == 400
+
+
+def test_a_new_user_under_a_taken_name_is_refused_and_the_account_is_left_alone(app):
+    """Found by a tester: creating `dept1` again replaced its password and moved it out of its unit."""
+    client = app.test_client()
+    login(client, "admin")
+    service = app.extensions["service"]
+    before = service.store.get_user("dept1")
+    page = client.post("/admin/directory/users", data={"name": "dept1", "password": "other-password",
+                                                       "unit": "城管执法局"}, follow_redirects=True)
+    assert "用户名已存在：dept1" in page.get_data(as_text=True)
+    after = service.store.get_user("dept1")
+    assert (after.password_hash, after.groups) == (before.password_hash, before.groups)
+    client.post("/logout")
+    assert login(client, "dept1").status_code == 302            # still the old password
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["users", "create", "dept1", "--group", "x", "--password", "pw-12345"])
+    assert refused.exit_code == 1 and "already exists" in refused.output
+    assert service.store.get_user("dept1").groups == before.groups
+    too_long = runner.invoke(args=["users", "create", "u" * 101, "--group", "x", "--password", "pw-12345"])
+    assert too_long.exit_code == 1 and service.store.get_user("u" * 101) is None
+
+
+def test_an_admin_cannot_deactivate_themself_nor_the_last_active_admin(app):
+    client = app.test_client()
+    login(client, "admin")
+    service = app.extensions["service"]
+    page = client.post("/admin/directory/users/active", data={"user": "admin", "active": "false"},
+                       follow_redirects=True)
+    assert "不能停用自己的账号" in page.get_data(as_text=True) and service.store.get_user("admin").active
+    with pytest.raises(DirectoryError):                        # the only admin, whoever asks
+        service.directory.set_user_active("admin", False)
+    assert service.store.get_user("admin").active
+    create_user(service.store, "admin2", "a-long-password", ["admins"])
+    service.directory.set_user_active("admin", False)             # another admin remains
+    assert not service.store.get_user("admin").active

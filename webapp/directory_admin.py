@@ -105,11 +105,16 @@ def remove_member():
 def add_user():
     f = request.form
 
+    name = f.get("name", "").strip()
+    if service().store.get_user(name) is not None:       # never an overwrite of that account
+        flash(_("用户名已存在：%(name)s。修改已有用户请用其所在行的操作。", name=name), "error")
+        return redirect(url_for("directory.index"))
+
     def create():
-        create_user(service().store, f.get("name", "").strip(), f.get("password", ""), [], f.get("display_name", ""))
+        create_user(service().store, name, f.get("password", ""), [], f.get("display_name", ""))
         if f.get("unit"):
-            service().directory.add_member(f["unit"], f["name"].strip(), f.get("role", "handler"))
-    return _do(create, _("用户已创建：%(name)s", name=f.get("name", "")))
+            service().directory.add_member(f["unit"], name, f.get("role", "handler"))
+    return _do(create, _("用户已创建：%(name)s", name=name))
 
 
 @bp.route("/directory/users/active", methods=["POST"])
@@ -117,6 +122,9 @@ def add_user():
 def set_active():
     f = request.form
     active = f.get("active") == "true"
+    if not active and f.get("user", "") == actor().name:
+        flash(_("不能停用自己的账号。"), "error")
+        return redirect(url_for("directory.index"))
     return _do(lambda: service().directory.set_user_active(f.get("user", ""), active),
                _("已启用") if active else _("已停用"))
 

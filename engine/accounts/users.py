@@ -21,6 +21,7 @@ HASH_SLOTS = int(os.environ.get("PASSWORD_HASH_SLOTS") or 2)     # hashes at onc
 HASH_WAIT_SECONDS = 10.0
 LOCK_AFTER = int(os.environ.get("LOCK_AFTER_FAILURES") or 10)    # wrong passwords in a row
 TOKEN_DAYS = 90
+MAX_NAME = 100                   # the users table's column; a longer name could never log in (webapp/guard.py)
 _slots = threading.BoundedSemaphore(HASH_SLOTS)
 _verified: dict[bytes, float] = {}   # keyed HMAC of (user, password, hash) -> until: scripts' Basic auth
 _cache_key = secrets.token_bytes(32)
@@ -113,11 +114,19 @@ def end_sessions(store, name: str) -> None:
     store.add_to_user(name, "session_gen")
 
 
+class UserExists(ValueError):
+    """A new user under a name already taken: refused, never an overwrite of that account."""
+
+
 def create_user(store, name: str, password: str, groups, display_name: str = "") -> User:
     if not name or not name.replace("_", "").replace("-", "").isalnum():
         raise ValueError("user name: letters, digits, - and _ only")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"user name: at most {MAX_NAME} characters")
     if len(password) < 4:
         raise ValueError("password too short")
+    if store.get_user(name) is not None:
+        raise UserExists(f"user {name} already exists")
     user = User(name, hash_password(password), sorted(set(groups)), display_name or name)
     store.add_user(user)
     return user

@@ -145,6 +145,9 @@ class Directory:
         user = self.store.get_user(user_name)
         if user is None:
             raise DirectoryError("unknown user", {"user": "unknown"})
+        if not active and "admins" in user.groups and not any(
+                u.active and "admins" in u.groups for u in self.store.users() if u.name != user.name):
+            raise DirectoryError("the last active administrator cannot be deactivated", {"user": "last admin"})
         if not active and not force:
             for group in user.groups:
                 unit = self.unit_of_group(group)
