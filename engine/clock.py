@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")     # the time zone of every local date and time
+FIRST_YEAR, LAST_YEAR = 1900, 2999     # the years a case's dates can fall in; beyond them a bound overflows in UTC
 
 
 class SystemClock:

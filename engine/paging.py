@@ -40,9 +40,20 @@ def decode_cursor(text: str | None, size: int) -> list | None:
         key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except ValueError:
         raise BadPage("cursor", "cursor is not one this server gave") from None
-    if not isinstance(key, list) or len(key) != size or not all(k is None or isinstance(k, str) for k in key):
+    if not isinstance(key, list) or len(key) != size or not all(k is None or storable(k) for k in key):
         raise BadPage("cursor", "cursor is not one this server gave")
     return key
+
+
+def storable(text) -> bool:
+    """Text a database can compare with: no NUL, no lone surrogate."""
+    if not isinstance(text, str) or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def typed_cursor(text: str | None, types: tuple) -> tuple | None:
@@ -51,9 +62,12 @@ def typed_cursor(text: str | None, types: tuple) -> tuple | None:
     if key is None:
         return None
     try:
-        return tuple(convert(part) for convert, part in zip(types, key))
+        parts = tuple(convert(part) for convert, part in zip(types, key))
     except (TypeError, ValueError):
         raise BadPage("cursor", "cursor is not one this server gave") from None
+    if any(isinstance(p, int) and not -2**63 <= p < 2**63 for p in parts):    # beyond any integer column
+        raise BadPage("cursor", "cursor is not one this server gave")
+    return parts
 
 
 def split_page(rows: list, limit: int, key) -> tuple[list, str | None]:

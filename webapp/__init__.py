@@ -45,6 +45,7 @@ def create_app(config: dict | None = None, service: Service | None = None) -> Fl
                    work, work_panels)
     from .directory_admin import bp as directory_bp
     from .rota_admin import bp as rota_bp
+    app.url_map.converters["int"] = security.RowId      # before the routes: every <int:…> is a row id
     for blueprint in (auth.bp, inbox.bp, cases.bp, studio.bp, admin.bp, accounts_admin.bp, api.bp, api.health_bp,
                       stats.bp, work.bp, directory_bp, rota_bp):
         app.register_blueprint(blueprint)

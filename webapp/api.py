@@ -5,7 +5,7 @@ import json
 from functools import wraps
 from pathlib import Path
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from engine.accounts.users import actor_of
 from engine.design.problems import localized, summary
@@ -85,6 +85,8 @@ def _body_data() -> dict:
     raw = request.get_data(as_text=True)
     if not raw.strip():
         return {}
+    if not request.is_json:
+        abort(415, "send the body as JSON (Content-Type: application/json)")
     try:
         body = json.loads(raw, parse_constant=_no_constant)
     except RecursionError as exc:

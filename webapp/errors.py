@@ -18,7 +18,7 @@ def json_error(status: int, code: str, message: str, **extra):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path == "/healthz" or request.is_json
 
 
 def register(app):

@@ -1,10 +1,14 @@
 """Response headers every page gets (CSP without inline script, no framing, no sniffing) and safe redirects."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import json
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import abort, request
+from werkzeug.routing import IntegerConverter
 from werkzeug.serving import WSGIRequestHandler
+
+from .errors import json_error
 
 CSP = "; ".join([
     "default-src 'self'", "script-src 'self'",
@@ -42,17 +46,76 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def refuse_nul():
-    """PostgreSQL cannot hold a NUL character: a URL or form field with one is a 400, not a failed query."""
+def refuse_unstorable():
+    """Text no database can hold, refused before any view sees it: a NUL character in the URL or a form field
+    (PostgreSQL cannot store it) is a 400; a body that is not UTF-8 is a 400 (decoding it would replace the
+    bytes and store something the sender did not send); a JSON body with a NUL or a lone surrogate ("\\ud800",
+    valid JSON, no valid text) in any key or string is a 422 naming the field."""
     values = [request.path, *request.args.values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if request.mimetype == "application/x-www-form-urlencoded":
+            _utf8(unquote_to_bytes(request.get_data(cache=True).replace(b"+", b" ")))
         values += request.form.values()
     if any("\x00" in value for value in values):
         abort(400, "NUL characters are not allowed")
+    if request.is_json and request.content_length:
+        raw = _utf8(request.get_data(cache=True))
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
+            return None                  # the view says what is wrong with it
+        field = _unstorable_in(body)
+        if field is not None:
+            return json_error(422, "invalid", "text holds an invalid character (a NUL or a lone surrogate)",
+                              fields={field: "text holds an invalid character (a NUL or a lone surrogate)"})
+    return None
+
+
+def _utf8(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400, "the request body is not valid UTF-8")
+
+
+def _unstorable_in(body) -> str | None:
+    """The field (the key under "data" where there is one, else the top-level key) holding a NUL or a lone
+    surrogate in a key or a string; None when all text is storable."""
+    top = body.get("data") if isinstance(body, dict) and isinstance(body.get("data"), dict) else body
+    todo = [(top, "")]
+    while todo:
+        item, field = todo.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _encodable(item):
+                return field
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if "\x00" in key or not _encodable(key):
+                    return field or "(key)"
+                todo.append((value, field or key))
+        elif isinstance(item, list):
+            todo.extend((value, field) for value in item)
+    return None if top is body else _unstorable_in({k: v for k, v in body.items() if k != "data"})
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class RowId(IntegerConverter):
+    """`<int:…>` in a URL: a number an integer column can hold (a larger one is a 404, not an overflow)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def register(app):
-    app.before_request(refuse_nul)
+    app.before_request(refuse_unstorable)
     app.after_request(add_headers)
     WSGIRequestHandler.server_version = "xinfang"     # the development server: no Werkzeug/Python versions
     WSGIRequestHandler.sys_version = ""

@@ -63,6 +63,9 @@ def _sheet(book, title, header, rows, first=False):
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":        # text that starts with "=": shown as text, never run as a formula
+                cell.data_type = "s"
     return sheet
 
 

@@ -6,9 +6,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from ..clock import FIRST_YEAR, LAST_YEAR
+from ..paging import storable
+
 UNIT_FIELDS = ("lead_unit", "handling_unit", "unit", "check_unit", "rectify_unit")
 SORTS = {"created": "created_at", "updated": "updated_at", "due": "due_at"}   # by due: cases with a deadline
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+STATUSES = ("running", "completed", "cancelled", "error")
 
 
 class BadQuery(ValueError):
@@ -74,6 +78,8 @@ def parse_query(args, now: dt.datetime, tz) -> CaseQuery:
         raise BadQuery("limit", "limit must be a number") from None
     if not 1 <= limit <= MAX_LIMIT:
         raise BadQuery("limit", f"limit must be between 1 and {MAX_LIMIT}")
+    if (args.get("status") or "") not in ("", *STATUSES):
+        raise BadQuery("status", f"status must be one of {', '.join(STATUSES)}")
     overdue = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
     if (args.get("overdue") or "") not in ("", *overdue):
         raise BadQuery("overdue", "overdue must be true or false")
@@ -91,6 +97,8 @@ def _day(text, tz, name, end=False):
         day = dt.date.fromisoformat(text[:10])
     except ValueError:
         raise BadQuery(name, f"{name} must be a date YYYY-MM-DD") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise BadQuery(name, f"{name} must be a date between {FIRST_YEAR} and {LAST_YEAR}")
     start = dt.datetime.combine(day, dt.time(0), tz)
     return start + dt.timedelta(days=1) if end else start
 
@@ -105,9 +113,12 @@ def decode_cursor(text):
         return None
     try:
         value, row_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        return (dt.datetime.fromisoformat(value) if value else None, str(row_id))
+        at = dt.datetime.fromisoformat(value) if value else None
     except (ValueError, TypeError):
         raise BadQuery("cursor", "cursor is not one this server gave out") from None
+    if not storable(row_id) or (at is not None and (at.tzinfo is None or not FIRST_YEAR <= at.year <= LAST_YEAR)):
+        raise BadQuery("cursor", "cursor is not one this server gave out")
+    return at, row_id
 
 
 def page(rows, query: CaseQuery):

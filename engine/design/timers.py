@@ -8,7 +8,7 @@ import re
 
 from lxml import etree
 
-from ..clock import CHINA
+from ..clock import CHINA, FIRST_YEAR, LAST_YEAR
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
@@ -146,7 +146,19 @@ def _add_duration(start: dt.datetime, text: str) -> dt.datetime:
 
 
 def due_time(value, now: dt.datetime) -> dt.datetime:
-    """When a timer whose expression gave `value` fires (durations count from `now`)."""
+    """When a timer whose expression gave `value` fires (durations count from `now`); ValueError when `value`
+    is no date or duration, or falls outside the years a case can have."""
+    try:
+        moment = _due_time(value, now)
+        moment.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ValueError(f"'{value}' lies outside the years {FIRST_YEAR}-{LAST_YEAR}") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"'{value}' lies outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    return moment
+
+
+def _due_time(value, now: dt.datetime) -> dt.datetime:
     if not isinstance(value, str):
         raise ValueError(f"a timer needs an ISO 8601 text, not {type(value).__name__}")
     text = value.strip()
@@ -155,7 +167,7 @@ def due_time(value, now: dt.datetime) -> dt.datetime:
         return _add_duration(now.astimezone(CHINA), text)
     if kind == "cycle":
         first = CYCLE.match(text).group(1).split("/")[0]
-        return due_time(first, now) if _literal_kind(first) == "date" else _add_duration(now.astimezone(CHINA), first)
+        return _due_time(first, now) if _literal_kind(first) == "date" else _add_duration(now.astimezone(CHINA), first)
     if kind == "date":
         return dt.datetime.fromisoformat(_china_time(text).replace("Z", "+00:00"))
     raise ValueError(f"'{text}' is not an ISO 8601 date, time or duration")

@@ -21,13 +21,17 @@ auditors_only = requires(lambda a: bool(a.groups & AUDIT_GROUPS), _l("仅审计�
 FILTERS = ("q", "process", "status", "unit", "from", "to", "overdue", "sort")
 
 
-def _query(limit=None):
+def _query(limit=None, strict=False):
+    """The search's query; a bad condition is shown and the search runs without conditions, or (`strict`: an
+    export, whose sheet lists its conditions) is a 400."""
     args = {k: v for k, v in request.args.items() if k in FILTERS + ("cursor",)}
     if limit:
         args["limit"] = str(limit)
     try:
         return parse_query(args, service().now(), CHINA)
     except BadQuery as exc:
+        if strict:
+            abort(400, _("查询条件有误：%(msg)s", msg=str(exc)))
         flash(_("查询条件有误：%(msg)s", msg=str(exc)), "error")
         return parse_query({}, service().now(), CHINA)
 
@@ -106,7 +110,7 @@ def export_case(instance_id):
 @bp.route("/export.xlsx")
 @auditors_only
 def export_period():
-    query = _query(limit=500)
+    query = _query(limit=500, strict=True)
     filters = {k: v for k, v in request.args.items() if k in FILTERS}
     data = audit().export_period(actor(), query, filters)
     return xlsx_response(data, "cases.xlsx")

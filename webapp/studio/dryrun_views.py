@@ -88,11 +88,13 @@ def _next(result, bundle, start_data, steps):
 @bp.route("/<key>/dryrun.json", methods=["POST"])
 @designers_json
 def dryrun_json(key):
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
     try:
+        if not isinstance(body, dict):
+            raise InvalidData({"": _("请求须是 JSON 对象")})
         files = files_from_json(body) if body.get("files") else None
         steps, data = body.get("steps") or [], body.get("data") or {}
-        if not isinstance(steps, list) or not isinstance(data, dict):
+        if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps) or not isinstance(data, dict):
             raise InvalidData({"steps": _("格式不正确")})
         result = _run(_bundle(key, files, body.get("version")), data, steps)
     except InvalidData as exc:
