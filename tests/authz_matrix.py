@@ -184,7 +184,7 @@ BODIES = {  # what a permitted caller would send to succeed (every request runs 
     "POST /designer/timer-preview": _json({"expression": "'2026-12-01T09:00:00+08:00'", "data": {}}),
     "POST /designer/form-preview": _json({"schema": {"type": "object"}, "ui_schema": {}, "data": {}}),
     "POST /audit/cases/<instance_id>/reveal": _form(reason="核查来电人身份"),
-    "POST /stats/bulletins": _form(kind="weekly_demands", **{"from": "2026-11-16", "to": "2026-11-22"}),
+    "POST /stats/bulletins": _form(kind="weekly_demands", confirm="1", **{"from": "2026-11-16", "to": "2026-11-22"}),
     "POST /api/v1/processes/<key>/instances": _json({"data": {}}),
     "POST /api/v1/tasks/<task_id>/complete": _json({"data": {"decision": "accept"}}),
     "POST /api/v1/tasks/<task_id>/claim": _json({}),

@@ -66,7 +66,12 @@ def test_bulletin_issued_on_the_web_is_kept_as_published(seeded_app):
     assert client.post("/stats/bulletins", data={"kind": "hotline_work", "from": "2026-11-01",
                                                  "to": "2026-11-30"}).status_code == 403
     login(client, "review1")
-    issued = client.post("/stats/bulletins", data={"kind": "hotline_work", "from": "2026-11-01", "to": "2026-11-30"})
+    unconfirmed = client.post("/stats/bulletins", data={"kind": "hotline_work", "from": "2026-11-01",
+                                                        "to": "2026-11-30"}, follow_redirects=True)
+    assert "请先勾选确认" in unconfirmed.get_data(as_text=True)            # nothing issued without it
+    assert seeded_app.extensions["service"].store.get_bulletin("GZDT-2026-001") is None
+    issued = client.post("/stats/bulletins", data={"kind": "hotline_work", "from": "2026-11-01", "to": "2026-11-30",
+                                                   "confirm": "1"})
     assert issued.headers["Location"].endswith("/stats/bulletins/GZDT-2026-001")
     page = client.get("/stats/bulletins/GZDT-2026-001").get_data(as_text=True)
     assert "市长热线工作动态" in page and "2026年第1期" in page and "dist/stats.css" in page

@@ -8,12 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.access import can_work_on
+from engine.audit.documents import OUTCOMES
+from engine.directory.forms import with_directory
 from engine.forms import Form
 
 from .common import actor, due_soon, get_locale_code, is_overdue, local_time, service
 
 CASE_FIELDS = Form("case", {"type": "object", "properties": {
-    "case_no": {"title": "案件编号"}, "outcome": {"title": "办理结果"}, "due_date": {"title": "办理期限"},
+    "case_no": {"title": "案件编号"}, "due_date": {"title": "办理期限"},
+    "outcome": {"title": "办理结果", "oneOf": [{"const": k, "title": v} for k, v in OUTCOMES.items()]},
     "assigned_on": {"title": "交办日期"}, "parent_case_no": {"title": "发起本案的原案件"},
     "origin_case_no": {"title": "原案件编号"}}}, {})
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -29,9 +32,15 @@ def status_label(status: str) -> str:
 
 
 def group_label(group: str) -> str:
-    if group.startswith(("dept:", "user:")):          # a unit, or one named person
+    if group.startswith("dept:"):                     # a unit
         return group.split(":", 1)[1]
+    if group.startswith("user:"):                     # one named person
+        return person_name(group.split(":", 1)[1])
     return str(GROUPS.get(group, group))
+
+
+def person_name(user: str) -> str:
+    return service().directory.display_names().get(user, user)
 
 
 def due_rule_text(rule: str | None) -> str:
@@ -67,13 +76,21 @@ def calendar_warnings(data: dict) -> list[int]:
 
 
 def with_case_fields(forms) -> list:
-    return [CASE_FIELDS, *forms]
+    """The forms a case's data is shown with: the case header first; pickers show people's and units' names."""
+    directory = service().directory
+    return [CASE_FIELDS, *(with_directory(form, directory) for form in forms)]
 
 
 def known_fields(forms, data: dict) -> dict:
     """Only the fields some form (or the case header) names: a worker's view, without engine counters."""
     known = {k for f in with_case_fields(forms) for k in f.field_order()}
     return {k: v for k, v in data.items() if k in known}
+
+
+def process_name(key: str) -> str:
+    """A process as people call it (its diagram's name), not its key."""
+    deployed = service().latest().get(key)
+    return deployed.name if deployed is not None and deployed.name else key
 
 
 def current_user_can(task_row) -> bool:
@@ -89,5 +106,6 @@ def register(app):
                 "status_label": status_label, "event_label": event_label,
                 "calendar_warnings": calendar_warnings, "current_user_can": current_user_can,
                 "parse_iso": dt.datetime.fromisoformat, "lang_code": get_locale_code,
-                "with_case_fields": with_case_fields, "known_fields": known_fields,
+                "with_case_fields": with_case_fields, "known_fields": known_fields, "process_name": process_name,
+                "person_name": person_name,
                 "bundle_files": lambda key: sorted(service().current(key)[1].bundle.files)}

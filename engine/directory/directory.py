@@ -8,6 +8,9 @@ from .model import FIXED_GROUPS, HANDLING_TYPES, ROLES, UNIT_TYPES, DirectoryErr
 HEAD_FALLBACK = ("leaders", "admins")   # who approves for a unit that has no active head, in this order
 
 
+DISPLAY_NAMES = object()        # the key of the display names made from a snapshot
+
+
 class Directory:
     """The organisation directory over a store; a member's units give the user the units' groups."""
 
@@ -22,6 +25,11 @@ class Directory:
         return self._snapshot
 
     # reading -------------------------------------------------------------------------------------
+    def display_names(self) -> dict[str, str]:
+        """{user name: the name people know them by}, made once until the directory changes."""
+        snapshot = self.snapshot()
+        return snapshot.made_from(DISPLAY_NAMES, lambda: {u.name: u.display_name or u.name for u in snapshot.users()})
+
     def units(self, types=None) -> list[Unit]:
         return [u for u in self.store.units() if types is None or u.type in types]
 

@@ -62,6 +62,18 @@ class CaseDiagram {
     }
   }
 
+  // A wide procedure fitted whole is too small to read: show the current step at a readable size (the
+  // viewer still pans and zooms out); with no current step (a closed case), the whole procedure.
+  focus(state) {
+    const current = (state.ready || []).map((id) => this.registry.get(id)).find(Boolean);
+    if (!current) {
+      this.canvas.zoom("fit-viewport");
+      return;
+    }
+    if (this.canvas.zoom() < 0.55) this.canvas.zoom(0.8);
+    this.canvas.scrollToElement(current, { top: 80, bottom: 80, left: 200, right: 200 });
+  }
+
   links(state) {
     const stacked = {};        // a reception day starts many cases from one element: stack their links
     for (const child of state.children || []) {
@@ -87,6 +99,7 @@ function replay(diagram, steps, live) {
     slider.value = String(step.seq);
     diagram.container.dataset.step = String(step.seq);
     diagram.paint(step);
+    diagram.focus(step);
     if (step.seq === steps.length) diagram.holders(live);
     else diagram.overlays.remove({ type: "holder" });
     label.textContent = `${step.seq} / ${steps.length} · ${step.at} · ${step.label} · ${step.actor} · ${step.status}`
@@ -109,15 +122,6 @@ function fitHeight(container, canvas) {
   canvas.zoom("fit-viewport");
 }
 
-// A wide procedure fitted whole is too small to read: show the current step at a readable size instead
-// (the viewer still pans and zooms out).
-function focusCurrent(viewer, live) {
-  const canvas = viewer.get("canvas");
-  if (canvas.zoom() >= 0.55) return;
-  const current = (live.ready || []).map((id) => viewer.get("elementRegistry").get(id)).find(Boolean);
-  canvas.zoom(0.8);
-  if (current) canvas.scrollToElement(current, { top: 80, bottom: 80, left: 200, right: 200 });
-}
 
 async function main() {
   const container = document.getElementById("case-diagram");
@@ -131,7 +135,7 @@ async function main() {
     diagram.paint(live);
     diagram.holders(live);
     diagram.links(live);
-    focusCurrent(viewer, live);
+    diagram.focus(live);
     if (container.dataset.replayUrl) replay(diagram, await getJSON(container.dataset.replayUrl), live);
     container.dataset.ready = "true";
   } catch (error) {

@@ -34,6 +34,8 @@ def issue_bulletin():
         start, end = parse_day(request.form.get("from")), parse_day(request.form.get("to"))
         if not start or not end:
             raise ValueError(_("请填写统计期"))
+        if request.form.get("confirm") != "1":        # a number, once issued, is never taken back
+            raise ValueError(_("请先勾选确认：印发后编号和内容不可更改"))
         bulletin = issue(service().figures, kind, start, end, actor().name)
     except ValueError as exc:
         flash(str(exc), "error")

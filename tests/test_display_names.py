@@ -1,0 +1,36 @@
+"""What pages show of codes and names: an outcome in words, a process by its name, a person by their name
+(found by a tester walking the pages: `closed_satisfied`, `hotline v1`, `leader1` were shown as they are stored)."""
+from __future__ import annotations
+
+from engine.accounts.users import create_user
+from tests.conftest import login
+from tests.test_hotline import DEPT1, REPLY, REVIEWER, SATISFIED, at_handle
+from tests.walk import do
+from webapp import display
+
+
+def test_an_outcome_is_shown_in_words_and_a_process_by_its_name(app):
+    service = app.extensions["service"]
+    iid = at_handle(service)
+    do(service, iid, "handle", DEPT1, REPLY)
+    do(service, iid, "review_reply", REVIEWER, {"review_decision": "accept"})
+    do(service, iid, "callback", REVIEWER, SATISFIED)
+    assert service.store.get_instance(iid).data["outcome"] == "closed_satisfied"
+    [archive] = [t for t in service.ready_tasks(iid) if t.bpmn_id == "archive"]
+    client = app.test_client()
+    login(client, "review1")
+    page = client.get(f"/tasks/{archive.task_id}").get_data(as_text=True)
+    assert "办结（来电人满意）" in page and "closed_satisfied" not in page
+    name = service.latest()["hotline"].name
+    assert name and name != "hotline"
+    listed = client.get("/instances").get_data(as_text=True)
+    assert f"{name} v1" in listed and "hotline v1" not in listed
+
+
+def test_a_person_is_shown_by_the_name_people_know(app):
+    service = app.extensions["service"]
+    create_user(service.store, "zhang3", "a-long-password", ["leaders"], "张三")
+    with app.test_request_context():
+        assert display.group_label("user:zhang3") == "张三"
+        assert display.person_name("zhang3") == "张三" and display.person_name("nobody") == "nobody"
+        assert display.group_label("dept:住建局") == "住建局"
