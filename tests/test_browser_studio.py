@@ -31,7 +31,7 @@ def add_user_task_after_register(page):
     page.mouse.click(x, y)
     page.click(".djs-context-pad .entry[data-action='replace']")
     page.click(".djs-popup [data-id='replace-with-user-task']")
-    page.click(".bio-properties-panel-group-header:has-text('General')")
+    page.click(".bio-properties-panel-group-header:has-text('通用')")     # the modeler speaks the page's language
     page.fill("#bio-properties-panel-name", "补充核实")
     page.click(".bio-properties-panel-group-header:has-text('办理设置')")
     page.once("dialog", lambda dialog: dialog.accept("hotline_extra_check"))
@@ -42,6 +42,7 @@ def add_user_task_after_register(page):
 def change_general_deadline_to_7_days(page):
     page.click("[data-tab=decisions]")
     page.select_option("#studio-dmn-select", "hotline_deadline.dmn")
+    assert "命中策略" in page.inner_text(".dmn-decision-table-container")
     cell = page.locator(".dmn-decision-table-container td.output-cell", has_text="5").first
     cell.click()
     page.keyboard.press("Control+a")

@@ -18,6 +18,7 @@ import { makeDecisions } from "../lib/studio/decisions";
 import { getProperty } from "../lib/studio/extensions";
 import { makeForms } from "../lib/studio/forms";
 import { makeProblems } from "../lib/studio/problems";
+import { bpmnTranslate } from "../lib/studio/translate";
 import SpiffPropertiesProvider from "../lib/studio/PropertiesProvider.jsx";
 import spiffworkflow from "../lib/studio/spiffworkflow.json";
 
@@ -56,7 +57,8 @@ function createModeler(ui, state, api, groups) {
     container: ui.canvas,
     propertiesPanel: { parent: ui.panel },
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
-      { __init__: ["spiffPropertiesProvider"], spiffPropertiesProvider: ["type", SpiffPropertiesProvider] }],
+      { __init__: ["spiffPropertiesProvider"], spiffPropertiesProvider: ["type", SpiffPropertiesProvider] },
+      ...bpmnTranslate],
     moddleExtensions: { spiffworkflow },
     textRenderer,
     studio: {

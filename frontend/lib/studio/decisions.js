@@ -2,6 +2,7 @@
 import DmnModeler from "dmn-js/lib/Modeler";
 import { t } from "../i18n";
 import { el } from "./api";
+import { dmnTranslate } from "./translate";
 
 export function makeDecisions(pane, state) {
   const modelers = {};
@@ -22,7 +23,9 @@ export function makeDecisions(pane, state) {
     if (!modelers[name]) {
       const container = el("div", { class: "studio-dmn-table" });
       holder.append(container);
-      const modeler = new DmnModeler({ container });
+      const translated = { additionalModules: dmnTranslate };     // per view: dmn-js drops `common`'s modules
+      const modeler = new DmnModeler({ container, drd: translated, decisionTable: translated,
+        literalExpression: translated });
       modelers[name] = { modeler, container };
       await modeler.importXML(state.files[name]);
       const table = modeler.getViews().find((view) => view.type === "decisionTable");
