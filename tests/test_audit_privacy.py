@@ -140,3 +140,14 @@ def test_api_reads_and_replays_by_auditors_are_recorded_too(app, confidential):
     assert [(e.actor, e.action) for e in reversed(entries)][:3] == [
         ("audit1", "view"), ("audit1", "replay"), ("audit1", "replay")]
     assert {e.actor for e in entries} == {"audit1"}
+
+
+def test_opening_a_case_on_the_audit_page_is_one_view_and_one_replay(app, confidential):
+    """The page checks the re-execution as part of the view; its slider's replay is the one replay recorded
+    (a tester saw two replays logged for every page opened)."""
+    auditor = app.test_client()
+    login(auditor, "audit1")
+    assert auditor.get(f"/audit/cases/{confidential}").status_code == 200
+    auditor.get(f"/audit/cases/{confidential}/replay.json")
+    entries = app.extensions["audit"].store.access_entries()
+    assert [(e.actor, e.action) for e in reversed(entries)] == [("audit1", "view"), ("audit1", "replay")]

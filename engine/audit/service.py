@@ -102,7 +102,7 @@ class AuditService:
         return {**state, "tasks": holders, "children": children,
                 "parent": {"id": links["parent"].id, "title": links["parent"].title} if links["parent"] else None}
 
-    def replay(self, instance_id, actor, revealed=False, upto=None) -> tuple[CaseView, list[StepState]]:
+    def replay(self, instance_id, actor, revealed=False, upto=None, record=True) -> tuple[CaseView, list[StepState]]:
         view = self.case(instance_id, actor, revealed, action=None)
         if not actor.groups & {"auditors", "admins"}:
             raise NotAllowed("auditors only")
@@ -111,7 +111,8 @@ class AuditService:
         states = replay_states(compiled, self.service.calendar.current, raw, upto)
         for s in states:
             s.data = mask(s.data, view.hidden)
-        self.record(actor, "replay", view.rec, upto=upto)
+        if record:
+            self.record(actor, "replay", view.rec, upto=upto)
         return view, states
 
     def diagram_state(self, instance_id, actor, at: int) -> dict:
@@ -120,9 +121,10 @@ class AuditService:
             raise NotFound(f"step {at}")
         return {"seq": at, **states[-1].elements}
 
-    def recheck(self, instance_id, actor):
-        """The re-execution check in numbers: (steps, first diverging StepState or None)."""
-        view, states = self.replay(instance_id, actor)
+    def recheck(self, instance_id, actor, record=True):
+        """The re-execution check in numbers: (steps, first diverging StepState or None); `record` False where
+        it is part of viewing the case, recorded as that view."""
+        view, states = self.replay(instance_id, actor, record=record)
         return len(view.events), first_divergence(states) or _missing(states, view.events)
 
     # exports --------------------------------------------------------------------------------------

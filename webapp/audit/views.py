@@ -50,7 +50,7 @@ def search():
 @auditors_only
 def case(instance_id):
     view = case_view_or_abort(instance_id)
-    steps, divergence = audit().recheck(instance_id, actor())
+    steps, divergence = audit().recheck(instance_id, actor(), record=False)       # the view is recorded
     names = {k: t.name for k, t in service().compiled(view.rec.bundle_hash).user_tasks.items()}
     diverged_event = next((e for e in view.events if divergence and e.seq == divergence.seq), None)
     return render_template("audit/case.html", rec=view.rec, events=view.events, steps=steps,
