@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError
 
 _COMPILED: dict[tuple, tuple] = {}
+MAX_COMPILED = 4096          # statements x sets of names; a step's update names only the columns it changed
 _GENERAL = object()          # this statement with these names: SQLAlchemy's own path
 
 
@@ -21,6 +22,8 @@ def execute(conn, statement, params):
     key = (id(statement), conn.dialect.name, *first)
     found = _COMPILED.get(key)
     if found is None:
+        if len(_COMPILED) >= MAX_COMPILED:
+            _COMPILED.clear()
         found = _COMPILED[key] = (statement, _compile(statement, conn.dialect, first))   # holds the statement: ids stay
     plan = found[1]
     if plan is _GENERAL:
