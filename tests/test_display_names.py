@@ -34,3 +34,17 @@ def test_a_person_is_shown_by_the_name_people_know(app):
         assert display.group_label("user:zhang3") == "张三"
         assert display.person_name("zhang3") == "张三" and display.person_name("nobody") == "nobody"
         assert display.group_label("dept:住建局") == "住建局"
+
+
+def test_a_redone_handling_step_shows_the_reviewers_reason_first(app):
+    """The department redoing its reply sees why first, above the original requirements."""
+    service = app.extensions["service"]
+    iid = at_handle(service)
+    do(service, iid, "handle", DEPT1, REPLY)
+    do(service, iid, "review_reply", REVIEWER, {"review_decision": "redo", "review_comment": "未附整改通知书，请补充"})
+    [handle] = [t for t in service.ready_tasks(iid) if t.bpmn_id == "handle"]
+    client = app.test_client()
+    login(client, "dept1")
+    page = client.get(f"/tasks/{handle.task_id}").get_data(as_text=True)
+    first = page.split('class="task-context card"', 1)[1].split("</section>", 1)[0]
+    assert 0 <= first.index("未附整改通知书，请补充") < first.index("办理要求")
