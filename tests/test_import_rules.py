@@ -10,7 +10,7 @@ SPIFF_ADAPTERS = {"engine/library.py", "engine/runtime.py", "engine/workflow_sta
                   "engine/audit/trace.py"}
 SQL_MODULES = {"engine/sql/store.py", "engine/sql/tables.py", "engine/sql/audit.py", "engine/sql/stats.py",
                "engine/sql/bulletins.py", "engine/sql/staff.py", "engine/sql/accounts.py", "engine/sql/rota.py",
-               "engine/sql/engine.py", "engine/sql/catalog.py", "engine/sql/case_reads.py"}
+               "engine/sql/engine.py", "engine/sql/catalog.py", "engine/sql/case_reads.py", "engine/sql/direct.py"}
 
 
 def imports(path: Path) -> set[str]:
