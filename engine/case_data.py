@@ -6,7 +6,8 @@ import math
 import os
 
 import orjson
-from jsonschema import Draft202012Validator
+
+from .forms.timed_regex import time_limit, timed_validator
 
 MAX_NESTING = 50
 DEFAULT_MAX_BYTES = int(os.environ.get("MAX_CASE_DATA_BYTES") or 1_000_000)
@@ -96,7 +97,8 @@ def start_fields(compiled, host_names) -> dict[str, list[dict]]:
 
 def start_value_problem(value, schemas: list[dict]) -> str | None:
     """Why a start value fits none of its field's schemas (types, choices, bounds), or None."""
-    if not schemas or any(Draft202012Validator(s).is_valid(value) for s in schemas):
-        return None
-    error = next(Draft202012Validator(schemas[0]).iter_errors(value))
+    with time_limit():                  # a field's pattern is a designer's regex: matched within a time limit
+        if not schemas or any(timed_validator(s).is_valid(value) for s in schemas):
+            return None
+        error = next(timed_validator(schemas[0]).iter_errors(value))
     return error.message[:200]

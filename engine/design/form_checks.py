@@ -7,6 +7,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from ..forms import Form, FormError, load_form
+from ..forms.regex_check import keys_escape_time_limit, pattern_problem, schema_regexes
 from .problems import problem
 
 
@@ -23,6 +24,9 @@ def schema_problems(name: str, schema) -> list[dict]:
     if not isinstance(schema, dict) or schema.get("type") != "object":
         return [problem(name, "表单须是对象类型的 JSON Schema：顶层写 \"type\": \"object\"，字段放在 \"properties\" 中。",
                         'A form must be an object schema: "type": "object" at the top, fields under "properties".')]
+    found = regex_problems(name, schema)
+    if found:
+        return found
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
@@ -31,6 +35,26 @@ def schema_problems(name: str, schema) -> list[dict]:
     props = schema.get("properties") or {}
     return [problem(name, f"必填字段“{n}”不在 properties 中。", f"The required field '{n}' is not in properties.")
             for n in schema.get("required", []) if n not in props]
+
+
+def regex_problems(name: str, schema: dict) -> list[dict]:
+    """A problem for each regular expression of the form that is invalid, too long, or could take the server
+    hours on some input (engine.forms.regex_check), named by its field."""
+    found = []
+    for field, keyword, pattern in schema_regexes(schema):
+        why = pattern_problem(pattern)
+        if why:
+            shown = pattern if len(pattern) <= 60 else pattern[:57] + "..."
+            zh_at, en_at = (f"字段“{'.'.join(field)}”", f"the field '{'.'.join(field)}'") if field else ("表单", "the form")
+            found.append(problem(name, f"{zh_at}的 {keyword} 正则表达式“{shown}”{why[0]}",
+                                 f"The {keyword} regular expression '{shown}' of {en_at} {why[1]}"))
+    if keys_escape_time_limit(schema):
+        found.append(problem(name, "表单同时使用了 patternProperties 和 unevaluatedProperties，无法在限定时间内校验："
+                                   "请用 properties 列出字段，或改用 additionalProperties。",
+                             "The form uses patternProperties together with unevaluatedProperties, which cannot "
+                             "be checked within a time limit: list the fields in properties, or use "
+                             "additionalProperties."))
+    return found
 
 
 def ui_problems(name: str, schema: dict, ui) -> list[dict]:
