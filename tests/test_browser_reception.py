@@ -126,7 +126,7 @@ def test_reception_day_to_closed_case(page, base_url):
     day_url = page.url
     page.locator("ol.timeline").get_by_text("完成：接访日小结").wait_for()
     children = page.locator("ul.links li", has_text="已发起")
-    assert children.count() == 1 and "reception_case" in children.inner_text() and ISSUE in children.inner_text()
+    assert children.count() == 1 and "领导接访事项" in children.inner_text() and ISSUE in children.inner_text()
     children.locator("a").click()                                              # the visitor's reception_case
     page.wait_for_url(re.compile(r"/instances/"))
     case_url = page.url
@@ -197,7 +197,7 @@ def test_reception_day_to_closed_case(page, base_url):
     steps = ["来访人员登记", "领导接访", "接访交办通知单", "调查处理", "反馈信访人", "办理结果回复单", "归档销号"]
     positions = [timeline.find("完成：" + s) for s in steps]
     assert -1 not in positions and positions == sorted(positions), timeline    # every step, in order
-    petition = page.locator("ul.links li", has_text="petition_case")           # the statutory track, linked
+    petition = page.locator("ul.links li", has_text="信访事项办理")           # the statutory track, linked
     assert petition.count() == 1
 
     page.goto(day_url)                                                         # the day still lists the case

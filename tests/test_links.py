@@ -101,7 +101,7 @@ def test_both_case_pages_show_the_link(app, client):
     ticket_id = overdue_ticket(app, client)
     login(client, "sup1")
     page = client.get(f"/instances/{ticket_id}").get_data(as_text=True)
-    assert "已发起" in page and "petition_supervision" in page
+    assert "已发起" in page and "信访督查督办" in page
     sup_id = client.get(f"/api/v1/instances/{ticket_id}", headers=SUP).get_json()["links"]["children"][0]["id"]
     assert "由此案件发起" in client.get(f"/instances/{sup_id}").get_data(as_text=True)
 

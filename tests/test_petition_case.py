@@ -609,7 +609,7 @@ def test_only_the_unit_head_sees_and_opens_the_extension_approval_page(app):
     assert leader.get(f"/tasks/{task}").status_code == 403
     assert leader.post(f"/tasks/{task}", data={"extension_approved": "true", "approver": "李副市长"}).status_code == 403
     page = head.get(f"/instances/{iid}").get_data(as_text=True)
-    assert f"/tasks/{task}" in page and "<td>head1</td>" in page                  # who holds it, by name
+    assert f"/tasks/{task}" in page and "<td>住建局负责人 head1</td>" in page                  # who holds it, by name
     done = head.post(f"/tasks/{task}", data={"extension_approved": "true", "approver": "住建局局长"})
     assert done.status_code == 302 and set(ready(service, iid)) == {"notify_extension"}
 

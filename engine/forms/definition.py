@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from ..clock import CHINA
+from .conditions import shown_when
 
 MISSING = object()
 WIDGETS = {"text", "textarea", "select", "radio", "checkbox", "hidden", "date", "datetime",
@@ -143,6 +144,10 @@ class Form:
         rest = [n for n in self.properties if n not in order]
         at = order.index("*") if "*" in order else len(order)
         return order[:at] + rest + order[at + 1:]
+
+    def shown_when(self) -> dict[str, list[dict[str, list]]]:
+        """The choices under which a field matters (engine/forms/conditions.py)."""
+        return shown_when(self.schema)
 
     def labels(self) -> dict[str, str]:
         return {k: p.get("title", k) for k, p in self.properties.items()}
