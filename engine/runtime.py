@@ -139,6 +139,18 @@ class Runner:
                                    spec.lane, t.data, seen[spec.bpmn_id]))
         return found
 
+    def previous_run(self, task_id: str) -> dict | None:
+        """The data the latest earlier run of this ready task's diagram element left (its answers then), or None
+        when the element has not run before in this case (a redo, a second review, the next visitor, ...).
+        Another unit's instance of the same multi-instance step is not an earlier run. Read only."""
+        try:
+            task = self._ready_task(task_id)
+        except TaskNotReady:
+            return None
+        earlier = [t for t in self.wf.get_tasks(state=TaskState.COMPLETED, spec_name=task.task_spec.name)
+                   if t.parent is not task.parent]
+        return max(earlier, key=lambda t: t.last_state_change).data if earlier else None
+
     def complete(self, task_id: str, data: dict, blanks=None) -> None:
         """Run a ready user task with submitted data; form fields not submitted take their blank value."""
         try:

@@ -26,7 +26,7 @@ from .sandbox.scripting import make_script_engine
 from .stats.bulletins import check_bulletin_fields, with_bulletin_choices
 from .stats.figures import Figures
 from .store import Conflict, InstanceRecord, InstanceStore, Message, NotFound, TaskRow
-from .tasks import excluded_users, fields_masked_for, mask, task_rows
+from .tasks import excluded_users, fields_masked_for, form_values, mask, task_rows
 from .timers import fire_due
 from .work import StaffWork, TaskTaken
 from .work.files import check_entries
@@ -71,6 +71,9 @@ class TaskDetail:
     masked: list[str]
     instance: InstanceRecord
     forms: list[Form]
+    values: dict = field(default_factory=dict)        # what the form starts with (engine.tasks.form_values)
+    carried: list[str] = field(default_factory=list)  # fields holding the previous run's answer (x-carryOver)
+    repeated: bool = False                            # this task's element ran before in this case
 
 
 class Service(CaseViews, StaffWork, ProcessCatalog, CaseRepair):
@@ -204,10 +207,13 @@ class Service(CaseViews, StaffWork, ProcessCatalog, CaseRepair):
         runner = self._runner(rec, compiled)
         ready = next((t for t in runner.ready_tasks() if t.id == task_id), None)
         data = copy.deepcopy(ready.data) if ready else rec.data
-        self.workflows.keep(rec, runner)        # only read: still the stored version
         masked = fields_masked_for(self.script_engine, compiled, row.bpmn_id, data)
         form = with_bulletin_choices(self.store, self.form_of(info.form), rec.data.get("case_no", ""))
-        return TaskDetail(row, form, mask(data, masked), masked, rec, compiled.forms)
+        previous = runner.previous_run(task_id) if ready else None
+        values, carried = form_values(form, data, masked, previous)    # values taken from the copy `data`
+        self.workflows.keep(rec, runner)        # only read: still the stored version
+        return TaskDetail(row, form, mask(data, masked), masked, rec, compiled.forms, values, carried,
+                          previous is not None)
 
     def complete(self, task_id: str, raw: dict, actor: Actor, form_post: bool = False,
                  lang: str = "zh") -> InstanceRecord:

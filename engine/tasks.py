@@ -6,6 +6,7 @@ import logging
 
 from .access import as_groups
 from .clock import CHINA
+from .forms import defaults
 from .sandbox.scripting import evaluate
 from .store import TaskRow
 
@@ -91,6 +92,31 @@ def excluded_users(script_engine, compiled, bpmn_id: str, data: dict) -> set[str
 
 
 HIDDEN = "（已隐藏）"
+CARRY_OVER = "x-carryOver"
+
+
+def form_values(form, data: dict, masked, previous: dict | None) -> tuple[dict, list[str]]:
+    """What a task's form starts with, and which of those values are last run's answers carried over.
+
+    The form's defaults, then the case data for its fields, except masked fields and empty values, and except
+    what the previous run of the same task answered and nothing has changed since: a repeated task's decision
+    (the choice that routes the case, its reason or comment, dates, numbers, confirmations) is made afresh each
+    round instead of being offered the old one, which a user submitting unchanged would record as a new decision.
+    A field marked `"x-carryOver": true` in the form's schema (a text the user revises, such as a reply sent
+    back for a redo) keeps last run's value, listed in the second result so the form can say so. A value the
+    process set since (a script's proposal for the new round) is offered as usual. `previous`: what the earlier
+    run left (runtime.Runner.previous_run), None when the task runs for the first time."""
+    values, carried = defaults(form), []
+    for name, prop in form.properties.items():
+        value = data.get(name)
+        if name in masked or value is None:
+            continue
+        if previous is not None and name in previous and previous[name] == value:
+            if not prop.get(CARRY_OVER):
+                continue
+            carried.append(name)
+        values[name] = value
+    return values, carried
 
 
 def mask(data: dict, fields) -> dict:

@@ -388,3 +388,32 @@ def test_refused_extension_on_an_overdue_ticket_is_not_supervised_twice(service)
     assert service.fire_due_timers() == [(iid, ["催办提醒", "超期"])]
     assert set(ready(service, iid)) == {"handle", "efficiency_notice"}
     assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# a redo after a co-unit's opinion: one path, whichever of the reply and the opinion came in last --------------
+@pytest.mark.parametrize("order", [("handle", "co_opinion"), ("co_opinion", "handle")])
+@pytest.mark.parametrize("redo_by", ["review", "callback"])
+def test_redo_with_a_co_unit_leaves_one_path(service, order, redo_by):
+    iid = dispatched(service, co_units=["人社局"])
+    do(service, iid, "accept", DEPT1, {"decision": "accept"})
+    answers = {"handle": (DEPT1, REPLY), "co_opinion": (DEPT2, {"co_opinion": "人社局无异议，配合核查"})}
+    for task in order:                                       # the reply before or after the co-unit's opinion
+        do(service, iid, task, *answers[task])
+    assert set(ready(service, iid)) == {"review_reply"}
+    if redo_by == "review":
+        do(service, iid, "review_reply", REVIEWER, {"review_decision": "redo", "review_comment": "答复不具体"})
+    else:
+        do(service, iid, "review_reply", REVIEWER, {"review_decision": "accept"})
+        do(service, iid, "callback", REVIEWER, {**SATISFIED, "result_verified": "untrue"})
+    rec = service.store.get_instance(iid)
+    assert set(ready(service, iid)) == {"handle"} and rec.data["redo_count"] == 1   # the redo only: no review yet
+    assert inbox(service, DEPT2, iid) == set() and inbox(service, REVIEWER, iid) == set()   # co-units not asked again
+    assert rec.data["co_opinions"] == ["人社局无异议，配合核查"]                  # their opinion stays with the case
+    rec = do(service, iid, "handle", DEPT1, {**REPLY, "result_text": "已重新核查并整改"})
+    assert set(ready(service, iid)) == {"review_reply"} and rec.data["result_text"] == "已重新核查并整改"
+    do(service, iid, "review_reply", REVIEWER, {"review_decision": "accept"})
+    assert set(ready(service, iid)) == {"callback"}
+    do(service, iid, "callback", REVIEWER, SATISFIED)
+    rec = do(service, iid, "archive", REVIEWER, {"archive_no": "RX-2026-009"})
+    assert (rec.status, rec.data["outcome"]) == ("completed", "closed_satisfied")
+    assert service.ready_tasks(iid) == [] and service.replay(iid, AUDITOR) == (True, None)

@@ -415,3 +415,43 @@ def test_materials_are_due_reminded_and_chased_by_the_named_supervisor(service):
     do(service, iid, "provide_materials", UNIT["住建局"], MATERIALS)
     assert set(ready(service, iid)) == {"opinion"}
     assert service.replay(iid, AUDITOR) == (True, None)
+
+
+# a repeated round waits for every branch of its own round, whatever order they come in --------------------------
+ROUND2_PHONE = {"phone_called_at": "2026-12-01T10:00:00+08:00", "phone_contact_person": "住建局 李局长",
+                "phone_content": "第二轮：限期三日内报告"}
+
+
+@pytest.mark.parametrize("first_round, second_round, order", [
+    (["phone"], ["phone", "written"], ["provide_materials", "phone_record", "written_letter"]),
+    (["phone"], ["phone", "written"], ["phone_record", "written_letter", "provide_materials"]),
+    (["phone"], ["phone", "written"], ["written_letter", "provide_materials", "phone_record"]),
+    (["phone", "written"], ["phone"], ["phone_record", "provide_materials"]),
+    (["phone", "written"], ["phone"], ["provide_materials", "phone_record"]),
+])
+def test_a_repeated_round_waits_for_all_its_branches(service, first_round, second_round, order):
+    iid = registered(service, target_units=["住建局", "人社局"])
+    rec = run_round(service, iid, first_round, NOT_RESOLVED, units=("住建局", "人社局"))
+    assert set(ready(service, iid)) == {"plan"} and rec.data["supervision_round"] == 2
+    do(service, iid, "plan", BUREAU, {**PLAN, "modes": second_round})
+    for unit in ("住建局", "人社局"):
+        do(service, iid, "self_check", UNIT[unit], SELF_CHECK)
+    answers = {"phone_record": (SUP, ROUND2_PHONE), "written_letter": (SUP, MODE_DATA["written_letter"])}
+    for task in order:
+        assert "opinion" not in ready(service, iid)           # not before every branch of this round is in
+        if task == "provide_materials":
+            for unit in ("人社局", "住建局"):
+                do(service, iid, task, UNIT[unit], MATERIALS)
+        else:
+            do(service, iid, task, *answers[task])
+    assert set(ready(service, iid)) == {"opinion"} and len(ready(service, iid)["opinion"]) == 1
+    rec = service.store.get_instance(iid)
+    assert rec.data["phone_content"] == ROUND2_PHONE["phone_content"]        # this round's record, not the last
+    assert sorted(m["unit"] for m in rec.data["materials_provided"]) == ["人社局", "住建局"]
+    do(service, iid, "opinion", SUP, OPINION)
+    for unit in ("住建局", "人社局"):
+        do(service, iid, "rectification", UNIT[unit], RECTIFY)
+    do(service, iid, "evaluation", SUP, RESOLVED)
+    rec = archive(service, iid)
+    assert (rec.status, rec.data["outcome"]) == ("completed", "resolved_after_repeat")
+    assert service.ready_tasks(iid) == [] and service.replay(iid, AUDITOR) == (True, None)

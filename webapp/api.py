@@ -129,7 +129,8 @@ def start(key):
 def task(task_id):
     d = service().task(task_id, g.actor)
     return jsonify({**task_json(d.row), "status": d.row.status, "data": d.data,
-                    "form": {"schema": d.form.schema, "ui_schema": d.form.ui}})
+                    "form": {"schema": d.form.schema, "ui_schema": d.form.ui},
+                    "values": d.values, "carried": d.carried, "repeated": d.repeated})
 
 
 @bp.route("/tasks/<task_id>/complete", methods=["POST"])

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.access import can_work_on
-from engine.forms import coerce, defaults
+from engine.forms import coerce
 from engine.clock import CHINA
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed, TaskTaken)
 
@@ -57,8 +57,7 @@ def _detail(task_id):
 @login_required
 def task(task_id):
     detail = _detail(task_id)
-    shown = {k: v for k, v in detail.data.items() if k not in detail.masked and v is not None}
-    return _page(detail, {**defaults(detail.form), **shown}, {})
+    return _page(detail, detail.values, {}, carried=detail.carried)   # a repeated task's old answers left out
 
 
 def _typed(detail):
@@ -67,11 +66,13 @@ def _typed(detail):
     return {**{k: v for k, v in detail.data.items() if k not in shown}, **coerce(detail.form, request.form)}
 
 
-def _page(detail, values, errors, status=200, kept=False):
+def _page(detail, values, errors, status=200, kept=False, carried=()):
+    """`carried`: fields showing the previous run's answer (x-carryOver), marked as such on a fresh page."""
     excluded = service().excluded(detail.row, detail.instance)     # e.g. the absent leader's own absence
     can_work = can_work_on(actor(), detail.row.groups, excluded) and detail.row.assignee in (None, actor().name)
     return render_template("task.html", detail=detail, values=values, errors=errors, can_work=can_work,
-                           lang=get_locale_code(), context=task_context(detail), kept=kept), status
+                           lang=get_locale_code(), context=task_context(detail), kept=kept,
+                           carried=list(carried)), status
 
 
 @bp.route("/tasks/<task_id>", methods=["POST"])

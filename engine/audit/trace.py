@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -23,8 +24,8 @@ def element_state(runner, bpmn_xml: str) -> dict:
             completed.append(bpmn_id)
             if _is_timer(task.task_spec):
                 timers.append(bpmn_id)
-        elif task.state == TaskState.WAITING:
-            waiting.append(bpmn_id)
+        elif task.state == TaskState.WAITING or isinstance(task.task_spec, SubWorkflowTask):
+            waiting.append(bpmn_id)           # a running subprocess waits for the tasks inside it
         else:
             ready.append(bpmn_id)
         source = _bpmn_parent(task)
