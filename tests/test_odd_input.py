@@ -156,3 +156,12 @@ def test_a_timer_preview_beyond_the_years_a_case_can_have_is_a_422(app, expressi
     login(designer, "designer1")
     response = designer.post("/designer/timer-preview", json={"expression": expression, "kind": "date"})
     assert response.status_code == 422 and response.get_json()["error"]["code"] == "invalid_timer"
+
+
+def test_a_refused_action_says_why(client, case):
+    """Cancelling a case that is no longer running was a 409 "task is no longer ready"."""
+    path = f"/api/v1/instances/{case['id']}/cancel"
+    assert client.post(path, json={"reason": "重复登记"}, headers=OP).status_code == 200
+    again = client.post(path, json={"reason": "重复登记"}, headers=OP)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["message"] == "the case is cancelled, no longer running"

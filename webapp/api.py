@@ -75,6 +75,8 @@ def _error_response(exc):
     if isinstance(exc, LastMember):
         return json_error(409, code, str(exc), tasks=[t.task_id for t in exc.tasks])
     message = {403: "not allowed", 404: "not found", 409: "task is no longer ready"}.get(status, str(exc))
+    if isinstance(exc, TaskClosed) and ": " in str(exc):        # "<id>: why", e.g. no return from this step
+        message = str(exc).split(": ", 1)[1]
     if isinstance(exc, InvalidProcess):       # every problem, `message` in ?lang= (zh default), both kept
         lang = request.args.get("lang", "zh")
         extra, message = {"problems": localized(exc.problems, lang)}, summary(exc.problems, lang)

@@ -110,7 +110,7 @@ class CaseWork:
         if not (actor.is_admin or (actor.name == starter and untouched)):
             raise NotAllowed(instance_id)
         if rec.status != "running" and not (rec.status == "error" and actor.is_admin):
-            raise TaskClosed(instance_id)
+            raise TaskClosed(f"{instance_id}: the case is {rec.status}, no longer running")
         if not (reason or "").strip():
             raise InvalidData({"reason": "请说明撤销理由"})
         rec.status, rec.next_timer_at, rec.timers, rec.updated_at = "cancelled", None, [], self.now()
