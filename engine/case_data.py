@@ -21,6 +21,17 @@ class DataProblem(ValueError):
         self.field, self.message = field, message
 
 
+def storable(text) -> bool:
+    """Text a database can hold and compare: no NUL, no lone surrogate."""
+    if not isinstance(text, str) or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_scalar(field: str, item) -> None:
     if isinstance(item, str):
         try:

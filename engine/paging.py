@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
+from .case_data import storable
+
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 
 
@@ -44,16 +46,6 @@ def decode_cursor(text: str | None, size: int) -> list | None:
         raise BadPage("cursor", "cursor is not one this server gave")
     return key
 
-
-def storable(text) -> bool:
-    """Text a database can compare with: no NUL, no lone surrogate."""
-    if not isinstance(text, str) or "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def typed_cursor(text: str | None, types: tuple) -> tuple | None:

@@ -8,6 +8,8 @@ from flask import abort, request
 from werkzeug.routing import IntegerConverter
 from werkzeug.serving import WSGIRequestHandler
 
+from engine.case_data import storable
+
 from .errors import json_error
 
 CSP = "; ".join([
@@ -86,24 +88,17 @@ def _unstorable_in(body) -> str | None:
     while todo:
         item, field = todo.pop()
         if isinstance(item, str):
-            if "\x00" in item or not _encodable(item):
+            if not storable(item):
                 return field
         elif isinstance(item, dict):
             for key, value in item.items():
-                if "\x00" in key or not _encodable(key):
+                if not storable(key):
                     return field or "(key)"
                 todo.append((value, field or key))
         elif isinstance(item, list):
             todo.extend((value, field) for value in item)
     return None if top is body else _unstorable_in({k: v for k, v in body.items() if k != "data"})
 
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class RowId(IntegerConverter):

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..clock import FIRST_YEAR, LAST_YEAR
-from ..paging import storable
+from ..case_data import storable
 
 UNIT_FIELDS = ("lead_unit", "handling_unit", "unit", "check_unit", "rectify_unit")
 SORTS = {"created": "created_at", "updated": "updated_at", "due": "due_at"}   # by due: cases with a deadline
