@@ -61,7 +61,9 @@ class CalendarService:
     def set_day(self, day, kind: str | None) -> None:
         if kind not in (HOLIDAY, WORKDAY, None):
             raise ValueError(f"kind must be {HOLIDAY} or {WORKDAY}")
-        self.store.set_calendar_days({parse_day(day): kind})
+        day = parse_day(day)
+        check_year(day.year)
+        self.store.set_calendar_days({day: kind})
         self._changed()
 
     def import_year(self, text: str, source: str = "import") -> tuple[int, int]:

@@ -165,3 +165,23 @@ def test_a_refused_action_says_why(client, case):
     again = client.post(path, json={"reason": "重复登记"}, headers=OP)
     assert again.status_code == 409
     assert again.get_json()["error"]["message"] == "the case is cancelled, no longer running"
+
+
+def test_directory_calendar_and_attachment_odds_are_refused(app, client, case):
+    service = app.extensions["service"]
+    web = app.test_client()
+    login(web, "admin")
+    page = web.post("/admin/directory/members/remove", data={"unit": "住建局", "user": "op1"}, follow_redirects=True)
+    assert "无法保存" in page.get_data(as_text=True) and "已移出" not in page.get_data(as_text=True)
+    with pytest.raises(ValueError):
+        service.calendar.set_day("0001-01-01", "holiday")
+    auditor = app.test_client()
+    login(auditor, "audit1")
+    assert auditor.post("/audit/cases/nope/reveal", data={"reason": "x"}).status_code == 404
+    path = f"/api/v1/instances/{case['id']}/attachments"
+    odd_field = client.post(path, data={"file": (io.BytesIO(b"hello"), "a.txt"), "field": "nonexistent_field"},
+                            headers=OP, content_type="multipart/form-data")
+    assert odd_field.status_code == 422 and "field" in odd_field.get_json()["error"]["fields"]
+    spoofed = client.post(path, data={"file": (io.BytesIO(b"hello"), "a\u202egpj.txt")}, headers=OP,
+                          content_type="multipart/form-data")
+    assert spoofed.status_code == 201 and spoofed.get_json()["name"] == "agpj.txt"

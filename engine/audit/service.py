@@ -80,9 +80,9 @@ class AuditService:
     def reveal(self, instance_id, actor, reason: str):
         if not may_reveal(actor):
             raise NotAllowed("only overseers may reveal a confidential caller")
+        rec = self.service.instance(instance_id, actor)            # no such case: NotFound, whatever the reason
         if len((reason or "").strip()) < MIN_REASON:
             raise ReasonRequired(reason)
-        rec = self.service.instance(instance_id, actor)
         self.record(actor, "reveal", rec, reason=reason.strip())
 
     def diagram(self, instance_id, actor, rec=None) -> dict:

@@ -143,6 +143,8 @@ class Directory:
         unit, user = self.unit(unit_name), self.store.get_user(user_name)
         if unit is None or user is None:
             raise DirectoryError("unknown unit or user")
+        if not self.store.members(unit=unit.name, user=user.name):
+            raise DirectoryError(f"{user.name} is not a member of {unit.name}", {"user": "not a member"})
         if not force:
             self._check_not_last(unit, user.name)
         self.store.delete_member(unit.name, user.name)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import unicodedata
 import uuid
 
 from .. import history
@@ -12,7 +13,7 @@ from ..forms.validation import validate
 from ..runtime import Runner
 from ..store import InstanceRecord, NotFound
 from ..tasks import task_rows
-from .files import check_entries, entry
+from .files import check_entries, entry, file_fields
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 FILE_TYPES = {".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".txt", ".csv", ".doc", ".docx", ".xls", ".xlsx",
@@ -59,7 +60,11 @@ class CaseWork:
                 for m in self.store.attachments(instance_id, before, limit)]
 
     def add_attachment(self, instance_id, actor, name: str, content: bytes, field: str | None = None) -> dict:
+        """`field`: the form field the file belongs to (a files field of the case's forms), None for the case."""
+        from ..service import InvalidData
         rec = self._may_write(instance_id, actor)
+        if field is not None and not any(field in file_fields(f) for f in self.compiled(rec.bundle_hash).forms):
+            raise InvalidData({"field": f"{field!r} is not a file field of this case's forms"})
         meta = self._file_meta(rec.id, actor, name, content, field)
         self._store_file(rec, actor, meta, content)
         return meta
@@ -73,7 +78,9 @@ class CaseWork:
 
     def _file_meta(self, instance_id, actor, name, content, field) -> dict:
         from ..service import InvalidData
-        name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+        name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+        name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs")).strip()[:200]
+        # no control, direction (U+202E would show "a<RLO>gpj.exe" as "aexe.jpg") or invisible characters
         ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
         if not name or ext not in FILE_TYPES:
             raise InvalidData({field or "file": "不支持的文件类型，可上传：" + " ".join(sorted(FILE_TYPES))})

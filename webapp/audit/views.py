@@ -80,7 +80,9 @@ def reveal(instance_id):
         audit().reveal(instance_id, actor(), request.form.get("reason", ""))
     except ReasonRequired:
         flash(_("请填写查看保密信息的理由（至少 4 个字）。"), "error")
-    except (NotFound, NotAllowed):
+    except NotFound:
+        abort(404, _("没有这个案件"))
+    except NotAllowed:
         abort(403, _("您无权查看这个案件"))
     else:
         remember_reveal(instance_id)
