@@ -185,3 +185,12 @@ def test_directory_calendar_and_attachment_odds_are_refused(app, client, case):
     spoofed = client.post(path, data={"file": (io.BytesIO(b"hello"), "a\u202egpj.txt")}, headers=OP,
                           content_type="multipart/form-data")
     assert spoofed.status_code == 201 and spoofed.get_json()["name"] == "agpj.txt"
+
+
+def test_deploying_the_current_files_again_says_nothing_changed(app, client):
+    service = app.extensions["service"]
+    current = service.current("hotline")[1].bundle.files
+    again = client.post("/api/v1/processes/hotline/versions", json={"files": dict(current), "comment": "再部署"},
+                        headers=DESIGNER)
+    assert again.status_code == 200 and again.get_json()["unchanged"] is True      # was 201, the comment dropped
+    assert again.get_json()["version"] == 1 and service.latest()["hotline"].version == 1

@@ -184,9 +184,11 @@ def deploy(key):
     body = request.get_json(silent=True) if request.is_json else None
     comment = request.headers.get("X-Change-Comment") or request.form.get("comment") or \
         (body.get("comment") if isinstance(body, dict) else None) or API_COMMENT
+    before = service().latest().get(key)
     dep = service().deploy_files(key, files, g.actor.name, str(comment)[:2000])
+    unchanged = before is not None and before.bundle_hash == dep.bundle_hash     # the current version stays
     return jsonify({"key": dep.process_key, "version": dep.version, "bundle_hash": dep.bundle_hash,
-                    "comment": dep.comment}), 201
+                    "comment": dep.comment, "unchanged": unchanged}), 200 if unchanged else 201
 
 
 def _sent_files(key: str) -> dict[str, str]:
