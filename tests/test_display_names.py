@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.accounts.users import create_user
+from engine.clock import CHINA
 from tests.conftest import login
 from tests.test_hotline import DEPT1, REPLY, REVIEWER, SATISFIED, at_handle
 from tests.walk import do
@@ -48,3 +49,17 @@ def test_a_redone_handling_step_shows_the_reviewers_reason_first(app):
     page = client.get(f"/tasks/{handle.task_id}").get_data(as_text=True)
     first = page.split('class="task-context card"', 1)[1].split("</section>", 1)[0]
     assert 0 <= first.index("未附整改通知书，请补充") < first.index("办理要求")
+
+
+def test_a_deadline_counted_in_calendar_days_shows_calendar_days_left(app):
+    """A petition's 60 日 is counted in calendar days: the inbox said "剩 41 个工作日" for it."""
+    from tests.test_petition_case import at_handle as petition_at_handle
+    service = app.extensions["service"]
+    iid = petition_at_handle(service)
+    [handle] = [t for t in service.ready_tasks(iid) if t.bpmn_id == "handle"]
+    assert handle.due_rule == "CD:60"
+    days = (handle.due_at.astimezone(CHINA).date() - service.now().astimezone(CHINA).date()).days
+    client = app.test_client()
+    login(client, "dept1")
+    row = next(r for r in client.get("/").get_data(as_text=True).split("<tr") if handle.task_id in r)
+    assert f"剩 {days} 天" in row and "个工作日</span>" not in row

@@ -35,13 +35,19 @@ def index():
                            processes=[d for d, _can in service().processes(actor())])
 
 
-def _days_left(due):
-    """Working days to the due day; many tasks of a page share a due day, each is worked out once."""
+def _days_left(due, rule=None):
+    """(days to the due day, "calendar" or "working"): calendar days where the deadline was counted in them
+    (a due rule "CD:60", the petition rules' 日), else working days; many tasks of a page share a due day, each
+    is worked out once."""
+    if due is None:
+        return None, "working"
+    day = due.astimezone(CHINA).date()
+    if (rule or "").startswith("CD:"):
+        return (day - service().now().astimezone(CHINA).date()).days, "calendar"
     memo = g.setdefault("days_left", {})
-    day = due.astimezone(CHINA).date() if due else None
     if day not in memo:
         memo[day] = working_days_left(service().calendar.current(), due, service().now())
-    return memo[day]
+    return memo[day], "working"
 
 
 def _detail(task_id):
