@@ -293,4 +293,5 @@ def _case_no(compiled, now: dt.datetime, instance_id: str) -> str:
 def _title(data: dict) -> str:
     summary = next((data[k] for k in ("content_summary", "summary", "issue_summary", "description")
                     if isinstance(data.get(k), str) and data[k]), "")
-    return f"{data.get('case_no', '')} {summary[:40]}".strip()
+    short = summary[:40] + ("…" if len(summary) > 40 else "")          # cut: say so
+    return f"{data.get('case_no', '')} {short}".strip()

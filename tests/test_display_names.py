@@ -63,3 +63,9 @@ def test_a_deadline_counted_in_calendar_days_shows_calendar_days_left(app):
     login(client, "dept1")
     row = next(r for r in client.get("/").get_data(as_text=True).split("<tr") if handle.task_id in r)
     assert f"剩 {days} 天" in row and "个工作日</span>" not in row
+
+
+def test_a_case_title_cut_short_says_so():
+    from engine.service import _title
+    assert _title({"case_no": "RX1", "summary": "噪" * 50}) == "RX1 " + "噪" * 40 + "…"
+    assert _title({"case_no": "RX1", "summary": "噪音扰民"}) == "RX1 噪音扰民"
