@@ -69,3 +69,21 @@ def test_a_case_title_cut_short_says_so():
     from engine.service import _title
     assert _title({"case_no": "RX1", "summary": "噪" * 50}) == "RX1 " + "噪" * 40 + "…"
     assert _title({"case_no": "RX1", "summary": "噪音扰民"}) == "RX1 噪音扰民"
+
+
+def test_a_notice_of_a_task_already_done_says_so_and_leads_to_the_case(app):
+    """A notice used to open "该任务已办理完毕" once its task was done."""
+    from tests.test_hotline import dispatched
+    service = app.extensions["service"]
+    iid = dispatched(service, {})
+    [accept] = [t for t in service.ready_tasks(iid) if t.bpmn_id == "accept"]
+    client = app.test_client()
+    login(client, "dept1")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f"/tasks/{accept.task_id}" in page                            # still to do: the task
+    do(service, iid, "accept", DEPT1, {"decision": "accept"})
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f"/tasks/{accept.task_id}" not in page and f"/instances/{iid}" in page and "已办理" in page
+    assert client.get(f"/instances/{iid}").status_code == 200
+    listed = client.get("/api/v1/notifications", headers={"Authorization": "Basic ZGVwdDE6ZGVtbw=="}).get_json()
+    assert {n["task_status"] for n in listed["items"] if n["task_id"] == accept.task_id} == {"closed"}

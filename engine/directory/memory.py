@@ -75,8 +75,12 @@ class MemoryStaff:
 
     def notifications(self, recipients, limit=50, before=None):
         recipients = set(recipients)
-        return [dict(n) for n in reversed(self._staff()["notes"])
-                if n["recipient"] in recipients and (before is None or n["id"] < before)][:limit]
+        found = [dict(n) for n in reversed(self._staff()["notes"])
+                 if n["recipient"] in recipients and (before is None or n["id"] < before)][:limit]
+        for n in found:
+            task = self._tasks.get(n["task_id"]) if n.get("task_id") else None
+            n["task_status"] = task.status if task else None
+        return found
 
     def unread_count(self, user, recipients, cap=None):
         last, recipients = self._staff()["reads"].get(user, 0), set(recipients)

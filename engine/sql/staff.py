@@ -200,8 +200,11 @@ class SqlStaff:
             direct.execute(conn, INSERT_NOTICES, list(rows))
 
     def notifications(self, recipients, limit=50, before=None):
-        """Newest first; `before` an id: the older ones (a keyset page)."""
-        query = select(notifications).where(notifications.c.recipient.in_(list(recipients)))
+        """Newest first; `before` an id: the older ones (a keyset page). Each with `task_status`, its task's
+        status now (None without a task), read in the same query."""
+        query = select(notifications, tasks.c.status.label("task_status")) \
+            .outerjoin(tasks, tasks.c.task_id == notifications.c.task_id) \
+            .where(notifications.c.recipient.in_(list(recipients)))
         if before is not None:
             query = query.where(notifications.c.id < before)
         with self.reader.connect() as conn:
