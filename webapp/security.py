@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import abort, request
+from flask import abort, g, request
 from werkzeug.routing import IntegerConverter
 from werkzeug.serving import WSGIRequestHandler
 
@@ -63,14 +63,20 @@ def refuse_unstorable():
     if request.is_json and request.content_length:
         raw = _utf8(request.get_data(cache=True))
         try:
-            body = json.loads(raw)
+            body = json.loads(raw, parse_constant=no_constant)
         except (ValueError, RecursionError):
             return None                  # the view says what is wrong with it
+        g.json_body = body               # parsed once: the API's start and completion read it from here
         field = _unstorable_in(body)
         if field is not None:
             return json_error(422, "invalid", "text holds an invalid character (a NUL or a lone surrogate)",
                               fields={field: "text holds an invalid character (a NUL or a lone surrogate)"})
     return None
+
+
+def no_constant(name):
+    """For json.loads: NaN and Infinity are no JSON numbers (and no case data)."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _utf8(raw: bytes) -> str:
@@ -98,7 +104,6 @@ def _unstorable_in(body) -> str | None:
         elif isinstance(item, list):
             todo.extend((value, field) for value in item)
     return None if top is body else _unstorable_in({k: v for k, v in body.items() if k != "data"})
-
 
 
 class RowId(IntegerConverter):
