@@ -47,7 +47,6 @@ def decode_cursor(text: str | None, size: int) -> list | None:
     return key
 
 
-
 def typed_cursor(text: str | None, types: tuple) -> tuple | None:
     """decode_cursor with each part converted by `types` (e.g. (int,) or (str, int)); None for the first page."""
     key = decode_cursor(text, len(types))

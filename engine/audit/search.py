@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from ..clock import FIRST_YEAR, LAST_YEAR
 from ..case_data import storable
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT
 
 UNIT_FIELDS = ("lead_unit", "handling_unit", "unit", "check_unit", "rectify_unit")
 SORTS = {"created": "created_at", "updated": "updated_at", "due": "due_at"}   # by due: cases with a deadline
-DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 STATUSES = ("running", "completed", "cancelled", "error")
 
 
