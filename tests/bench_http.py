@@ -1,7 +1,8 @@
 """`make bench`, HTTP part: `make serve`'s gunicorn on a fresh PostgreSQL schema, 8 client threads walking hotline
 tickets (start + 7 steps, each a POST with a Bearer token) for BENCH_HTTP_SECONDS (default 20) after a short
 warm-up; completions/s and latency percentiles, set against raw SpiffWorkflow's persisted steps/s on one core
-measured in the same run (tests/bench.py)."""
+measured in the same run (tests/bench.py). Then the ceiling: raw SpiffWorkflow's persisted step as a bare WSGI app
+(tests/bench_raw_wsgi.py) behind the same gunicorn command and clients (`BENCH_HTTP_CEILING=0` skips it)."""
 from __future__ import annotations
 
 import http.client
@@ -12,9 +13,11 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 
 from engine.accounts.users import new_token, seed_demo_users
 from engine.clock import SystemClock
+from tests.bench_raw import RawCases
 from tests.conftest import ROOT, PgSchema, make_service, pg_url_in
 from tests.test_serve import free_port, wait_healthy
 from webapp.serve import default_workers, gunicorn_command
@@ -56,6 +59,21 @@ class Client:
         assert inst["status"] == "completed", inst["status"]
 
 
+class RawClient(Client):
+    """The same walk against the ceiling server (tests/bench_raw_wsgi.py): raw SpiffWorkflow behind gunicorn."""
+
+    def ticket(self, record) -> None:
+        t0 = time.perf_counter()
+        status, case = self.post("/start", {"case_no": uuid.uuid4().hex}, "op1")
+        record((time.perf_counter() - t0) * 1000)
+        assert status == 200, case
+        for name, actor, data in self.steps:
+            t0 = time.perf_counter()
+            status, answer = self.post(f"/step/{case['id']}/{name}", data, actor.name)
+            record((time.perf_counter() - t0) * 1000)
+            assert status == 200, (name, status, answer)
+
+
 def cpu_seconds(server_pid: int) -> dict[str, float]:
     """CPU seconds used so far by the gunicorn workers (children of `server_pid`), the PostgreSQL server's
     processes on this machine and this process (the client threads), read from Linux's /proc ({} elsewhere)."""
@@ -79,7 +97,7 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
     return {k: v / os.sysconf("SC_CLK_TCK") for k, v in used.items()}
 
 
-def load(port: int, tokens: dict[str, str], steps, server_pid: int | None = None) -> dict:
+def load(port: int, make_client, server_pid: int | None = None) -> dict:
     """CLIENTS threads walk tickets; latencies recorded between the warm-up and the end of the window, and
     the CPU time each side used in it."""
     started = time.monotonic()
@@ -95,7 +113,7 @@ def load(port: int, tokens: dict[str, str], steps, server_pid: int | None = None
                 latencies.append(ms)
 
     def client():
-        worker = Client(port, tokens, steps)
+        worker = make_client(port)
         while time.monotonic() < window[1]:
             try:
                 worker.ticket(record)
@@ -116,37 +134,52 @@ def load(port: int, tokens: dict[str, str], steps, server_pid: int | None = None
     return {"latencies": sorted(latencies), "errors": errors, "cpu": cpu}
 
 
+def serve_and_load(command: list[str], env: dict, make_client) -> dict:
+    """Start a gunicorn `command` on env's BIND, run the load against it, stop it."""
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    healthy = False
+    try:
+        port = int(env["BIND"].rsplit(":", 1)[1])
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+        healthy = True
+        return load(port, make_client, proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            _, stderr = proc.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, stderr = proc.communicate()
+        if "Traceback" in (stderr or "") or not healthy:
+            print(stderr[-3000:], file=sys.stderr)
+
+
 def run(raw_rate: float, steps) -> dict:
-    """`steps`: (task, actor, data) of a ticket after its start (tests/bench.py STEPS)."""
+    """`steps`: (task, actor, data) of a ticket after its start (tests/bench.py STEPS). The app's server, then
+    the ceiling's (raw SpiffWorkflow behind the same gunicorn command) on the same schema."""
     schema = PgSchema()
-    proc = None
     try:
         service = make_service(schema.store(), SystemClock())
         seed_demo_users(service.store)
         tokens = {name: new_token(service.store, name) for name in USERS}
-        port = free_port()
+        RawCases(service.store.engine, None, None)            # its table, before the workers race to make it
         workers = int(os.environ.get("WORKERS") or default_workers())
         env = dict(os.environ, DATABASE_URL=pg_url_in(schema.name),
-                   SECRET_KEY="bench", BIND=f"127.0.0.1:{port}", WORKERS=str(workers),
+                   SECRET_KEY="bench", BIND=f"127.0.0.1:{free_port()}", WORKERS=str(workers),
                    API_RATE_PER_ACCOUNT="0", API_RATE_PER_ADDRESS="0")
         command = [c for c in gunicorn_command(env) if c != "--access-logfile"]
         command.remove("-")                  # the first "-" was the access log's target: no access log
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True)
-        wait_healthy(f"http://127.0.0.1:{port}", proc)
-        result = load(port, tokens, steps, proc.pid)
+        result = serve_and_load(command, env, lambda port: Client(port, tokens, steps))
+        if os.environ.get("BENCH_HTTP_CEILING", "1") != "0":
+            ceiling = command[:]
+            env["BIND"] = ceiling[ceiling.index("--bind") + 1] = f"127.0.0.1:{free_port()}"
+            ceiling[ceiling.index("webapp:create_app()")] = "tests.bench_raw_wsgi:app"
+            ceiling[ceiling.index("python:webapp.serve_hooks")] = "python:tests.bench_raw_wsgi"
+            result["ceiling"] = serve_and_load(ceiling, env, lambda port: RawClient(port, tokens, steps))
         result.update(workers=workers, raw_rate=raw_rate)
         return result
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                _, stderr = proc.communicate(timeout=40)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, stderr = proc.communicate()
-            if "Traceback" in (stderr or ""):
-                print(stderr[-3000:], file=sys.stderr)
         schema.drop()
 
 
@@ -161,21 +194,35 @@ def summary(result: dict, raw_rate: float) -> None:
           f"{rate:.1f} steps/s = x{rate / raw_rate:.2f} raw SpiffWorkflow persisted steps/s on one core "
           f"({raw_rate:.1f}/s; target >= 1.5); p95 {percentile(lat, 0.95):.0f} ms (target < 100)"
           + (f"; {len(result['errors'])} client errors" if result["errors"] else ""))
+    if "ceiling" in result:
+        top = len(result["ceiling"]["latencies"]) / SECONDS
+        print(f"HTTP ceiling: raw SpiffWorkflow's persisted step as a bare WSGI app behind the same gunicorn and "
+              f"clients: {top:.1f} steps/s = x{top / raw_rate:.2f} raw one core; the app reaches "
+              f"{rate / top:.0%} of it" + (f"; {len(result['ceiling']['errors'])} client errors"
+                                          if result["ceiling"]["errors"] else ""))
 
 
 def details(result: dict) -> None:
+    for label, part in (("HTTP", result), ("HTTP ceiling (raw SpiffWorkflow behind gunicorn)",
+                                           result.get("ceiling"))):
+        if part is not None:
+            print()
+            describe(label, part, result["raw_rate"])
+
+
+def describe(label: str, result: dict, raw_rate: float) -> None:
     lat = result["latencies"]
     if not lat:
-        print("\nHTTP: no request completed", result["errors"][:3])
+        print(f"{label}: no request completed", result["errors"][:3])
         return
-    print(f"\nHTTP steps (1 start + 7 task completions per ticket, POST with a Bearer token): {len(lat)} in "
+    print(f"{label} steps (1 start + 7 task completions per ticket, POSTs): {len(lat)} in "
           f"{SECONDS:.0f} s; ms p50 {statistics.median(lat):.1f}, p95 {percentile(lat, 0.95):.1f}, "
           f"p99 {percentile(lat, 0.99):.1f}, max {lat[-1]:.1f}")
     for error in result["errors"][:3]:
         print("  client error:", error)
     if result.get("cpu"):
         per_step = {k: v * 1000 / len(lat) for k, v in result["cpu"].items()}
-        budget = (os.cpu_count() or 1) * 1000 / (1.5 * result["raw_rate"])
+        budget = (os.cpu_count() or 1) * 1000 / (1.5 * raw_rate)
         print("  CPU per step in the window, ms: " + ", ".join(f"{k} {v:.2f}" for k, v in per_step.items())
               + f" ({sum(per_step.values()):.2f} in all); 1.5x raw one core on {os.cpu_count()} cores leaves "
               f"{budget:.2f} ms per step for all of them")
