@@ -163,6 +163,7 @@ BODIES = {  # what a permitted caller would send to succeed (every request runs 
     "POST /instances/<instance_id>/cancel": _form(reason="重复工单"),
     "POST /start/<key>": _form(**{k: v for k, v in REGISTER.items() if isinstance(v, str)}),
     "POST /admin/calendar": _form(day="2026-12-01", kind="holiday"),
+    "POST /admin/rota/plan": _form(variant="linyi_bureau", first_month="2026-12", months="2", leaders="leader1"),
     "POST /admin/calendar/import": _form(notice='{"year": 2030, "holidays": ["2030-01-01"], "workdays": []}'),
     "POST /admin/cases/<instance_id>/cancel": _form(reason="重复工单"),
     "POST /admin/cases/<instance_id>/move": _form(version="2", reason="修正版本"),

@@ -62,6 +62,7 @@ TABLE = {  # "METHOD rule": roles that get through (a set, or per case {"own": .
     "POST /admin/rota": ROTA,
     "POST /admin/rota/<int:entry_id>/delete": ROTA,
     "POST /admin/rota/import": ROTA,
+    "POST /admin/rota/plan": ROTA,
     "POST /admin/orphans/<task_id>": ADMIN,
     "GET /api/v1/bulletins": FIGURES,
     "GET /api/v1/bulletins/<no>": FIGURES,

@@ -55,7 +55,7 @@ def test_the_rota_page_lists_adds_refuses_and_removes(app, service):
 def test_the_rota_page_is_paginated(app, service):
     rota = Rota.of(service)
     for day in range(1, 56):
-        rota.add("dongan_county", (dt.date(2027, 1, 1) + dt.timedelta(days=day)).isoformat(), "leader1")
+        rota.add("dongan_township", (dt.date(2027, 1, 1) + dt.timedelta(days=day)).isoformat(), "leader1")
     client = app.test_client()
     login(client, "admin")
     first = client.get("/admin/rota").get_data(as_text=True)

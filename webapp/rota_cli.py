@@ -1,4 +1,4 @@
-"""`flask --app webapp rota list|add|remove|import`: the reception rota (领导接访日程安排表) from the command line."""
+"""`flask --app webapp rota list|add|plan|remove|import`: the reception rota (领导接访日程安排表) from the command line."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,13 +40,31 @@ def register_rota(app):
     @click.argument("leader")
     @click.option("--title", default="", help="the leader's title (职务)")
     @click.option("--convener", default="", help="user name of the first convener alerted on a no-show")
-    @click.option("--note", default="")
-    def add(variant, reception_date, leader, title, convener, note):
+    @click.option("--note", default="", help="a special arrangement's reason")
+    @click.option("--special", is_flag=True, help="a date off the variant's rules (the note says why)")
+    def add(variant, reception_date, leader, title, convener, note, special):
         try:
-            entry = _rota().add(variant, reception_date, leader, title, convener, note)
+            entry = _rota().add(variant, reception_date, leader, title, convener, note, off_rule=special)
         except RotaError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"{entry.id}: {entry.reception_date} {entry.variant} {entry.leader} (starts {entry.start_on})")
+
+    @rota_cli.command("plan")
+    @click.argument("variant")
+    @click.argument("first_month")
+    @click.option("--months", default=12, show_default=True, help="how many months from FIRST_MONTH (YYYY-MM)")
+    @click.option("--leader", "leaders", multiple=True, required=True, help="user name; repeat: they take turns")
+    @click.option("--title", default="", help="the leaders' title (职务)")
+    @click.option("--convener", default="", help="user name of the first convener alerted on a no-show")
+    def plan(variant, first_month, months, leaders, title, convener):
+        """Put every reception day of the variant's rules in those months on the rota."""
+        try:
+            added, skipped = _rota().plan(variant, first_month, months, list(leaders), title, convener)
+        except RotaError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for e in added:
+            click.echo(f"{e.id}: {e.reception_date} {e.variant} {e.leader} (starts {e.start_on})")
+        click.echo(f"planned {len(added)} day(s); skipped {skipped} already on the rota or passed")
 
     @rota_cli.command("remove")
     @click.argument("entry_id", type=int)
@@ -60,7 +78,7 @@ def register_rota(app):
     @rota_cli.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     def import_file(file):
-        """CSV rows: variant,reception_date,leader[,leader_title,convener,note]; all or nothing."""
+        """CSV rows: variant,reception_date,leader[,leader_title,convener,note,special]; all or nothing."""
         added, problems = import_csv(_rota(), Path(file).read_text("utf-8-sig"))
         if problems:
             raise click.ClickException(f"{file}: nothing imported\n" + "\n".join(problems))

@@ -72,10 +72,20 @@ class Directory:
         staffed = self.staffed_groups()
         return [u for u in self.units(types or HANDLING_TYPES) if u.active and u.group in staffed]
 
-    def people(self, types=None) -> list:
-        """Active users who belong to a unit of the given types (a person picker: the duty leader)."""
-        groups = {u.group for u in self.units(types) if u.active}
-        return [u for u in self.store.users() if u.active and groups & set(u.groups)]
+    def people(self, types=None, roles=None) -> list:
+        """Active users who belong to a unit of the given types (a person picker: the duty leader). With `roles`
+        (e.g. ["head"]) only those holding one of them in such a unit, and every member of a leadership unit
+        (领导班子, type "leadership"): the leaders a reception rota may name, not each unit's clerks."""
+        units = [u for u in self.units(types) if u.active]
+        groups = {u.group for u in units}
+        users = [u for u in self.store.users() if u.active and groups & set(u.groups)]
+        if roles is None:
+            return users
+        by_group = {u.group: u for u in units}
+        held = {(m.unit, m.user) for m in self.store.members() if m.role in roles}
+        return [user for user in users if any(
+            unit is not None and (unit.type == "leadership" or (unit.name, user.name) in held)
+            for unit in map(by_group.get, user.groups))]
 
     def members_of(self, unit: Unit) -> list[tuple]:
         """[(user, role)] of the users in the unit's group; the role from the directory, else handler."""

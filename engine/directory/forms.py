@@ -1,7 +1,8 @@
 """Unit and person pickers in forms: a field whose UI schema says `"ui:options": {"directory": {...}}` gets its
 choices from the directory when the form is shown or checked, never from a list frozen in the form file:
 `{"types": [...]}` offers units of those types, `{"group": "supervisors"}` the active users of that group,
-`{"people": true, "types": [...]}` a person (a user of a unit of those types), stored as the user name."""
+`{"people": true, "types": [...]}` a person (a user of a unit of those types), stored as the user name; with
+`"roles": ["head"]` only the heads of those units and the members of leadership units (Directory.people)."""
 from __future__ import annotations
 
 import copy
@@ -48,7 +49,7 @@ def _filled(form: Form, fields: dict[str, dict], directory) -> Form:
 def _choices(directory, options: dict) -> list[dict]:
     if options.get("people"):
         return [{"const": u.name, "title": u.display_name or u.name}
-                for u in directory.people(options.get("types") or None)]
+                for u in directory.people(options.get("types") or None, options.get("roles") or None)]
     if options.get("group"):
         users = [u for u in directory.store.users() if u.active and options["group"] in u.groups]
         return [{"const": u.name, "title": u.display_name or u.name} for u in sorted(users, key=lambda u: u.name)]

@@ -1,7 +1,10 @@
 """The reception rota (领导接访日程安排表) as data, and the scheduler that starts each day ahead of time.
 
 A rota entry says which leader (a user of the organisation directory) receives on which date under which
-reception rules (`variant`, the rows of processes/reception_schedule.dmn). The timer worker starts a
+reception rules (`variant`, the rows of processes/reception_schedule.dmn). A date must be a reception day of its
+rules (engine/reception/dates.py: the last Friday, every Monday, every working day ...) unless the entry is marked
+as a special arrangement with its reason in the note; `plan` fills months with the rules' days, the leaders
+taking turns. The timer worker starts a
 `reception_day` case for every entry whose start day has come (LEAD_DAYS before the date, so the
 announcement, due 7 days ahead at most, is due in time). An entry is claimed before its case is started,
 so two workers never start the same day twice."""
@@ -14,10 +17,14 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+from .dates import reception_days
+
 log = logging.getLogger(__name__)
 
 LEAD_DAYS = 14
+MAX_PLAN_MONTHS = 12
 LEADER_TYPES = ("leadership", "bureau", "centre", "county", "township", "department", "other")
+LEADER_ROLES = ("head",)
 CLAIMED = "claimed:"
 
 
@@ -58,14 +65,24 @@ def variant_choices(service) -> dict[str, str]:
 
 class Rota:
     """Rota operations over a store (memory or SQL: engine/reception/memory.py, engine/sql/rota.py); `variants` are the
-    reception rules the deployed diagram knows (variant_choices)."""
+    reception rules the deployed diagram knows (variant_choices), `rules(variant)` their row of the decision table
+    (schedule_rule), `calendar` the working-day calendar and `today` the date (YYYY-MM-DD) before which no day is
+    put on the rota."""
 
-    def __init__(self, store, directory, variants):
+    def __init__(self, store, directory, variants, rules, calendar, today: str):
         self.store, self.directory, self.variants = store, directory, dict(variants)
+        self.rules, self.calendar, self.today = rules, calendar, today
 
     @classmethod
     def of(cls, service) -> "Rota":
-        return cls(service.store, service.directory, variant_choices(service))
+        return cls(service.store, service.directory, variant_choices(service),
+                   lambda variant: schedule_rule(service, variant), service.calendar.current(), service.today())
+
+    def rule_days(self, variant: str, month: str) -> list[str]:
+        """The reception days of `month` (YYYY-MM) under the variant's rules."""
+        rule = self.rules(variant)
+        return reception_days(self.calendar, month, rule.get("weekday"), rule.get("which_week"),
+                              rule.get("workdays_only"), rule.get("holiday_rule"))
 
     def page(self, after: tuple[str, int] | None = None, limit: int = 50) -> tuple[list[RotaEntry], tuple | None]:
         """Entries by date, `limit` at a time; the second value is the cursor of the next page (or None)."""
@@ -75,16 +92,20 @@ class Rota:
         return rows, ((rows[-1].reception_date, rows[-1].id) if more and rows else None)
 
     def leaders(self) -> list:
-        """Who may be on the rota: active users of the leading units (the person picker's choices)."""
-        return self.directory.people(LEADER_TYPES)
+        """Who may be on the rota: the heads of the leading units and the members of leadership units (the
+        reception_day forms' person pickers offer the same)."""
+        return self.directory.people(LEADER_TYPES, LEADER_ROLES)
 
     def add(self, variant: str, reception_date: str, leader: str, leader_title: str = "", convener: str = "",
-            note: str = "") -> RotaEntry:
-        entry = self.checked(variant, reception_date, leader, leader_title, convener, note)
+            note: str = "", off_rule: bool = False) -> RotaEntry:
+        entry = self.checked(variant, reception_date, leader, leader_title, convener, note, off_rule)
         entry.id = self.store.add_rota_entry(entry)
         return entry
 
-    def checked(self, variant, reception_date, leader, leader_title="", convener="", note="") -> RotaEntry:
+    def checked(self, variant, reception_date, leader, leader_title="", convener="", note="",
+                off_rule=False) -> RotaEntry:
+        """The entry, or RotaError naming each wrong input. A date off the variant's reception days is kept
+        only as a special arrangement (`off_rule`) whose note says why."""
         errors = {}
         if variant not in self.variants:
             errors["variant"] = "unknown reception rules"
@@ -93,6 +114,13 @@ class Rota:
         except ValueError:
             errors["reception_date"] = "a date YYYY-MM-DD"
             day = None
+        if day is not None and day.isoformat() < self.today:
+            errors["reception_date"] = "the day has passed"
+        elif day is not None and "variant" not in errors and not off_rule \
+                and day.isoformat() not in self.rule_days(variant, day.isoformat()[:7]):
+            errors["reception_date"] = "not a reception day under these rules"
+        if off_rule and not (note or "").strip():
+            errors["note"] = "a special arrangement needs its reason"
         people = {u.name for u in self.leaders()}
         if (leader or "").strip() not in people:
             errors["leader"] = "not an active leader of the directory"
@@ -108,6 +136,45 @@ class Rota:
                          (convener or "").strip(), (note or "").strip(),
                          (day - dt.timedelta(days=LEAD_DAYS)).isoformat())
 
+    def plan(self, variant: str, first_month: str, months, leaders: list[str], leader_title: str = "",
+             convener: str = "") -> tuple[list[RotaEntry], int]:
+        """Put every reception day of `months` months from `first_month` (YYYY-MM) on the rota, `leaders` taking
+        turns in their order; days already on the rota or passed are skipped. Returns (entries added, days
+        skipped). Nothing is added when an input is wrong."""
+        errors = {}
+        if variant not in self.variants:
+            errors["variant"] = "unknown reception rules"
+        try:
+            start = dt.date.fromisoformat(f"{str(first_month or '').strip()[:7]}-01")
+        except ValueError:
+            errors["first_month"] = "a month YYYY-MM"
+        try:
+            count = int(months)
+        except (TypeError, ValueError):
+            count = 0
+        if not 1 <= count <= MAX_PLAN_MONTHS:
+            errors["months"] = f"1 to {MAX_PLAN_MONTHS} months"
+        people = {u.name for u in self.leaders()}
+        leaders = [name.strip() for name in leaders or [] if name and name.strip()]
+        if not leaders or any(name not in people for name in leaders):
+            errors["leaders"] = "not an active leader of the directory" if leaders else "choose the leaders"
+        if convener and convener.strip() not in people:
+            errors["convener"] = "not an active leader of the directory"
+        if len(leader_title or "") > 50:
+            errors["leader_title"] = "too long"
+        if errors:
+            raise RotaError("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+        month_starts = [dt.date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1)
+                        for i in range(count)]
+        days = [d for m in month_starts for d in self.rule_days(variant, m.isoformat()[:7])]
+        free = [d for d in days if d >= self.today and self.store.rota_entry_on(variant, d) is None]
+        added = []
+        for number, day in enumerate(free):
+            entry = self.checked(variant, day, leaders[number % len(leaders)], leader_title, convener)
+            entry.id = self.store.add_rota_entry(entry)
+            added.append(entry)
+        return added, len(days) - len(free)
+
     def remove(self, entry_id: int) -> None:
         entry = self.store.get_rota_entry(entry_id)
         if entry is None:
@@ -118,16 +185,17 @@ class Rota:
 
 
 def import_csv(rota: Rota, text: str) -> tuple[int, list[str]]:
-    """Rows `variant,reception_date,leader[,leader_title,convener,note]` (a header row is allowed).
-    Nothing is kept when a row is wrong: returns (0, problems); else (rows added, [])."""
+    """Rows `variant,reception_date,leader[,leader_title,convener,note,special]` (a header row is allowed;
+    `special` 1/true/是 marks a date off the rules, whose note gives the reason). Nothing is kept when a row is
+    wrong: returns (0, problems); else (rows added, [])."""
     rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
     if rows and rows[0][0].strip() == "variant":
         rows = rows[1:]
     entries, problems, seen = [], [], set()
     for number, row in enumerate(rows, start=1):
-        cells = [c.strip() for c in row] + [""] * 6
+        cells = [c.strip() for c in row] + [""] * 7
         try:
-            entry = rota.checked(*cells[:6])
+            entry = rota.checked(*cells[:6], off_rule=cells[6].lower() in ("1", "true", "yes", "是"))
             if (entry.variant, entry.reception_date) in seen:
                 raise RotaError("the same reception twice in the file")
             seen.add((entry.variant, entry.reception_date))
@@ -139,6 +207,28 @@ def import_csv(rota: Rota, text: str) -> tuple[int, list[str]]:
     for entry in entries:
         rota.store.add_rota_entry(entry)
     return len(entries), []
+
+
+def schedule_rule(service, variant: str) -> dict:
+    """The variant's row of reception_schedule as the deployed reception_day reads it (outside special protection
+    periods): weekday, which_week, workdays_only, holiday_rule, times, location. Kept per deployed bundle."""
+    dep = service.latest().get("reception_day")
+    if dep is None or variant not in variant_choices(service):
+        return {}
+    key = (dep.bundle_hash, variant)
+    if key not in _RULES:
+        data = service.dry_start("reception_day", {
+            "rota_scheduled": True, "variant": variant, "reception_date": service.today(),
+            "target_month": service.today()[:7], "duty_leader": "", "leader_name": "", "leader_title": "",
+            "first_convener": "", "special_protection_period": False})
+        if len(_RULES) > 256:
+            _RULES.clear()
+        _RULES[key] = {k: data.get(k) for k in ("weekday", "which_week", "workdays_only", "holiday_rule",
+                                                "start_time", "end_time", "location")}
+    return _RULES[key]
+
+
+_RULES: dict[tuple[str, str], dict] = {}
 
 
 def start_scheduled_days(service, limit: int = 50) -> list[str]:

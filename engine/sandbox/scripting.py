@@ -17,6 +17,7 @@ from . import limits
 from ..case_data import DataProblem, check_plain
 from ..clock import CHINA
 from .watchdog import LIMIT_SECONDS, ScriptOverMemory, ScriptTimeout, time_limit
+from ..reception.dates import reception_days
 from ..workcal import WorkCalendar, parse_day
 
 _EXTRA = ("min", "max", "sum", "sorted", "any", "all", "enumerate", "zip", "list", "dict",
@@ -119,6 +120,8 @@ def host_functions(now: Callable[[], dt.datetime], calendar: Callable[[], WorkCa
         "days_after": lambda day, n, kind: _days_after(calendar(), day, int(n), kind),
         "is_workday": lambda day: calendar().is_workday(day),
         "nth_weekday_of_month": _nth_weekday_of_month,
+        "reception_days": lambda month, weekday, which_week, workdays_only, holiday_rule: reception_days(
+            calendar(), month, weekday, which_week, workdays_only, holiday_rule),
         "end_of_day": lambda day: f"{parse_day(day).isoformat()}T23:59:59+08:00",
         "at_time": lambda day, hhmm: f"{parse_day(day).isoformat()}T{_hhmm(hhmm)}:00+08:00",
     }
