@@ -106,7 +106,7 @@ def url_for_rule(rule, world: World, variant: str | None) -> str:
     case = world.cases[variant or "own"]
     values = {"instance_id": case["instance_id"], "task_id": case["task_id"], "attachment_id": case["attachment_id"],
               "key": "hotline", "version": "1", "name": "hotline.bpmn", "no": world.bulletin,
-              "filename": "app.css", "entry_id": "1", "unit": "住建局"}
+              "filename": "app.css", "entry_id": "1", "unit": "住建局", "kind": "notice"}
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values[m.group(1)], rule)
 
 

@@ -125,6 +125,7 @@ TABLE = {  # "METHOD rule": roles that get through (a set, or per case {"own": .
     "POST /designer/timer-preview": DESIGN,
     "GET /instances": STAFF,
     "GET /instances/<instance_id>": SEE,
+    "GET /instances/<instance_id>/letters/<kind>": SEE,
     "POST /instances/<instance_id>/attachments": WRITE,
     "GET /instances/<instance_id>/attachments/<attachment_id>": SEE,
     "POST /instances/<instance_id>/cancel": ADMIN,

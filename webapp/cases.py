@@ -8,6 +8,7 @@ from flask_login import login_required
 from engine.audit.search import BadQuery, parse_query
 from engine.forms import defaults
 from engine.clock import CHINA
+from engine.letters import letters, organs_of
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 
@@ -89,12 +90,28 @@ def instances():
 def instance(instance_id):
     view = case_view_or_abort(instance_id)      # access, masking (and reveals), chain check, access log
     compiled = service().compiled(view.rec.bundle_hash)
-    return render_template("instance.html", rec=view.rec, tasks=service().ready_tasks(instance_id),
+    issued = [] if "petitioner_name" in view.hidden else letters(view.rec.process_key, view.rec.data,
+                                                                   organs_of(service().directory))
+    return render_template("instance.html", rec=view.rec, tasks=service().ready_tasks(instance_id), letters=issued,
                            events=view.events, chain_ok=view.chain.ok, forms=compiled.forms,
                            data=mask(view.rec.data, view.hidden), hidden=view.hidden, links=service().links(view.rec),
                            task_names={k: t.name for k, t in compiled.user_tasks.items()},
                            fixed_versions=service().fixed_versions(view.rec) if view.rec.status == "error" else [],
                            **case_context(view))
+
+
+@bp.route("/instances/<instance_id>/letters/<kind>")
+@login_required
+def letter(instance_id, kind):
+    """A written notice the case sent the petitioner, laid out for printing (engine/letters.py)."""
+    view = case_view_or_abort(instance_id, action="letter")
+    if "petitioner_name" in view.hidden:
+        abort(403, _("信访人信息对您保密，不能打印给信访人的文书"))
+    found = {x.kind: x for x in letters(view.rec.process_key, view.rec.data, organs_of(service().directory))}
+    if kind not in found:                 # a link to a letter not (or no longer) issued: back to the case
+        flash(_("这个案件还没有这份文书"), "error")
+        return redirect(url_for("cases.instance", instance_id=instance_id))
+    return render_template("letter.html", rec=view.rec, letter=found[kind])
 
 
 @bp.route("/instances/<instance_id>/replay", methods=["POST"])

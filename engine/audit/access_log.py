@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-ACTIONS = ("view", "history", "replay", "export", "reveal", "search_export")
+ACTIONS = ("view", "history", "replay", "export", "reveal", "search_export", "letter")
 
 
 @dataclass

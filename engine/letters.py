@@ -1,0 +1,123 @@
+"""The written notices a petition case sends the petitioner (信访工作条例: 书面告知, 处理意见书, 复查意见, 复核意见),
+made from what its steps recorded: the number, date and wording the officer entered, the routing decision and
+its reason from the decision table, the outcome, as the case holds them now (a step done again, e.g. a reply
+redone after review, issues its letter anew). A letter exists once its step is done (its number entered);
+the text is Chinese whatever the reader's language, as the letter sent is."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROCESS = "petition_case"
+REVIEW_OUTCOMES = {"upheld": "维持原处理意见", "changed": "变更原处理意见", "redo_ordered": "责令原办理机关重新办理"}
+REREVIEW_OUTCOMES = {"upheld": "维持复查意见", "changed": "变更复查意见"}
+
+
+@dataclass
+class Letter:
+    kind: str
+    title: str
+    number: str
+    addressee: str
+    paragraphs: list[str]
+    issuer: str                 # the issuing organ (a unit of the directory)
+    date: str                   # YYYY-MM-DD
+
+    @property
+    def date_words(self) -> str:
+        return date_words(self.date)
+
+
+def date_words(value) -> str:
+    """2026年12月7日, as an official letter writes a date ("" when none was entered)."""
+    try:
+        year, month, day = (int(part) for part in str(value or "")[:10].split("-"))
+    except ValueError:
+        return ""
+    return f"{year}年{month}月{day}日"
+
+
+def _day(value) -> str:
+    return str(value or "")[:10]
+
+
+def _opening(data: dict) -> str:
+    received = date_words(data.get("received_on"))
+    summary = str(data.get("summary") or "").strip()
+    return (f"你（们）{'于' + received if received else ''}提出的信访事项"
+            f"{'（' + summary + '）' if summary else ''}，本机关已收悉。")
+
+
+def _notice(data: dict, organs: dict) -> Letter | None:
+    if not data.get("notice_no") or not data.get("routing"):
+        return None
+    routing, reason = data["routing"], str(data.get("routing_reason") or "").strip().rstrip("。")
+    title = {"accept_here": "信访事项受理告知书", "forward_to_competent_organ": "信访事项转送告知书",
+             "not_accepted": "信访事项不予受理告知书"}.get(routing, "信访事项告知书")
+    said = f"经审查，{reason}。" if reason else ""
+    then = {"accept_here": "本机关将依法按期办理，并出具书面处理意见。",
+            "forward_to_competent_organ": (f"本机关已将该事项转送{data['competent_organ']}办理，请向其了解办理情况。"
+                                           if data.get("competent_organ") else "")}.get(routing, "")
+    paragraphs = [_opening(data) + said + then]
+    if str(data.get("notice_content") or "").strip():
+        paragraphs.append(str(data["notice_content"]).strip())
+    paragraphs.append("特此告知。")
+    return Letter("notice", title, str(data["notice_no"]), str(data.get("petitioner_name") or ""), paragraphs,
+                  organs.get("petition_bureau", ""), _day(data.get("notice_date")))
+
+
+def _reply(data: dict, organs: dict) -> Letter | None:
+    if not data.get("reply_doc_no") or not data.get("reply_outcome"):
+        return None
+    paragraphs = [_opening(data) + "经调查核实，现将处理意见答复如下：",
+                  f"处理意见：{data['reply_outcome']}。"]
+    if str(data.get("reasoning") or "").strip():
+        paragraphs.append(f"事实和理由：{str(data['reasoning']).strip()}")
+    paragraphs.append("如对本处理意见不服，可以自收到本意见书之日起三十日内请求原办理机关的上一级行政机关复查。")
+    return Letter("reply", "信访事项处理意见书", str(data["reply_doc_no"]), str(data.get("petitioner_name") or ""),
+                  paragraphs, str(data.get("lead_unit") or ""), _day(data.get("served_at")))
+
+
+def _review(data: dict, organs: dict) -> Letter | None:
+    if not data.get("review_doc_no") or data.get("review_outcome") not in REVIEW_OUTCOMES:
+        return None
+    paragraphs = [f"你（们）对信访事项处理意见{'（' + str(data['reply_doc_no']) + '）' if data.get('reply_doc_no') else ''}"
+                  "不服提出的复查请求，本机关已收悉。经复查，复查意见如下：",
+                  f"复查结论：{REVIEW_OUTCOMES[data['review_outcome']]}。"]
+    if str(data.get("review_opinion") or "").strip():
+        paragraphs.append(str(data["review_opinion"]).strip())
+    paragraphs.append("如对本复查意见不服，可以自收到本意见书之日起三十日内向复查机关的上一级行政机关请求复核。")
+    return Letter("review", "信访事项复查意见书", str(data["review_doc_no"]), str(data.get("petitioner_name") or ""),
+                  paragraphs, str(data.get("review_organ_name") or organs.get("review_organ", "")),
+                  _day(data.get("review_served_at")))
+
+
+def _rereview(data: dict, organs: dict) -> Letter | None:
+    if not data.get("rereview_doc_no") or data.get("rereview_outcome") not in REREVIEW_OUTCOMES:
+        return None
+    paragraphs = [f"你（们）对复查意见{'（' + str(data['review_doc_no']) + '）' if data.get('review_doc_no') else ''}"
+                  "不服提出的复核请求，本机关已收悉。经复核，复核意见如下：",
+                  f"复核结论：{REREVIEW_OUTCOMES[data['rereview_outcome']]}。"]
+    if str(data.get("rereview_opinion") or "").strip():
+        paragraphs.append(str(data["rereview_opinion"]).strip())
+    paragraphs.append("本复核意见为终结意见。信访人对复核意见不服，仍以同一事实和理由提出投诉请求的，不再受理。")
+    return Letter("rereview", "信访事项复核意见书", str(data["rereview_doc_no"]),
+                  str(data.get("petitioner_name") or ""), paragraphs,
+                  str(data.get("rereview_organ_name") or organs.get("rereview_organ", "")),
+                  _day(data.get("rereview_served_at")))
+
+
+MAKERS = {"notice": _notice, "reply": _reply, "review": _review, "rereview": _rereview}
+
+
+def letters(process_key: str, data: dict, organs: dict) -> list[Letter]:
+    """The letters a case of `process_key` has issued so far, in the order of the procedure. `organs`: the
+    issuing units' names by the group their staff work in (petition_bureau, review_organ, rereview_organ)."""
+    if process_key != PROCESS:
+        return []
+    made = (make(data, organs) for make in MAKERS.values())
+    return [letter for letter in made if letter is not None]
+
+
+def organs_of(directory) -> dict[str, str]:
+    """{group: unit name} of the active units, e.g. {"petition_bureau": "信访局"}."""
+    return {u.group: u.name for u in directory.units() if u.active and u.group}

@@ -1,0 +1,102 @@
+"""The written notices of a petition case (engine/letters.py): each appears once its step recorded its number,
+says what the case decided, and is printed only by those who may see the petitioner."""
+from __future__ import annotations
+
+import pytest
+
+from engine.access import Actor
+from engine.letters import letters, organs_of
+from tests.conftest import login
+from tests.test_petition_case import (ACCEPT, ARCHIVE, ASSIGN, CALLBACK, DECIDE, KEY, REGISTER, REPLY, REREVIEW_REQUEST,
+                                      REVIEW, REVIEW_REQUEST)
+from tests.walk import do
+
+BUREAU = Actor.of("petition1", ["petition_bureau"])
+DEPT = Actor.of("dept1", ["dept:住建局"])
+REVIEWER, REREVIEWER = Actor.of("organ1", ["review_organ"]), Actor.of("organ2", ["rereview_organ"])
+
+
+def walked(service, until: str, **accept) -> str:
+    """A petition case walked to `until` (notice, reply, review, rereview) by the demo users."""
+    iid = service.start(KEY, {}, BUREAU).id
+    do(service, iid, "register", BUREAU, REGISTER)
+    do(service, iid, "accept_decision", BUREAU, {**ACCEPT, **accept})
+    if until == "notice":
+        return iid
+    do(service, iid, "assign", BUREAU, ASSIGN)
+    do(service, iid, "handle", DEPT, REPLY)
+    if until == "reply":
+        return iid
+    do(service, iid, "callback", BUREAU, CALLBACK)
+    do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
+    do(service, iid, "review", REVIEWER, REVIEW)
+    do(service, iid, "record_rereview_request", BUREAU, REREVIEW_REQUEST)
+    do(service, iid, "rereview", REREVIEWER, DECIDE)
+    do(service, iid, "archive", BUREAU, ARCHIVE)
+    return iid
+
+
+def issued(service, iid):
+    rec = service.store.get_instance(iid)
+    return letters(rec.process_key, rec.data, organs_of(service.directory))
+
+
+def test_each_step_issues_its_letter_in_the_procedures_order(service):
+    iid = walked(service, "notice")
+    (notice,) = issued(service, iid)
+    assert (notice.kind, notice.title, notice.number, notice.addressee, notice.issuer, notice.date_words) == (
+        "notice", "信访事项受理告知书", "XF告〔2026〕1号", "张三", "信访局", "2026年11月24日")
+    assert "于2026年11月23日提出的信访事项（申请低保一年未获答复）" in notice.paragraphs[0]
+    assert "属于本机关职权范围，予以受理" in notice.paragraphs[0] and notice.paragraphs[1] == ACCEPT["notice_content"]
+    iid = walked(service, "rereview")
+    reply, review, rereview = issued(service, iid)[1:]
+    assert (reply.title, reply.number, reply.issuer, reply.date) == (
+        "信访事项处理意见书", "住建答〔2026〕1号", "住建局", "2026-12-01")
+    assert "处理意见：解释说明。" in reply.paragraphs and "三十日内请求原办理机关的上一级行政机关复查" in reply.paragraphs[-1]
+    assert (review.title, review.issuer, review.paragraphs[1]) == (
+        "信访事项复查意见书", "市住房和城乡建设局", "复查结论：维持原处理意见。")
+    assert "（住建答〔2026〕1号）" in review.paragraphs[0] and "请求复核" in review.paragraphs[-1]
+    assert (rereview.title, rereview.issuer, rereview.number) == ("信访事项复核意见书", "市人民政府", "复核〔2027〕1号")
+    assert "不再受理" in rereview.paragraphs[-1]
+
+
+@pytest.mark.parametrize("register, accept, title, words", [
+    ({}, {"within_competence": False, "competent_organ": "市人力资源和社会保障局"}, "信访事项转送告知书",
+     "已将该事项转送市人力资源和社会保障局办理"),
+    ({"in_legal_proceedings": True}, {}, "信访事项不予受理告知书", "法定途径"),
+])
+def test_a_forward_or_a_refusal_says_so(service, register, accept, title, words):
+    iid = service.start(KEY, {}, BUREAU).id
+    do(service, iid, "register", BUREAU, {**REGISTER, **register})
+    do(service, iid, "accept_decision", BUREAU, {**ACCEPT, **accept})
+    (notice,) = issued(service, iid)
+    assert notice.title == title and words in notice.paragraphs[0]
+
+
+def test_other_processes_and_unfinished_steps_issue_nothing(service):
+    iid = service.start(KEY, {}, BUREAU).id
+    do(service, iid, "register", BUREAU, REGISTER)
+    assert issued(service, iid) == []
+    assert letters("hotline", {"notice_no": "X", "routing": "accept_here"}, {}) == []
+
+
+def test_the_letter_page_prints_for_the_case_readers_only(app):
+    service = app.extensions["service"]
+    iid = walked(service, "reply")
+    client = app.test_client()
+    login(client, "petition1")
+    page = client.get(f"/instances/{iid}").get_data(as_text=True)
+    assert "给信访人的文书" in page and f"/instances/{iid}/letters/notice" in page and "住建答〔2026〕1号" in page
+    letter = client.get(f"/instances/{iid}/letters/reply")
+    text = letter.get_data(as_text=True)
+    assert letter.status_code == 200 and "信访事项处理意见书" in text and "张三：" in text and "2026年12月1日" in text
+    for kind in ("review", "nothing"):                                                  # not issued (yet)
+        back = client.get(f"/instances/{iid}/letters/{kind}", follow_redirects=True)
+        assert back.request.path == f"/instances/{iid}" and "这个案件还没有这份文书" in back.get_data(as_text=True)
+    login(client, "dept3")                                                               # 公安局: not its case
+    assert client.get(f"/instances/{iid}/letters/reply").status_code in (403, 404)
+    login(client, "audit1")                                                              # recorded for auditors
+    assert client.get(f"/instances/{iid}/letters/notice").status_code == 200
+    from engine.audit.service import AuditService
+    (entry,) = AuditService(service).access_log(Actor.of("admin", ["admins"]), limit=1, instance_id=iid)
+    assert (entry.action, entry.actor) == ("letter", "audit1")
