@@ -72,6 +72,7 @@ class Rota:
     def __init__(self, store, directory, variants, rules, calendar, today: str):
         self.store, self.directory, self.variants = store, directory, dict(variants)
         self.rules, self.calendar, self.today = rules, calendar, today
+        self._leaders = None
 
     @classmethod
     def of(cls, service) -> "Rota":
@@ -93,8 +94,10 @@ class Rota:
 
     def leaders(self) -> list:
         """Who may be on the rota: the heads of the leading units and the members of leadership units (the
-        reception_day forms' person pickers offer the same)."""
-        return self.directory.people(LEADER_TYPES, LEADER_ROLES)
+        reception_day forms' person pickers offer the same). Read once per Rota (one page, import or plan)."""
+        if self._leaders is None:
+            self._leaders = self.directory.people(LEADER_TYPES, LEADER_ROLES)
+        return self._leaders
 
     def add(self, variant: str, reception_date: str, leader: str, leader_title: str = "", convener: str = "",
             note: str = "", off_rule: bool = False) -> RotaEntry:
