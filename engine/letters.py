@@ -1,13 +1,13 @@
-"""The written notices a petition case sends the petitioner (信访工作条例: 书面告知, 处理意见书, 复查意见, 复核意见),
-made from what its steps recorded: the number, date and wording the officer entered, the routing decision and
-its reason from the decision table, the outcome, as the case holds them now (a step done again, e.g. a reply
-redone after review, issues its letter anew). A letter exists once its step is done (its number entered);
-the text is Chinese whatever the reader's language, as the letter sent is."""
+"""The official letters a case issues (文书), made from what its steps recorded: to the petitioner, a petition
+case's notices (信访工作条例: 书面告知, 处理意见书, 复查意见, 复核意见); to units, the hotline's and supervision's
+效能监察建议书 and supervision's 督办函. The number, date and wording are the officer's, the routing decision and
+its reason come from the decision table; the case's current data is used (a step done again, e.g. a reply
+redone after review, issues its letter anew). A letter exists once its step is done (its number entered); the
+text is Chinese whatever the reader's language, as the letter sent is."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-PROCESS = "petition_case"
 REVIEW_OUTCOMES = {"upheld": "维持原处理意见", "changed": "变更原处理意见", "redo_ordered": "责令原办理机关重新办理"}
 REREVIEW_OUTCOMES = {"upheld": "维持复查意见", "changed": "变更复查意见"}
 
@@ -21,6 +21,7 @@ class Letter:
     paragraphs: list[str]
     issuer: str                 # the issuing organ (a unit of the directory)
     date: str                   # YYYY-MM-DD
+    to_petitioner: bool = True  # addressed to the petitioner by name (else to units)
 
     @property
     def date_words(self) -> str:
@@ -106,15 +107,60 @@ def _rereview(data: dict, organs: dict) -> Letter | None:
                   _day(data.get("rereview_served_at")))
 
 
-MAKERS = {"notice": _notice, "reply": _reply, "review": _review, "rereview": _rereview}
+def _units(value) -> str:
+    return "、".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _hotline_efficiency(data: dict, organs: dict) -> Letter | None:
+    if not data.get("doc_no") or not data.get("notice_units"):
+        return None
+    issuer = organs.get("efficiency_office", "")
+    matter = str(data.get("content_summary") or "").strip()
+    paragraphs = [f"你单位承办的12345热线工单{data.get('case_no') or ''}{'（' + matter + '）' if matter else ''}"
+                  "已超过办理期限，且未申请延期。"]
+    if str(data.get("notice_content") or "").strip():
+        paragraphs.append(str(data["notice_content"]).strip())
+    if data.get("required_completion_date"):
+        paragraphs.append(f"请于{date_words(data['required_completion_date'])}前办结，并将办理结果报送{issuer}。")
+    return Letter("efficiency", "效能监察建议书", str(data["doc_no"]), _units(data["notice_units"]), paragraphs,
+                  issuer, _day(data.get("issued_at")), to_petitioner=False)
+
+
+def _supervision_letter(data: dict, organs: dict) -> Letter | None:
+    if not data.get("letter_no"):
+        return None
+    issuer = organs.get("supervisors", "")
+    matter = str(data.get("description") or "").strip()
+    paragraphs = [f"现对{matter}进行督办。" if matter else "现对你单位承办的事项进行督办。"]
+    if str(data.get("letter_content") or "").strip():
+        paragraphs.append(str(data["letter_content"]).strip())
+    if data.get("letter_reply_by"):
+        paragraphs.append(f"请于{date_words(data['letter_reply_by'])}前将办理情况书面报送{issuer}。")
+    return Letter("supervision_letter", "督办函", str(data["letter_no"]), _units(data.get("target_units")),
+                  paragraphs, issuer, _day(data.get("letter_issued_at")), to_petitioner=False)
+
+
+def _supervision_efficiency(data: dict, organs: dict) -> Letter | None:
+    if not data.get("doc_no") or not data.get("unit"):
+        return None
+    issuer = organs.get("efficiency_office", "")
+    matter = str(data.get("description") or "").strip()
+    paragraphs = [f"经督查督办，你单位{'对' + matter if matter else '承办的事项'}未按要求办结。"]
+    if data.get("required_completion_date"):
+        paragraphs.append(f"请于{date_words(data['required_completion_date'])}前办结，并将办理结果报送{issuer}。")
+    return Letter("efficiency", "效能监察建议书", str(data["doc_no"]), _units(data["unit"]), paragraphs, issuer,
+                  _day(data.get("issued_at")), to_petitioner=False)
+
+
+MAKERS = {"petition_case": (_notice, _reply, _review, _rereview), "hotline": (_hotline_efficiency,),
+          "petition_supervision": (_supervision_letter, _supervision_efficiency)}
 
 
 def letters(process_key: str, data: dict, organs: dict) -> list[Letter]:
     """The letters a case of `process_key` has issued so far, in the order of the procedure. `organs`: the
-    issuing units' names by the group their staff work in (petition_bureau, review_organ, rereview_organ)."""
-    if process_key != PROCESS:
-        return []
-    made = (make(data, organs) for make in MAKERS.values())
+    issuing units' names by the group their staff work in (petition_bureau, review_organ, supervisors,
+    efficiency_office ...)."""
+    made = (make(data, organs) for make in MAKERS.get(process_key, ()))
     return [letter for letter in made if letter is not None]
 
 

@@ -1,5 +1,6 @@
-"""The written notices of a petition case (engine/letters.py): each appears once its step recorded its number,
-says what the case decided, and is printed only by those who may see the petitioner."""
+"""The letters cases issue (engine/letters.py): a petition case's notices to the petitioner, each once its step
+recorded its number, saying what the case decided, printed only by those who may see the petitioner; the
+hotline's and supervision's letters to units."""
 from __future__ import annotations
 
 import pytest
@@ -86,7 +87,7 @@ def test_the_letter_page_prints_for_the_case_readers_only(app):
     client = app.test_client()
     login(client, "petition1")
     page = client.get(f"/instances/{iid}").get_data(as_text=True)
-    assert "给信访人的文书" in page and f"/instances/{iid}/letters/notice" in page and "住建答〔2026〕1号" in page
+    assert "<h2>文书</h2>" in page and f"/instances/{iid}/letters/notice" in page and "住建答〔2026〕1号 · 致张三" in page
     letter = client.get(f"/instances/{iid}/letters/reply")
     text = letter.get_data(as_text=True)
     assert letter.status_code == 200 and "信访事项处理意见书" in text and "张三：" in text and "2026年12月1日" in text
@@ -100,3 +101,25 @@ def test_the_letter_page_prints_for_the_case_readers_only(app):
     from engine.audit.service import AuditService
     (entry,) = AuditService(service).access_log(Actor.of("admin", ["admins"]), limit=1, instance_id=iid)
     assert (entry.action, entry.actor) == ("letter", "audit1")
+
+
+def test_units_get_the_hotlines_and_supervisions_letters(service):
+    from tests import test_hotline as hotline, test_petition_supervision as supervision
+    iid = hotline.at_handle(service)
+    service.clock.set(hotline.china(12, 1))                                 # overdue, no extension asked
+    service.fire_due_timers()
+    do(service, iid, "efficiency_notice", hotline.EFF, hotline.NOTICE)
+    rec = service.store.get_instance(iid)
+    (notice,) = letters("hotline", rec.data, organs_of(service.directory))
+    assert (notice.title, notice.number, notice.addressee, notice.issuer, notice.to_petitioner) == (
+        "效能监察建议书", "兰效建〔2026〕3号", "住建局", "效能办", False)
+    assert rec.data["case_no"] in notice.paragraphs[0] and "已超过办理期限，且未申请延期" in notice.paragraphs[0]
+    assert notice.paragraphs[-1] == "请于2026年12月4日前办结，并将办理结果报送效能办。"
+
+    iid = supervision.registered(service)
+    supervision.run_round(service, iid, ["written"], supervision.RESOLVED)
+    rec = service.store.get_instance(iid)
+    (letter,) = letters("petition_supervision", rec.data, organs_of(service.directory))
+    assert (letter.title, letter.number, letter.addressee, letter.issuer, letter.date_words) == (
+        "督办函", "安信督〔2026〕7号", "住建局", "督查室", "2026年11月24日")
+    assert letter.paragraphs[0] == "现对某小区物业纠纷集中信访进行督办。"

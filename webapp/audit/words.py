@@ -33,7 +33,7 @@ def divergence_words(state, event, task_names: dict) -> str:
 def access_action_label(action: str) -> str:
     return {"view": _("查看案件"), "history": _("读取记录"), "replay": _("重放"), "export": _("导出"),
             "reveal": _("显示保密信息"), "search_export": _("导出案件列表"),
-            "letter": _("打印给信访人的文书")}.get(action, action)
+            "letter": _("打印文书")}.get(action, action)
 
 
 def register(app):
