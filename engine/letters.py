@@ -73,7 +73,7 @@ def _reply(data: dict, organs: dict) -> Letter | None:
                   f"处理意见：{data['reply_outcome']}。"]
     if str(data.get("reasoning") or "").strip():
         paragraphs.append(f"事实和理由：{str(data['reasoning']).strip()}")
-    paragraphs.append("如对本处理意见不服，可以自收到本意见书之日起三十日内请求原办理机关的上一级行政机关复查。")
+    paragraphs.append("如对本处理意见不服，可以自收到本意见书之日起三十日内请求原办理机关、单位的上一级机关、单位复查。")
     return Letter("reply", "信访事项处理意见书", str(data["reply_doc_no"]), str(data.get("petitioner_name") or ""),
                   paragraphs, str(data.get("lead_unit") or ""), _day(data.get("served_at")))
 
@@ -86,7 +86,7 @@ def _review(data: dict, organs: dict) -> Letter | None:
                   f"复查结论：{REVIEW_OUTCOMES[data['review_outcome']]}。"]
     if str(data.get("review_opinion") or "").strip():
         paragraphs.append(str(data["review_opinion"]).strip())
-    paragraphs.append("如对本复查意见不服，可以自收到本意见书之日起三十日内向复查机关的上一级行政机关请求复核。")
+    paragraphs.append("如对本复查意见不服，可以自收到本意见书之日起三十日内向复查机关、单位的上一级机关、单位请求复核。")
     return Letter("review", "信访事项复查意见书", str(data["review_doc_no"]), str(data.get("petitioner_name") or ""),
                   paragraphs, str(data.get("review_organ_name") or organs.get("review_organ", "")),
                   _day(data.get("review_served_at")))

@@ -53,7 +53,7 @@ def test_each_step_issues_its_letter_in_the_procedures_order(service):
     reply, review, rereview = issued(service, iid)[1:]
     assert (reply.title, reply.number, reply.issuer, reply.date) == (
         "信访事项处理意见书", "住建答〔2026〕1号", "住建局", "2026-12-01")
-    assert "处理意见：解释说明。" in reply.paragraphs and "三十日内请求原办理机关的上一级行政机关复查" in reply.paragraphs[-1]
+    assert "处理意见：解释说明。" in reply.paragraphs and "三十日内请求原办理机关、单位的上一级机关、单位复查" in reply.paragraphs[-1]
     assert (review.title, review.issuer, review.paragraphs[1]) == (
         "信访事项复查意见书", "市住房和城乡建设局", "复查结论：维持原处理意见。")
     assert "（住建答〔2026〕1号）" in review.paragraphs[0] and "请求复核" in review.paragraphs[-1]
