@@ -7,6 +7,7 @@ text is Chinese whatever the reader's language, as the letter sent is."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 REVIEW_OUTCOMES = {"upheld": "维持原处理意见", "changed": "变更原处理意见", "redo_ordered": "责令原办理机关重新办理"}
 REREVIEW_OUTCOMES = {"upheld": "维持复查意见", "changed": "变更复查意见"}
@@ -41,9 +42,13 @@ def _day(value) -> str:
     return str(value or "")[:10]
 
 
+def _text(data: dict, key: str) -> str:
+    return str(data.get(key) or "").strip()
+
+
 def _opening(data: dict) -> str:
     received = date_words(data.get("received_on"))
-    summary = str(data.get("summary") or "").strip()
+    summary = _text(data, "summary")
     return (f"你（们）{'于' + received if received else ''}提出的信访事项"
             f"{'（' + summary + '）' if summary else ''}，本机关已收悉。")
 
@@ -51,7 +56,7 @@ def _opening(data: dict) -> str:
 def _notice(data: dict, organs: dict) -> Letter | None:
     if not data.get("notice_no") or not data.get("routing"):
         return None
-    routing, reason = data["routing"], str(data.get("routing_reason") or "").strip().rstrip("。")
+    routing, reason = data["routing"], _text(data, "routing_reason").rstrip("。")
     title = {"accept_here": "信访事项受理告知书", "forward_to_competent_organ": "信访事项转送告知书",
              "not_accepted": "信访事项不予受理告知书"}.get(routing, "信访事项告知书")
     said = f"经审查，{reason}。" if reason else ""
@@ -59,10 +64,10 @@ def _notice(data: dict, organs: dict) -> Letter | None:
             "forward_to_competent_organ": (f"本机关已将该事项转送{data['competent_organ']}办理，请向其了解办理情况。"
                                            if data.get("competent_organ") else "")}.get(routing, "")
     paragraphs = [_opening(data) + said + then]
-    if str(data.get("notice_content") or "").strip():
-        paragraphs.append(str(data["notice_content"]).strip())
+    if _text(data, "notice_content"):
+        paragraphs.append(_text(data, "notice_content"))
     paragraphs.append("特此告知。")
-    return Letter("notice", title, str(data["notice_no"]), str(data.get("petitioner_name") or ""), paragraphs,
+    return Letter("notice", title, str(data["notice_no"]), _text(data, "petitioner_name"), paragraphs,
                   organs.get("petition_bureau", ""), _day(data.get("notice_date")))
 
 
@@ -71,40 +76,35 @@ def _reply(data: dict, organs: dict) -> Letter | None:
         return None
     paragraphs = [_opening(data) + "经调查核实，现将处理意见答复如下：",
                   f"处理意见：{data['reply_outcome']}。"]
-    if str(data.get("reasoning") or "").strip():
-        paragraphs.append(f"事实和理由：{str(data['reasoning']).strip()}")
+    if _text(data, "reasoning"):
+        paragraphs.append(f"事实和理由：{_text(data, 'reasoning')}")
     paragraphs.append("如对本处理意见不服，可以自收到本意见书之日起三十日内请求原办理机关、单位的上一级机关、单位复查。")
-    return Letter("reply", "信访事项处理意见书", str(data["reply_doc_no"]), str(data.get("petitioner_name") or ""),
-                  paragraphs, str(data.get("lead_unit") or ""), _day(data.get("served_at")))
+    return Letter("reply", "信访事项处理意见书", str(data["reply_doc_no"]), _text(data, "petitioner_name"),
+                  paragraphs, _text(data, "lead_unit"), _day(data.get("served_at")))
 
 
-def _review(data: dict, organs: dict) -> Letter | None:
-    if not data.get("review_doc_no") or data.get("review_outcome") not in REVIEW_OUTCOMES:
+# review (复查) and re-review (复核): the request against the earlier letter, the conclusion, the organ's opinion
+APPEALS = {
+    "review": ("信访事项复查意见书", "复查", "信访事项处理意见", "reply_doc_no", REVIEW_OUTCOMES,
+               "如对本复查意见不服，可以自收到本意见书之日起三十日内向复查机关、单位的上一级机关、单位请求复核。"),
+    "rereview": ("信访事项复核意见书", "复核", "复查意见", "review_doc_no", REREVIEW_OUTCOMES,
+                 "本复核意见为终结意见。信访人对复核意见不服，仍以同一事实和理由提出投诉请求的，不再受理。"),
+}
+
+
+def _appeal(kind: str, data: dict, organs: dict) -> Letter | None:
+    title, verb, earlier, earlier_no, outcomes, closing = APPEALS[kind]
+    if not data.get(f"{kind}_doc_no") or data.get(f"{kind}_outcome") not in outcomes:
         return None
-    paragraphs = [f"你（们）对信访事项处理意见{'（' + str(data['reply_doc_no']) + '）' if data.get('reply_doc_no') else ''}"
-                  "不服提出的复查请求，本机关已收悉。经复查，复查意见如下：",
-                  f"复查结论：{REVIEW_OUTCOMES[data['review_outcome']]}。"]
-    if str(data.get("review_opinion") or "").strip():
-        paragraphs.append(str(data["review_opinion"]).strip())
-    paragraphs.append("如对本复查意见不服，可以自收到本意见书之日起三十日内向复查机关、单位的上一级机关、单位请求复核。")
-    return Letter("review", "信访事项复查意见书", str(data["review_doc_no"]), str(data.get("petitioner_name") or ""),
-                  paragraphs, str(data.get("review_organ_name") or organs.get("review_organ", "")),
-                  _day(data.get("review_served_at")))
-
-
-def _rereview(data: dict, organs: dict) -> Letter | None:
-    if not data.get("rereview_doc_no") or data.get("rereview_outcome") not in REREVIEW_OUTCOMES:
-        return None
-    paragraphs = [f"你（们）对复查意见{'（' + str(data['review_doc_no']) + '）' if data.get('review_doc_no') else ''}"
-                  "不服提出的复核请求，本机关已收悉。经复核，复核意见如下：",
-                  f"复核结论：{REREVIEW_OUTCOMES[data['rereview_outcome']]}。"]
-    if str(data.get("rereview_opinion") or "").strip():
-        paragraphs.append(str(data["rereview_opinion"]).strip())
-    paragraphs.append("本复核意见为终结意见。信访人对复核意见不服，仍以同一事实和理由提出投诉请求的，不再受理。")
-    return Letter("rereview", "信访事项复核意见书", str(data["rereview_doc_no"]),
-                  str(data.get("petitioner_name") or ""), paragraphs,
-                  str(data.get("rereview_organ_name") or organs.get("rereview_organ", "")),
-                  _day(data.get("rereview_served_at")))
+    cited = f"（{data[earlier_no]}）" if data.get(earlier_no) else ""
+    paragraphs = [f"你（们）对{earlier}{cited}不服提出的{verb}请求，本机关已收悉。经{verb}，{verb}意见如下：",
+                  f"{verb}结论：{outcomes[data[f'{kind}_outcome']]}。"]
+    if _text(data, f"{kind}_opinion"):
+        paragraphs.append(_text(data, f"{kind}_opinion"))
+    paragraphs.append(closing)
+    return Letter(kind, title, str(data[f"{kind}_doc_no"]), _text(data, "petitioner_name"), paragraphs,
+                  _text(data, f"{kind}_organ_name") or organs.get(f"{kind}_organ", ""),
+                  _day(data.get(f"{kind}_served_at")))
 
 
 def _units(value) -> str:
@@ -115,11 +115,11 @@ def _hotline_efficiency(data: dict, organs: dict) -> Letter | None:
     if not data.get("doc_no") or not data.get("notice_units"):
         return None
     issuer = organs.get("efficiency_office", "")
-    matter = str(data.get("content_summary") or "").strip()
+    matter = _text(data, "content_summary")
     paragraphs = [f"你单位承办的12345热线工单{data.get('case_no') or ''}{'（' + matter + '）' if matter else ''}"
                   "已超过办理期限，且未申请延期。"]
-    if str(data.get("notice_content") or "").strip():
-        paragraphs.append(str(data["notice_content"]).strip())
+    if _text(data, "notice_content"):
+        paragraphs.append(_text(data, "notice_content"))
     if data.get("required_completion_date"):
         paragraphs.append(f"请于{date_words(data['required_completion_date'])}前办结，并将办理结果报送{issuer}。")
     return Letter("efficiency", "效能监察建议书", str(data["doc_no"]), _units(data["notice_units"]), paragraphs,
@@ -130,10 +130,10 @@ def _supervision_letter(data: dict, organs: dict) -> Letter | None:
     if not data.get("letter_no"):
         return None
     issuer = organs.get("supervisors", "")
-    matter = str(data.get("description") or "").strip()
+    matter = _text(data, "description")
     paragraphs = [f"现对{matter}进行督办。" if matter else "现对你单位承办的事项进行督办。"]
-    if str(data.get("letter_content") or "").strip():
-        paragraphs.append(str(data["letter_content"]).strip())
+    if _text(data, "letter_content"):
+        paragraphs.append(_text(data, "letter_content"))
     if data.get("letter_reply_by"):
         paragraphs.append(f"请于{date_words(data['letter_reply_by'])}前将办理情况书面报送{issuer}。")
     return Letter("supervision_letter", "督办函", str(data["letter_no"]), _units(data.get("target_units")),
@@ -144,7 +144,7 @@ def _supervision_efficiency(data: dict, organs: dict) -> Letter | None:
     if not data.get("doc_no") or not data.get("unit"):
         return None
     issuer = organs.get("efficiency_office", "")
-    matter = str(data.get("description") or "").strip()
+    matter = _text(data, "description")
     paragraphs = [f"经督查督办，你单位{'对' + matter if matter else '承办的事项'}未按要求办结。"]
     if data.get("required_completion_date"):
         paragraphs.append(f"请于{date_words(data['required_completion_date'])}前办结，并将办理结果报送{issuer}。")
@@ -152,7 +152,7 @@ def _supervision_efficiency(data: dict, organs: dict) -> Letter | None:
                   _day(data.get("issued_at")), to_petitioner=False)
 
 
-MAKERS = {"petition_case": (_notice, _reply, _review, _rereview), "hotline": (_hotline_efficiency,),
+MAKERS = {"petition_case": (_notice, _reply, partial(_appeal, "review"), partial(_appeal, "rereview")), "hotline": (_hotline_efficiency,),
           "petition_supervision": (_supervision_letter, _supervision_efficiency)}
 
 
