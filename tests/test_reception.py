@@ -533,7 +533,7 @@ def test_rota_entries_are_checked(service):
     assert "reception_date" in twice.value.fields
     added, problems = import_csv(rota, "variant,reception_date,leader,leader_title\nunion,2026-12-02,leader2,主席\n"
                                        "union,2026-12-09,ghost,主席\n")
-    assert added == 0 and problems == ["row 2: leader: not an active leader of the directory"]   # nothing kept
+    assert added == 0 and problems == [(3, {"leader": "not an active leader of the directory"})]  # line 3; nothing kept
     added, problems = import_csv(rota, "union,2026-12-02,leader2,主席\nunion,2026-12-09,leader1,主席\n")
     assert (added, problems) == (2, [])
     first, cursor = rota.page(limit=2)

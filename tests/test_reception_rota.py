@@ -69,7 +69,7 @@ def test_cli_import_then_tick_starts_each_day_once(app, service, runner, tmp_pat
     bad = tmp_path / "bad.csv"
     bad.write_text("variant,reception_date,leader\nlinyi_bureau,2026-12-25,leader1\nunion,2026-12-02,nobody\n", "utf-8")
     result = runner.invoke(args=["rota", "import", str(bad)])
-    assert result.exit_code != 0 and "row 2: leader" in result.output and Rota.of(service).page() == ([], None)
+    assert result.exit_code != 0 and "line 3: leader" in result.output and Rota.of(service).page() == ([], None)
     good = tmp_path / "rota.csv"
     good.write_text("variant,reception_date,leader,leader_title,convener\n"
                     "linyi_bureau,2026-12-25,leader1,局长,head1\nunion,2026-12-02,leader1,主席,\n", "utf-8")

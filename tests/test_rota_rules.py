@@ -53,7 +53,7 @@ def test_a_date_off_the_rules_is_a_special_arrangement_with_its_reason(service):
         rota.add("linyi_bureau", "2026-10-30", "leader1")              # the last Friday of a month gone by
     assert passed.value.fields == {"reception_date": "the day has passed"}
     added, problems = import_csv(rota, "union,2026-12-03,leader1\n")   # a Thursday: the union receives Wednesdays
-    assert added == 0 and problems == ["row 1: reception_date: not a reception day under these rules"]
+    assert added == 0 and problems == [(1, {"reception_date": "not a reception day under these rules"})]
     assert import_csv(rota, "union,2026-12-03,leader1,主席,,工会换届 改周四,1\n") == (1, [])
 
 
@@ -134,3 +134,19 @@ def test_only_leaders_are_offered_for_the_rota_and_the_duty(service):
     form = service.task(plan.task_id, Actor.of("petition1", ["petition_bureau"])).form
     offered = {c["const"] for c in form.schema["properties"]["duty_leader"]["oneOf"]}
     assert offered == names
+
+
+def test_a_batch_with_a_day_taken_meanwhile_stores_nothing(store):
+    """Memory, SQLite, PostgreSQL: the rota's batch insert is one transaction; a day already taken (another
+    request won the race) is a RotaError naming the date, not a database error."""
+    from engine.reception import RotaEntry
+    first = RotaEntry("union", "2026-12-02", "leader1", start_on="2026-11-18")
+    assert store.add_rota_entries([first]) and store.rota_days("union") == {"2026-12-02"}
+    batch = [RotaEntry("union", "2026-12-09", "leader1", start_on="2026-11-25"),
+             RotaEntry("union", "2026-12-02", "head1", start_on="2026-11-18")]
+    with pytest.raises(RotaError) as taken:
+        store.add_rota_entries(batch)
+    assert taken.value.fields == {"reception_date": "this reception already has a leader on the rota"}
+    assert store.rota_days("union") == {"2026-12-02"}
+    ids = store.add_rota_entries(batch[:1] + [RotaEntry("union", "2026-12-16", "head1", start_on="2026-12-02")])
+    assert [store.get_rota_entry(i).reception_date for i in ids] == ["2026-12-09", "2026-12-16"]

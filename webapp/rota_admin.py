@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.reception import LEAD_DAYS, MAX_PLAN_MONTHS, Rota, RotaError, import_csv
+from engine.reception.rota import rota_cursor
 
 from .common import requires, service
 
@@ -14,7 +15,8 @@ bp = Blueprint("rota", __name__, url_prefix="/admin")
 bureau_or_admin = requires(lambda who: who.is_admin or "petition_bureau" in who.groups, _l("仅信访局和管理员可用"))
 FIELD_LABELS = {"variant": _l("接访制度"), "reception_date": _l("接访日期"), "leader": _l("接访领导"),
                 "convener": _l("第一召集人"), "leader_title": _l("职务"), "note": _l("备注"), "id": _l("轮值记录"),
-                "first_month": _l("起始月份"), "months": _l("月数"), "leaders": _l("轮值领导"), "": _l("轮值表")}
+                "first_month": _l("起始月份"), "months": _l("月数"), "leaders": _l("轮值领导"),
+                "special": _l("特殊安排"), "": _l("轮值表")}
 REASONS = {"unknown reception rules": _l("不是已部署的接访制度"), "a date YYYY-MM-DD": _l("日期格式为 YYYY-MM-DD"),
            "not an active leader of the directory": _l("不是组织机构中在岗的领导人员"), "too long": _l("太长"),
            "this reception already has a leader on the rota": _l("该接访日已排有接访领导"),
@@ -24,17 +26,15 @@ REASONS = {"unknown reception rules": _l("不是已部署的接访制度"), "a d
            "not a reception day under these rules": _l("不是该接访制度的接访日"),
            "a special arrangement needs its reason": _l("特殊安排须在备注中写明理由"),
            "a month YYYY-MM": _l("月份格式为 YYYY-MM"), f"1 to {MAX_PLAN_MONTHS} months": _l("1 至 12 个月"),
-           "choose the leaders": _l("请选择参加轮值的领导")}
+           "choose the leaders": _l("请选择参加轮值的领导"), "past the calendar's last year": _l("超出日历的年份范围"),
+           "a date in the years 1900 to 2999": _l("日期须在 1900—2999 年之间"),
+           "1 or empty": _l("填 1 或留空"), "not a CSV row": _l("不是有效的 CSV 行（例如单元格过长）"),
+           "the same reception twice in the file": _l("文件中同一接访日出现两次")}
 WEEKDAYS = (_l("星期一"), _l("星期二"), _l("星期三"), _l("星期四"), _l("星期五"), _l("星期六"), _l("星期日"))
 
 
-def _cursor(value: str | None):
-    day, _sep, number = (value or "").partition(",")
-    return (day, int(number)) if number.isdigit() and len(day) == 10 else None
-
-
 def _page(rota: Rota, errors=None, form=None, status=200):
-    after = _cursor(request.args.get("after"))
+    after = rota_cursor(request.args.get("after"))
     entries, next_cursor = rota.page(after, 50)
     users = {u.name: (u.display_name or u.name) for u in service().store.users()}
     return render_template("admin_rota.html", entries=entries, next_cursor=next_cursor, after=after,
@@ -62,6 +62,12 @@ def describe(rule: dict) -> str:
 
 def _explain(fields: dict) -> dict:
     return {k: str(REASONS.get(v, v)) for k, v in fields.items()}
+
+
+def _problem_words(line: int, fields: dict) -> str:
+    """An import problem in the reader's language: 第 3 行：接访日期：不是该接访制度的接访日."""
+    said = "，".join(f"{FIELD_LABELS.get(k, k)}：{reason}" for k, reason in _explain(fields).items())
+    return _("第 %(n)s 行：%(what)s", n=line, what=said) if line else said
 
 
 def _rule_days_hint(rota: Rota, variant: str, day: str) -> str:
@@ -141,7 +147,7 @@ def import_rota():
         return redirect(url_for("rota.index"))
     added, problems = import_csv(Rota.of(service()), text)
     if problems:
-        flash(_("未导入任何记录：%(problems)s", problems="；".join(problems[:20])), "error")
+        flash(_("未导入任何记录：%(problems)s", problems="；".join(_problem_words(*p) for p in problems[:20])), "error")
     else:
         flash(_("已导入 %(n)s 条轮值记录。", n=added), "ok")
     return redirect(url_for("rota.index"))

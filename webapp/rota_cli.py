@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from engine.reception import Rota, RotaError, import_csv
+from engine.reception.rota import problem_text, rota_cursor
 
 
 def _rota() -> Rota:
@@ -21,12 +22,9 @@ def register_rota(app):
     @click.option("--limit", default=50, help="entries per page")
     @click.option("--after", default=None, help="cursor DATE,ID of the previous page's last entry")
     def list_entries(limit, after):
-        cursor = None
-        if after:
-            day, _sep, number = after.partition(",")
-            if not number.isdigit():
-                raise click.ClickException("--after is DATE,ID")
-            cursor = (day, int(number))
+        cursor = rota_cursor(after) if after else None
+        if after and cursor is None:
+            raise click.ClickException("--after is DATE,ID (as the previous page printed it)")
         entries, next_cursor = _rota().page(cursor, max(1, min(limit, 500)))
         for e in entries:
             state = e.instance_id if e.started else ("starting" if e.instance_id else f"starts {e.start_on}")
@@ -79,9 +77,13 @@ def register_rota(app):
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     def import_file(file):
         """CSV rows: variant,reception_date,leader[,leader_title,convener,note,special]; all or nothing."""
-        added, problems = import_csv(_rota(), Path(file).read_text("utf-8-sig"))
+        try:
+            text = Path(file).read_text("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(f"{file}: not a UTF-8 file (save the CSV as UTF-8)") from exc
+        added, problems = import_csv(_rota(), text)
         if problems:
-            raise click.ClickException(f"{file}: nothing imported\n" + "\n".join(problems))
+            raise click.ClickException(f"{file}: nothing imported\n" + "\n".join(problem_text(*p) for p in problems))
         click.echo(f"imported {added} rota entr{'y' if added == 1 else 'ies'}")
 
     app.cli.add_command(rota_cli)

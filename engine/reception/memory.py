@@ -23,12 +23,27 @@ class MemoryRota:
     def get_rota_entry(self, entry_id):
         return copy.deepcopy(self._rota().get(entry_id))
 
+    def rota_days(self, variant):
+        return {e.reception_date for e in self._rota().values() if e.variant == variant}
+
     def add_rota_entry(self, entry):
+        return self.add_rota_entries([entry])[0]
+
+    def add_rota_entries(self, entries):
+        from .rota import RotaError
         with self._lock:
-            entry = copy.deepcopy(entry)
-            entry.id = 1 + max(self._rota(), default=0)
-            self._rota()[entry.id] = entry
-            return entry.id
+            taken = {(e.variant, e.reception_date) for e in self._rota().values()}
+            wanted = [(e.variant, e.reception_date) for e in entries]
+            if taken & set(wanted) or len(set(wanted)) < len(wanted):
+                raise RotaError("this reception already has a leader on the rota",
+                                {"reception_date": "this reception already has a leader on the rota"})
+            ids = []
+            for entry in entries:
+                entry = copy.deepcopy(entry)
+                entry.id = 1 + max(self._rota(), default=0)
+                self._rota()[entry.id] = entry
+                ids.append(entry.id)
+            return ids
 
     def delete_rota_entry(self, entry_id):
         self._rota().pop(entry_id, None)

@@ -14,9 +14,11 @@ import csv
 import datetime as dt
 import io
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 
+from ..clock import FIRST_YEAR, LAST_YEAR
 from .dates import reception_days
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,7 @@ class Rota:
     def __init__(self, store, directory, variants, rules, calendar, today: str):
         self.store, self.directory, self.variants = store, directory, dict(variants)
         self.rules, self.calendar, self.today = rules, calendar, today
-        self._leaders = None
+        self._leaders, self._days, self._taken = None, {}, {}
 
     @classmethod
     def of(cls, service) -> "Rota":
@@ -80,10 +82,22 @@ class Rota:
                    lambda variant: schedule_rule(service, variant), service.calendar.current(), service.today())
 
     def rule_days(self, variant: str, month: str) -> list[str]:
-        """The reception days of `month` (YYYY-MM) under the variant's rules."""
-        rule = self.rules(variant)
-        return reception_days(self.calendar, month, rule.get("weekday"), rule.get("which_week"),
-                              rule.get("workdays_only"), rule.get("holiday_rule"))
+        """The reception days of `month` (YYYY-MM) under the variant's rules (kept for this Rota's life)."""
+        if (variant, month) not in self._days:
+            rule = self.rules(variant)
+            try:
+                days = reception_days(self.calendar, month, rule.get("weekday"), rule.get("which_week"),
+                                      rule.get("workdays_only"), rule.get("holiday_rule"))
+            except (TypeError, ValueError):     # a rule no month has (a fifth week), or cells of the wrong kind
+                days = []
+            self._days[variant, month] = days
+        return self._days[variant, month]
+
+    def is_rule_day(self, variant: str, day: dt.date) -> bool:
+        """A reception day of its month, or one a holiday moved in from the month before or after."""
+        near = {(day.replace(day=1) + dt.timedelta(days=shift)).isoformat()[:7] for shift in (-1, 0, 32)}
+        return any(day.isoformat() in self.rule_days(variant, month) for month in near
+                   if FIRST_YEAR <= int(month[:4]) <= LAST_YEAR)
 
     def page(self, after: tuple[str, int] | None = None, limit: int = 50) -> tuple[list[RotaEntry], tuple | None]:
         """Entries by date, `limit` at a time; the second value is the cursor of the next page (or None)."""
@@ -99,11 +113,23 @@ class Rota:
             self._leaders = self.directory.people(LEADER_TYPES, LEADER_ROLES)
         return self._leaders
 
+    def taken(self, variant: str) -> set[str]:
+        """The variant's days already on the rota (read once per Rota)."""
+        if variant not in self._taken:
+            self._taken[variant] = self.store.rota_days(variant)
+        return self._taken[variant]
+
     def add(self, variant: str, reception_date: str, leader: str, leader_title: str = "", convener: str = "",
             note: str = "", off_rule: bool = False) -> RotaEntry:
         entry = self.checked(variant, reception_date, leader, leader_title, convener, note, off_rule)
-        entry.id = self.store.add_rota_entry(entry)
-        return entry
+        return self.keep([entry])[0]
+
+    def keep(self, entries: list[RotaEntry]) -> list[RotaEntry]:
+        """Store checked entries in one transaction (a day taken meanwhile: RotaError, nothing stored)."""
+        for entry, entry_id in zip(entries, self.store.add_rota_entries(entries)):
+            entry.id = entry_id
+            self.taken(entry.variant).add(entry.reception_date)
+        return entries
 
     def checked(self, variant, reception_date, leader, leader_title="", convener="", note="",
                 off_rule=False) -> RotaEntry:
@@ -112,15 +138,13 @@ class Rota:
         errors = {}
         if variant not in self.variants:
             errors["variant"] = "unknown reception rules"
-        try:
-            day = dt.date.fromisoformat(str(reception_date or "").strip())
-        except ValueError:
-            errors["reception_date"] = "a date YYYY-MM-DD"
-            day = None
-        if day is not None and day.isoformat() < self.today:
+        day = _date(reception_date)
+        if day is None:
+            errors["reception_date"] = "a date YYYY-MM-DD" if _date(reception_date, any_year=True) is None \
+                else f"a date in the years {FIRST_YEAR} to {LAST_YEAR}"
+        elif day.isoformat() < self.today:
             errors["reception_date"] = "the day has passed"
-        elif day is not None and "variant" not in errors and not off_rule \
-                and day.isoformat() not in self.rule_days(variant, day.isoformat()[:7]):
+        elif "variant" not in errors and not off_rule and not self.is_rule_day(variant, day):
             errors["reception_date"] = "not a reception day under these rules"
         if off_rule and not (note or "").strip():
             errors["note"] = "a special arrangement needs its reason"
@@ -129,9 +153,11 @@ class Rota:
             errors["leader"] = "not an active leader of the directory"
         if convener and convener.strip() not in people:
             errors["convener"] = "not an active leader of the directory"
-        if len(leader_title or "") > 50 or len(note or "") > 500:
-            errors["leader_title" if len(leader_title or "") > 50 else "note"] = "too long"
-        if day is not None and not errors and self.store.rota_entry_on(variant, day.isoformat()) is not None:
+        if len(leader_title or "") > 50:
+            errors["leader_title"] = "too long"
+        if len(note or "") > 500:
+            errors["note"] = "too long"
+        if day is not None and not errors and day.isoformat() in self.taken(variant):
             errors["reception_date"] = "this reception already has a leader on the rota"
         if errors:
             raise RotaError("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
@@ -147,16 +173,18 @@ class Rota:
         errors = {}
         if variant not in self.variants:
             errors["variant"] = "unknown reception rules"
-        try:
-            start = dt.date.fromisoformat(f"{str(first_month or '').strip()[:7]}-01")
-        except ValueError:
+        start = _date(f"{str(first_month or '').strip()}-01") if MONTH.fullmatch(str(first_month or "").strip()) \
+            else None
+        if start is None:
             errors["first_month"] = "a month YYYY-MM"
         try:
-            count = int(months)
-        except (TypeError, ValueError):
+            count = int(str(months).strip())
+        except (TypeError, ValueError):            # also digits beyond Python's limit for int()
             count = 0
         if not 1 <= count <= MAX_PLAN_MONTHS:
             errors["months"] = f"1 to {MAX_PLAN_MONTHS} months"
+        elif start is not None and start.year * 12 + start.month + count - 1 > LAST_YEAR * 12 + 12:
+            errors["months"] = "past the calendar's last year"
         people = {u.name for u in self.leaders()}
         leaders = [name.strip() for name in leaders or [] if name and name.strip()]
         if not leaders or any(name not in people for name in leaders):
@@ -169,17 +197,14 @@ class Rota:
             raise RotaError("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
         month_starts = [dt.date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1)
                         for i in range(count)]
-        days = [d for m in month_starts for d in self.rule_days(variant, m.isoformat()[:7])]
-        free = [d for d in days if d >= self.today and self.store.rota_entry_on(variant, d) is None]
-        added = []
-        for number, day in enumerate(free):
-            entry = self.checked(variant, day, leaders[number % len(leaders)], leader_title, convener)
-            entry.id = self.store.add_rota_entry(entry)
-            added.append(entry)
-        return added, len(days) - len(free)
+        days = sorted({d for m in month_starts for d in self.rule_days(variant, m.isoformat()[:7])})
+        free = [d for d in days if d >= self.today and d not in self.taken(variant)]
+        entries = [self.checked(variant, day, leaders[number % len(leaders)], leader_title, convener)
+                   for number, day in enumerate(free)]
+        return self.keep(entries), len(days) - len(free)
 
     def remove(self, entry_id: int) -> None:
-        entry = self.store.get_rota_entry(entry_id)
+        entry = self.store.get_rota_entry(entry_id) if 0 < entry_id < 2 ** 63 else None
         if entry is None:
             raise RotaError("no such rota entry", {"id": "unknown"})
         if entry.instance_id:
@@ -187,29 +212,68 @@ class Rota:
         self.store.delete_rota_entry(entry_id)
 
 
-def import_csv(rota: Rota, text: str) -> tuple[int, list[str]]:
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+YES, NO = ("1", "true", "yes", "y", "是", "√"), ("", "0", "false", "no", "n", "否")
+
+
+def _date(value, any_year: bool = False) -> dt.date | None:
+    """A YYYY-MM-DD date within the years the app keeps (engine.clock), else None."""
+    text = str(value or "").strip()
+    try:
+        day = dt.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and (any_year or FIRST_YEAR <= day.year <= LAST_YEAR) else None
+
+
+def import_csv(rota: Rota, text: str) -> tuple[int, list[tuple[int, dict]]]:
     """Rows `variant,reception_date,leader[,leader_title,convener,note,special]` (a header row is allowed;
-    `special` 1/true/是 marks a date off the rules, whose note gives the reason). Nothing is kept when a row is
-    wrong: returns (0, problems); else (rows added, [])."""
-    rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
-    if rows and rows[0][0].strip() == "variant":
-        rows = rows[1:]
+    `special` 1/是/√ marks a date off the rules, whose note gives the reason). Nothing is kept when a row is
+    wrong: returns (0, [(line of the file, {field: reason})]); else (rows added, [])."""
+    reader = csv.reader(io.StringIO(text))
     entries, problems, seen = [], [], set()
-    for number, row in enumerate(rows, start=1):
-        cells = [c.strip() for c in row] + [""] * 7
+    while True:
         try:
-            entry = rota.checked(*cells[:6], off_rule=cells[6].lower() in ("1", "true", "yes", "是"))
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:                 # e.g. a cell beyond the reader's limit (131,072 characters)
+            problems.append((reader.line_num, {"": "not a CSV row"}))
+            break
+        cells = [c.strip() for c in row] + [""] * 7
+        if not any(cells) or (reader.line_num == 1 and cells[0] == "variant"):
+            continue
+        try:
+            if cells[6].lower() not in YES + NO:
+                raise RotaError("special: 1 or empty", {"special": "1 or empty"})
+            entry = rota.checked(*cells[:6], off_rule=cells[6].lower() in YES)
             if (entry.variant, entry.reception_date) in seen:
-                raise RotaError("the same reception twice in the file")
+                raise RotaError("the same reception twice in the file",
+                                {"reception_date": "the same reception twice in the file"})
             seen.add((entry.variant, entry.reception_date))
             entries.append(entry)
         except RotaError as exc:
-            problems.append(f"row {number}: {exc}")
+            problems.append((reader.line_num, exc.fields))
     if problems:
         return 0, problems
-    for entry in entries:
-        rota.store.add_rota_entry(entry)
+    try:
+        rota.keep(entries)
+    except RotaError as exc:              # another request took one of the days meanwhile
+        return 0, [(0, exc.fields)]
     return len(entries), []
+
+
+def rota_cursor(value: str | None) -> tuple[str, int] | None:
+    """A page cursor "YYYY-MM-DD,ID" as `page` takes it, or None when it is not one."""
+    day, _sep, number = str(value or "").partition(",")
+    if _date(day) is None or not re.fullmatch(r"[0-9]{1,18}", number):
+        return None
+    return day, int(number)
+
+
+def problem_text(line: int, fields: dict) -> str:
+    """An import problem in English (the CLI's message)."""
+    return (f"line {line}: " if line else "") + "; ".join(f"{k}: {v}" if k else v for k, v in fields.items())
 
 
 def schedule_rule(service, variant: str) -> dict:

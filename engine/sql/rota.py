@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from sqlalchemy import Column, Integer, String, Table, UniqueConstraint, and_, delete, insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from .tables import metadata
-from ..reception.rota import RotaEntry
+from ..reception.rota import RotaEntry, RotaError
 
 reception_rota = Table("reception_rota", metadata,
                        Column("id", Integer, primary_key=True, autoincrement=True),
@@ -43,10 +44,25 @@ class SqlRota:
             row = conn.execute(select(reception_rota).where(reception_rota.c.id == entry_id)).first()
         return _entry(row) if row else None
 
+    def rota_days(self, variant):
+        with self.reader.connect() as conn:
+            return set(conn.execute(select(reception_rota.c.reception_date)
+                                    .where(reception_rota.c.variant == variant)).scalars())
+
     def add_rota_entry(self, entry):
-        with self.engine.begin() as conn:
-            result = conn.execute(insert(reception_rota).values(**{k: getattr(entry, k) for k in FIELDS}))
-            return result.inserted_primary_key[0]
+        return self.add_rota_entries([entry])[0]
+
+    def add_rota_entries(self, entries):
+        """All in one transaction, or none: a day another request took meanwhile is a RotaError."""
+        if not entries:
+            return []
+        statement = insert(reception_rota).returning(reception_rota.c.id, sort_by_parameter_order=True)
+        try:
+            with self.engine.begin() as conn:
+                return list(conn.execute(statement, [{k: getattr(e, k) for k in FIELDS} for e in entries]).scalars())
+        except IntegrityError as exc:
+            raise RotaError("this reception already has a leader on the rota",
+                            {"reception_date": "this reception already has a leader on the rota"}) from exc
 
     def delete_rota_entry(self, entry_id):
         with self.engine.begin() as conn:
