@@ -126,11 +126,11 @@ def test_the_absent_leader_gets_no_form_to_approve_his_own_absence(app, service)
 def test_the_rota_store_claims_an_entry_once(store):
     """Memory, SQLite and PostgreSQL: pages by date, the due entries, one claim wins, a failed start frees it."""
     from engine.reception import RotaEntry
-    ids = [store.add_rota_entry(RotaEntry("union", day, "leader1", start_on="2026-11-20"))
-           for day in ("2026-12-09", "2026-12-02", "2026-12-16")]
+    ids = store.add_rota_entries([RotaEntry("union", day, "leader1", start_on="2026-11-20")
+                                  for day in ("2026-12-09", "2026-12-02", "2026-12-16")])
     assert [e.reception_date for e in store.rota_entries(None, 2)] == ["2026-12-02", "2026-12-09"]
     assert [e.reception_date for e in store.rota_entries(("2026-12-09", ids[0]), 5)] == ["2026-12-16"]
-    assert store.rota_entry_on("union", "2026-12-02").id == ids[1] and store.rota_entry_on("union", "2026-12-03") is None
+    assert store.rota_days("union") == {"2026-12-02", "2026-12-09", "2026-12-16"} and store.rota_days("school") == set()
     assert [e.id for e in store.due_rota_entries("2026-12-05")] == [ids[0], ids[2]]    # 12-02 is past
     assert store.claim_rota_entry(ids[0], "claimed:a") and not store.claim_rota_entry(ids[0], "claimed:b")
     store.set_rota_instance(ids[0], "claimed:b", "wrong")                         # not the claim's owner: ignored

@@ -1,4 +1,4 @@
-"""The rota in the in-memory store (same contract as engine/reception/sql.py)."""
+"""The rota in the in-memory store (same contract as engine/sql/rota.py)."""
 from __future__ import annotations
 
 import copy
@@ -16,18 +16,11 @@ class MemoryRota:
             rows = [e for e in rows if (e.reception_date, e.id) > tuple(after)]
         return copy.deepcopy(rows[:limit])
 
-    def rota_entry_on(self, variant, reception_date):
-        found = [e for e in self._rota().values() if (e.variant, e.reception_date) == (variant, reception_date)]
-        return copy.deepcopy(found[0]) if found else None
-
     def get_rota_entry(self, entry_id):
         return copy.deepcopy(self._rota().get(entry_id))
 
     def rota_days(self, variant):
         return {e.reception_date for e in self._rota().values() if e.variant == variant}
-
-    def add_rota_entry(self, entry):
-        return self.add_rota_entries([entry])[0]
 
     def add_rota_entries(self, entries):
         from .rota import RotaError

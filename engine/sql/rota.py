@@ -1,7 +1,7 @@
 """The reception rota table (migration 0008_rota, engine/reception) and its statements; mixed into SqlStore."""
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, String, Table, UniqueConstraint, and_, delete, insert, select, tuple_, update
+from sqlalchemy import Column, Integer, String, Table, UniqueConstraint, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from .tables import metadata
@@ -32,13 +32,6 @@ class SqlRota:
         with self.reader.connect() as conn:
             return [_entry(r) for r in conn.execute(query)]
 
-    def rota_entry_on(self, variant, reception_date):
-        with self.reader.connect() as conn:
-            row = conn.execute(select(reception_rota).where(and_(reception_rota.c.variant == variant,
-                                                                 reception_rota.c.reception_date == reception_date))
-                               ).first()
-        return _entry(row) if row else None
-
     def get_rota_entry(self, entry_id):
         with self.reader.connect() as conn:
             row = conn.execute(select(reception_rota).where(reception_rota.c.id == entry_id)).first()
@@ -48,9 +41,6 @@ class SqlRota:
         with self.reader.connect() as conn:
             return set(conn.execute(select(reception_rota.c.reception_date)
                                     .where(reception_rota.c.variant == variant)).scalars())
-
-    def add_rota_entry(self, entry):
-        return self.add_rota_entries([entry])[0]
 
     def add_rota_entries(self, entries):
         """All in one transaction, or none: a day another request took meanwhile is a RotaError."""
