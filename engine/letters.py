@@ -156,14 +156,13 @@ MAKERS = {"petition_case": (_notice, _reply, partial(_appeal, "review"), partial
           "petition_supervision": (_supervision_letter, _supervision_efficiency)}
 
 
-def letters(process_key: str, data: dict, organs: dict) -> list[Letter]:
-    """The letters a case of `process_key` has issued so far, in the order of the procedure. `organs`: the
-    issuing units' names by the group their staff work in (petition_bureau, review_organ, supervisors,
-    efficiency_office ...)."""
-    made = (make(data, organs) for make in MAKERS.get(process_key, ()))
+def letters(process_key: str, data: dict, directory) -> list[Letter]:
+    """The letters a case of `process_key` has issued so far, in the order of the procedure; the issuing organs
+    are the directory's units of the groups their staff work in (petition_bureau, review_organ, supervisors,
+    efficiency_office ...), read from its snapshot and only for a process that issues letters."""
+    makers = MAKERS.get(process_key, ())
+    if not makers:
+        return []
+    organs = {u.group: u.name for u in directory.snapshot().units() if u.active and u.group}
+    made = (make(data, organs) for make in makers)
     return [letter for letter in made if letter is not None]
-
-
-def organs_of(directory) -> dict[str, str]:
-    """{group: unit name} of the active units, e.g. {"petition_bureau": "信访局"}."""
-    return {u.group: u.name for u in directory.units() if u.active and u.group}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine.access import Actor
-from engine.letters import letters, organs_of
+from engine.letters import letters
 from tests.conftest import login
 from tests.test_petition_case import (ACCEPT, ARCHIVE, ASSIGN, CALLBACK, DECIDE, KEY, REGISTER, REPLY, REREVIEW_REQUEST,
                                       REVIEW, REVIEW_REQUEST)
@@ -39,7 +39,7 @@ def walked(service, until: str, **accept) -> str:
 
 def issued(service, iid):
     rec = service.store.get_instance(iid)
-    return letters(rec.process_key, rec.data, organs_of(service.directory))
+    return letters(rec.process_key, rec.data, service.directory)
 
 
 def test_each_step_issues_its_letter_in_the_procedures_order(service):
@@ -78,7 +78,8 @@ def test_other_processes_and_unfinished_steps_issue_nothing(service):
     iid = service.start(KEY, {}, BUREAU).id
     do(service, iid, "register", BUREAU, REGISTER)
     assert issued(service, iid) == []
-    assert letters("hotline", {"notice_no": "X", "routing": "accept_here"}, {}) == []
+    assert letters("hotline", {"notice_no": "X", "routing": "accept_here"}, service.directory) == []
+    assert letters("reception_case", {"notice_no": "X", "routing": "accept_here"}, None) == []   # no reads
 
 
 def test_the_letter_page_prints_for_the_case_readers_only(app):
@@ -110,7 +111,7 @@ def test_units_get_the_hotlines_and_supervisions_letters(service):
     service.fire_due_timers()
     do(service, iid, "efficiency_notice", hotline.EFF, hotline.NOTICE)
     rec = service.store.get_instance(iid)
-    (notice,) = letters("hotline", rec.data, organs_of(service.directory))
+    (notice,) = letters("hotline", rec.data, service.directory)
     assert (notice.title, notice.number, notice.addressee, notice.issuer, notice.to_petitioner) == (
         "效能监察建议书", "兰效建〔2026〕3号", "住建局", "效能办", False)
     assert rec.data["case_no"] in notice.paragraphs[0] and "已超过办理期限，且未申请延期" in notice.paragraphs[0]
@@ -119,7 +120,7 @@ def test_units_get_the_hotlines_and_supervisions_letters(service):
     iid = supervision.registered(service)
     supervision.run_round(service, iid, ["written"], supervision.RESOLVED)
     rec = service.store.get_instance(iid)
-    (letter,) = letters("petition_supervision", rec.data, organs_of(service.directory))
+    (letter,) = letters("petition_supervision", rec.data, service.directory)
     assert (letter.title, letter.number, letter.addressee, letter.issuer, letter.date_words) == (
         "督办函", "安信督〔2026〕7号", "住建局", "督查室", "2026年11月24日")
     assert letter.paragraphs[0] == "现对某小区物业纠纷集中信访进行督办。"

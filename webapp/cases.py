@@ -8,7 +8,7 @@ from flask_login import login_required
 from engine.audit.search import BadQuery, parse_query
 from engine.forms import defaults
 from engine.clock import CHINA
-from engine.letters import letters, organs_of
+from engine.letters import letters
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 
@@ -90,7 +90,7 @@ def instances():
 def instance(instance_id):
     view = case_view_or_abort(instance_id)      # access, masking (and reveals), chain check, access log
     compiled = service().compiled(view.rec.bundle_hash)
-    issued = [x for x in letters(view.rec.process_key, view.rec.data, organs_of(service().directory))
+    issued = [x for x in letters(view.rec.process_key, view.rec.data, service().directory)
               if not (x.to_petitioner and "petitioner_name" in view.hidden)]
     return render_template("instance.html", rec=view.rec, tasks=service().ready_tasks(instance_id), letters=issued,
                            events=view.events, chain_ok=view.chain.ok, forms=compiled.forms,
@@ -105,7 +105,7 @@ def instance(instance_id):
 def letter(instance_id, kind):
     """A letter the case issued (to the petitioner or to units), laid out for printing (engine/letters.py)."""
     view = case_view_or_abort(instance_id, action="letter")
-    found = {x.kind: x for x in letters(view.rec.process_key, view.rec.data, organs_of(service().directory))}
+    found = {x.kind: x for x in letters(view.rec.process_key, view.rec.data, service().directory)}
     if kind not in found:                 # a link to a letter not (or no longer) issued: back to the case
         flash(_("这个案件还没有这份文书"), "error")
         return redirect(url_for("cases.instance", instance_id=instance_id))
