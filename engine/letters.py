@@ -1,6 +1,6 @@
 """The official letters a case issues (文书), made from what its steps recorded: to the petitioner, a petition
 case's notices (信访工作条例: 书面告知, 处理意见书, 复查意见, 复核意见); to units, the hotline's and supervision's
-效能监察建议书 and supervision's 督办函. The number, date and wording are the officer's, the routing decision and
+效能监察建议书, supervision's 督办函 and a reception case's 交办通知单. The number, date and wording are the officer's, the routing decision and
 its reason come from the decision table; the case's current data is used (a step done again, e.g. a reply
 redone after review, issues its letter anew). A letter exists once its step is done (its number entered); the
 text is Chinese whatever the reader's language, as the letter sent is."""
@@ -22,7 +22,7 @@ class Letter:
     paragraphs: list[str]
     issuer: str                 # the issuing organ (a unit of the directory)
     date: str                   # YYYY-MM-DD
-    to_petitioner: bool = True  # addressed to the petitioner by name (else to units)
+    personal: tuple[str, ...] = ("petitioner_name",)   # the case's personal fields the letter shows
 
     @property
     def date_words(self) -> str:
@@ -123,7 +123,7 @@ def _hotline_efficiency(data: dict, organs: dict) -> Letter | None:
     if data.get("required_completion_date"):
         paragraphs.append(f"请于{date_words(data['required_completion_date'])}前办结，并将办理结果报送{issuer}。")
     return Letter("efficiency", "效能监察建议书", str(data["doc_no"]), _units(data["notice_units"]), paragraphs,
-                  issuer, _day(data.get("issued_at")), to_petitioner=False)
+                  issuer, _day(data.get("issued_at")), personal=())
 
 
 def _supervision_letter(data: dict, organs: dict) -> Letter | None:
@@ -137,7 +137,7 @@ def _supervision_letter(data: dict, organs: dict) -> Letter | None:
     if data.get("letter_reply_by"):
         paragraphs.append(f"请于{date_words(data['letter_reply_by'])}前将办理情况书面报送{issuer}。")
     return Letter("supervision_letter", "督办函", str(data["letter_no"]), _units(data.get("target_units")),
-                  paragraphs, issuer, _day(data.get("letter_issued_at")), to_petitioner=False)
+                  paragraphs, issuer, _day(data.get("letter_issued_at")), personal=())
 
 
 def _supervision_efficiency(data: dict, organs: dict) -> Letter | None:
@@ -149,11 +149,34 @@ def _supervision_efficiency(data: dict, organs: dict) -> Letter | None:
     if data.get("required_completion_date"):
         paragraphs.append(f"请于{date_words(data['required_completion_date'])}前办结，并将办理结果报送{issuer}。")
     return Letter("efficiency", "效能监察建议书", str(data["doc_no"]), _units(data["unit"]), paragraphs, issuer,
-                  _day(data.get("issued_at")), to_petitioner=False)
+                  _day(data.get("issued_at")), personal=())
+
+
+def _reception_assignment(data: dict, organs: dict) -> Letter | None:
+    if not data.get("notice_no") or not data.get("assigned_units"):
+        return None
+    issuer = organs.get("petition_bureau", "")
+    when = date_words(data.get("reception_date"))
+    who = _text(data, "visitor_name") + (f"等{data['persons_count']}人" if int(data.get("persons_count") or 1) > 1
+                                         else "")
+    paragraphs = [f"{when}{_text(data, 'leader_name')}领导接访，{who}反映：{_text(data, 'issue_summary')}。"]
+    if _text(data, "leader_instruction"):
+        paragraphs.append(f"领导批示：{_text(data, 'leader_instruction')}")
+    co_units = [u for u in data.get("assigned_units") or [] if u != data.get("lead_unit")]
+    if data.get("lead_unit"):
+        paragraphs.append(f"牵头单位：{data['lead_unit']}" + (f"；配合单位：{'、'.join(co_units)}" if co_units else "")
+                          + "。")
+    if data.get("deadline"):
+        paragraphs.append(f"请于{date_words(data['deadline'])}前办结，并将办理结果回复单报送{issuer}。")
+    if _text(data, "liaison"):
+        paragraphs.append(f"联络人：{_text(data, 'liaison')}")
+    return Letter("assignment", "领导接访交办通知单", str(data["notice_no"]), _units(data["assigned_units"]),
+                  paragraphs, issuer, "", personal=("visitor_name",))
 
 
 MAKERS = {"petition_case": (_notice, _reply, partial(_appeal, "review"), partial(_appeal, "rereview")), "hotline": (_hotline_efficiency,),
-          "petition_supervision": (_supervision_letter, _supervision_efficiency)}
+          "petition_supervision": (_supervision_letter, _supervision_efficiency),
+          "reception_case": (_reception_assignment,)}
 
 
 def letters(process_key: str, data: dict, directory) -> list[Letter]:

@@ -79,7 +79,7 @@ def test_other_processes_and_unfinished_steps_issue_nothing(service):
     do(service, iid, "register", BUREAU, REGISTER)
     assert issued(service, iid) == []
     assert letters("hotline", {"notice_no": "X", "routing": "accept_here"}, service.directory) == []
-    assert letters("reception_case", {"notice_no": "X", "routing": "accept_here"}, None) == []   # no reads
+    assert letters("unit_assessment", {"notice_no": "X", "routing": "accept_here"}, None) == []  # no reads
 
 
 def test_the_letter_page_prints_for_the_case_readers_only(app):
@@ -112,8 +112,8 @@ def test_units_get_the_hotlines_and_supervisions_letters(service):
     do(service, iid, "efficiency_notice", hotline.EFF, hotline.NOTICE)
     rec = service.store.get_instance(iid)
     (notice,) = letters("hotline", rec.data, service.directory)
-    assert (notice.title, notice.number, notice.addressee, notice.issuer, notice.to_petitioner) == (
-        "效能监察建议书", "兰效建〔2026〕3号", "住建局", "效能办", False)
+    assert (notice.title, notice.number, notice.addressee, notice.issuer, notice.personal) == (
+        "效能监察建议书", "兰效建〔2026〕3号", "住建局", "效能办", ())
     assert rec.data["case_no"] in notice.paragraphs[0] and "已超过办理期限，且未申请延期" in notice.paragraphs[0]
     assert notice.paragraphs[-1] == "请于2026年12月4日前办结，并将办理结果报送效能办。"
 
@@ -124,3 +124,20 @@ def test_units_get_the_hotlines_and_supervisions_letters(service):
     assert (letter.title, letter.number, letter.addressee, letter.issuer, letter.date_words) == (
         "督办函", "安信督〔2026〕7号", "住建局", "督查室", "2026年11月24日")
     assert letter.paragraphs[0] == "现对某小区物业纠纷集中信访进行督办。"
+
+
+def test_a_reception_case_issues_its_assignment_notice(app):
+    from tests import test_reception as reception
+    service = app.extensions["service"]
+    iid = reception.noticed(service)
+    rec = service.store.get_instance(iid)
+    (notice,) = letters("reception_case", rec.data, service.directory)
+    assert (notice.title, notice.number, notice.addressee, notice.issuer, notice.date, notice.personal) == (
+        "领导接访交办通知单", "JBTZ-2026-01", "住建局、人社局", "信访局", "", ("visitor_name",))
+    assert rec.data["visitor_name"] in notice.paragraphs[0] and rec.data["issue_summary"] in notice.paragraphs[0]
+    assert "牵头单位：住建局；配合单位：人社局。" in notice.paragraphs
+    assert "请于2026年12月4日前办结，并将办理结果回复单报送信访局。" in notice.paragraphs
+    client = app.test_client()
+    login(client, "petition1")
+    page = client.get(f"/instances/{iid}/letters/assignment").get_data(as_text=True)
+    assert "领导接访交办通知单" in page and "　　年　　月　　日" in page            # a date to fill in by hand

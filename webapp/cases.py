@@ -91,7 +91,7 @@ def instance(instance_id):
     view = case_view_or_abort(instance_id)      # access, masking (and reveals), chain check, access log
     compiled = service().compiled(view.rec.bundle_hash)
     issued = [x for x in letters(view.rec.process_key, view.rec.data, service().directory)
-              if not (x.to_petitioner and "petitioner_name" in view.hidden)]
+              if not view.hidden.intersection(x.personal)]
     return render_template("instance.html", rec=view.rec, tasks=service().ready_tasks(instance_id), letters=issued,
                            events=view.events, chain_ok=view.chain.ok, forms=compiled.forms,
                            data=mask(view.rec.data, view.hidden), hidden=view.hidden, links=service().links(view.rec),
@@ -109,8 +109,8 @@ def letter(instance_id, kind):
     if kind not in found:                 # a link to a letter not (or no longer) issued: back to the case
         flash(_("这个案件还没有这份文书"), "error")
         return redirect(url_for("cases.instance", instance_id=instance_id))
-    if found[kind].to_petitioner and "petitioner_name" in view.hidden:
-        abort(403, _("信访人信息对您保密，不能打印给信访人的文书"))
+    if view.hidden.intersection(found[kind].personal):
+        abort(403, _("文书中的个人信息对您保密，不能打印"))
     return render_template("letter.html", rec=view.rec, letter=found[kind])
 
 
