@@ -77,6 +77,7 @@ TABLE = {  # "METHOD rule": roles that get through (a set, or per case {"own": .
     "GET /api/v1/instances/<instance_id>/diagram-state": SEE,
     "GET /api/v1/instances/<instance_id>/export.xlsx": AUDIT,
     "GET /api/v1/instances/<instance_id>/history": SEE,
+    "GET /api/v1/instances/<instance_id>/letters": SEE,
     "POST /api/v1/instances/<instance_id>/replay": AUDIT,
     "GET /api/v1/notifications": STAFF,
     "GET /api/v1/processes": STAFF,

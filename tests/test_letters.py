@@ -141,3 +141,21 @@ def test_a_reception_case_issues_its_assignment_notice(app):
     login(client, "petition1")
     page = client.get(f"/instances/{iid}/letters/assignment").get_data(as_text=True)
     assert "领导接访交办通知单" in page and "　　年　　月　　日" in page            # a date to fill in by hand
+
+
+def test_the_api_gives_the_letters_as_the_case_page_lists_them(app):
+    from engine.accounts.users import new_token, seed_demo_users
+    from tests.test_openapi import matches
+    service = app.extensions["service"]
+    seed_demo_users(service.store)
+    iid = walked(service, "reply")
+    token = new_token(service.store, "petition1")
+    got = app.test_client().get(f"/api/v1/instances/{iid}/letters", headers={"Authorization": f"Bearer {token}"})
+    assert got.status_code == 200
+    body = got.get_json()
+    assert [(x["kind"], x["number"], x["addressee"]) for x in body["letters"]] == [
+        ("notice", "XF告〔2026〕1号", "张三"), ("reply", "住建答〔2026〕1号", "张三")]
+    matches(body["letters"][0], "Letter")
+    other = new_token(service.store, "dept3")
+    assert app.test_client().get(f"/api/v1/instances/{iid}/letters",
+                                 headers={"Authorization": f"Bearer {other}"}).status_code in (403, 404)

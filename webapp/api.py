@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from engine.accounts.users import actor_of
 from engine.design.problems import localized, summary
+from engine.letters import letters
 from engine.library import InvalidProcess
 from engine.directory import DirectoryError, LastMember
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed, TaskTaken)
@@ -157,6 +158,20 @@ def instance(instance_id):
 @api_view
 def instance_history(instance_id):
     return jsonify(audit_api.history_body(instance_id))
+
+
+@bp.route("/instances/<instance_id>/letters")
+@api_view
+def instance_letters(instance_id):
+    """The letters the case has issued (engine/letters.py), as the case page lists and prints them; a letter
+    showing a personal field hidden from the caller is left out."""
+    rec = service().instance(instance_id, g.actor)
+    hidden = service().hidden_fields(rec, g.actor)
+    found = [x for x in letters(rec.process_key, rec.data, service().directory) if not hidden.intersection(x.personal)]
+    audit_api.audit().record(g.actor, "letter", rec, via="api")
+    return jsonify({"letters": [{"kind": x.kind, "title": x.title, "number": x.number, "addressee": x.addressee,
+                                 "issuer": x.issuer, "date": x.date or None, "paragraphs": x.paragraphs}
+                                for x in found]})
 
 
 @bp.route("/instances/<instance_id>/replay", methods=["POST"])
