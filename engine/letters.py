@@ -1,9 +1,9 @@
 """The official letters a case issues (文书), made from what its steps recorded: to the petitioner, a petition
-case's notices (信访工作条例: 书面告知, 处理意见书, 复查意见, 复核意见); to units, the hotline's and supervision's
-效能监察建议书, supervision's 督办函 and a reception case's 交办通知单. The number, date and wording are the officer's, the routing decision and
-its reason come from the decision table; the case's current data is used (a step done again, e.g. a reply
-redone after review, issues its letter anew). A letter exists once its step is done (its number entered); the
-text is Chinese whatever the reader's language, as the letter sent is."""
+case's notices (信访工作条例: 书面告知, 处理意见书, 复查意见, 复核意见); to units, the hotline's 交办单 and
+效能监察建议书, supervision's 督办函 and 效能监察建议书, and a reception case's 交办通知单. The number, date and
+wording are the officer's, the routing decision and its reason come from the decision table; the case's current
+data is used (a step done again, e.g. a reply redone after review, issues its letter anew). A letter exists once
+its step is done (its number entered); the text is Chinese whatever the reader's language, as the letter sent is."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -111,6 +111,32 @@ def _units(value) -> str:
     return "、".join(value) if isinstance(value, list) else str(value or "")
 
 
+def _hotline_dispatch(data: dict, organs: dict) -> Letter | None:
+    """The 交办单 the centre sends the lead unit: the caller (unless they asked for confidentiality; the phone
+    unless the dispatcher hid it), the matter, the requirements and the deadline."""
+    if not data.get("lead_unit") or not data.get("assigned_on"):
+        return None
+    issuer = organs.get("reviewers", "")
+    shown, paragraphs = (), []
+    if data.get("received_at"):
+        paragraphs.append(f"来电时间：{date_words(data['received_at'])} {str(data['received_at'])[11:16]}".rstrip())
+    if data.get("confidential_requested"):
+        paragraphs.append("来电人：要求保密（由热线中心转告办理结果）")
+    elif _text(data, "caller_name"):
+        phone = _text(data, "caller_phone") if not data.get("hide_caller_contact") else ""
+        shown = ("caller_name", "caller_phone") if phone else ("caller_name",)
+        paragraphs.append(f"来电人：{_text(data, 'caller_name')}" + (f"，联系电话：{phone}" if phone else ""))
+    paragraphs.append(f"反映内容：{_text(data, 'content_summary')}")
+    if _text(data, "requirements"):
+        paragraphs.append(f"办理要求：{_text(data, 'requirements')}")
+    if data.get("co_units"):
+        paragraphs.append(f"配合单位：{_units(data['co_units'])}")
+    if data.get("due_date"):
+        paragraphs.append(f"请于{date_words(data['due_date'])}前办结，答复来电人，并将办理结果报送{issuer}。")
+    return Letter("dispatch", "12345热线交办单", str(data.get("case_no") or ""), _units(data["lead_unit"]), paragraphs,
+                  issuer, _day(data.get("assigned_on")), personal=shown)
+
+
 def _hotline_efficiency(data: dict, organs: dict) -> Letter | None:
     if not data.get("doc_no") or not data.get("notice_units"):
         return None
@@ -174,7 +200,7 @@ def _reception_assignment(data: dict, organs: dict) -> Letter | None:
                   paragraphs, issuer, "", personal=("visitor_name",))
 
 
-MAKERS = {"petition_case": (_notice, _reply, partial(_appeal, "review"), partial(_appeal, "rereview")), "hotline": (_hotline_efficiency,),
+MAKERS = {"petition_case": (_notice, _reply, partial(_appeal, "review"), partial(_appeal, "rereview")), "hotline": (_hotline_dispatch, _hotline_efficiency),
           "petition_supervision": (_supervision_letter, _supervision_efficiency),
           "reception_case": (_reception_assignment,)}
 

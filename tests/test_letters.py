@@ -107,11 +107,15 @@ def test_the_letter_page_prints_for_the_case_readers_only(app):
 def test_units_get_the_hotlines_and_supervisions_letters(service):
     from tests import test_hotline as hotline, test_petition_supervision as supervision
     iid = hotline.at_handle(service)
+    (dispatch,) = letters("hotline", service.store.get_instance(iid).data, service.directory)
+    assert (dispatch.title, dispatch.addressee, dispatch.issuer, dispatch.date, dispatch.personal) == (
+        "12345热线交办单", "住建局", "12345热线中心", "2026-11-23", ("caller_name", "caller_phone"))
+    assert dispatch.paragraphs[-1] == "请于2026年11月30日前办结，答复来电人，并将办理结果报送12345热线中心。"
     service.clock.set(hotline.china(12, 1))                                 # overdue, no extension asked
     service.fire_due_timers()
     do(service, iid, "efficiency_notice", hotline.EFF, hotline.NOTICE)
     rec = service.store.get_instance(iid)
-    (notice,) = letters("hotline", rec.data, service.directory)
+    notice = letters("hotline", rec.data, service.directory)[1]
     assert (notice.title, notice.number, notice.addressee, notice.issuer, notice.personal) == (
         "效能监察建议书", "兰效建〔2026〕3号", "住建局", "效能办", ())
     assert rec.data["case_no"] in notice.paragraphs[0] and "已超过办理期限，且未申请延期" in notice.paragraphs[0]
@@ -159,3 +163,12 @@ def test_the_api_gives_the_letters_as_the_case_page_lists_them(app):
     other = new_token(service.store, "dept3")
     assert app.test_client().get(f"/api/v1/instances/{iid}/letters",
                                  headers={"Authorization": f"Bearer {other}"}).status_code in (403, 404)
+
+
+def test_a_confidential_callers_dispatch_sheet_names_no_one(service):
+    from tests import test_hotline as hotline
+    iid = hotline.at_handle(service, confidential_requested=True)
+    data = service.store.get_instance(iid).data
+    (sheet,) = letters("hotline", data, service.directory)
+    assert sheet.personal == () and "来电人：要求保密（由热线中心转告办理结果）" in sheet.paragraphs
+    assert not any(data["caller_name"] in p or data["caller_phone"] in p for p in sheet.paragraphs)
