@@ -172,3 +172,22 @@ def test_a_confidential_callers_dispatch_sheet_names_no_one(service):
     (sheet,) = letters("hotline", data, service.directory)
     assert sheet.personal == () and "来电人：要求保密（由热线中心转告办理结果）" in sheet.paragraphs
     assert not any(data["caller_name"] in p or data["caller_phone"] in p for p in sheet.paragraphs)
+
+
+def test_the_step_that_issues_a_letter_links_it(app):
+    """Submitting 受理审查并书面告知 in the browser flashes a link to print the 受理告知书."""
+    from tests.test_petition_case import ACCEPT, REGISTER
+    service = app.extensions["service"]
+    iid = service.start(KEY, {}, BUREAU).id
+    do(service, iid, "register", BUREAU, REGISTER)
+    task = next(t for t in service.ready_tasks(iid) if t.bpmn_id == "accept_decision")
+    client = app.test_client()
+    login(client, "petition1")
+    form = {k: ("true" if v is True else v) for k, v in ACCEPT.items()}
+    done = client.post(f"/tasks/{task.task_id}", data=form, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert done.status_code == 200 and "本步已生成文书：" in text
+    assert f'<a href="/instances/{iid}/letters/notice">信访事项受理告知书</a>' in text
+    assign = next(t for t in service.ready_tasks(iid) if t.bpmn_id == "assign")
+    done = client.post(f"/tasks/{assign.task_id}", data=ASSIGN, follow_redirects=True)
+    assert done.status_code == 200 and "本步已生成文书" not in done.get_data(as_text=True)   # nothing new

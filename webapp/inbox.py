@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup, escape
 
 from engine.access import can_work_on
 from engine.forms import coerce
 from engine.clock import CHINA
+from engine.letters import letters
 from engine.service import (Conflict, InvalidData, NotAllowed, NotFound, ProcessError, TaskClosed, TaskTaken)
 
 from engine.work.inbox import BadQuery, working_days_left
@@ -81,6 +83,17 @@ def _page(detail, values, errors, status=200, kept=False, carried=()):
                            carried=list(carried)), status
 
 
+def _issued_by_step(before, after) -> None:
+    """Name the letters the step just issued (a 受理告知书 once its number is entered ...), with their print links."""
+    issued = {(x.kind, x.number) for x in letters(before.process_key, before.data, service().directory)}
+    new = [x for x in letters(after.process_key, after.data, service().directory) if (x.kind, x.number) not in issued]
+    hidden = service().hidden_fields(after, actor()) if any(x.personal for x in new) else set()
+    links = [Markup('<a href="{}">{}</a>').format(url_for("cases.letter", instance_id=after.id, kind=x.kind), x.title)
+             for x in new if not hidden.intersection(x.personal)]
+    if links:
+        flash(escape(_("本步已生成文书：%(links)s")) % {"links": Markup("、").join(links)}, "info")
+
+
 @bp.route("/tasks/<task_id>", methods=["POST"])
 @login_required
 def submit(task_id):
@@ -107,6 +120,7 @@ def submit(task_id):
         return _page(detail, _typed(detail), {}, 422)
     message, target = next_step(rec, detail.row.title)
     flash(message, "ok")
+    _issued_by_step(detail.instance, rec)
     if target:
         return redirect(url_for("inbox.task", task_id=target))
     return redirect(url_for("cases.instance", instance_id=rec.id) if rec.status != "running"
