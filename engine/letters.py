@@ -183,8 +183,8 @@ def _reception_assignment(data: dict, organs: dict) -> Letter | None:
         return None
     issuer = organs.get("petition_bureau", "")
     when = date_words(data.get("reception_date"))
-    who = _text(data, "visitor_name") + (f"等{data['persons_count']}人" if int(data.get("persons_count") or 1) > 1
-                                         else "")
+    count = data.get("persons_count")
+    who = _text(data, "visitor_name") + (f"等{count}人" if isinstance(count, int) and count > 1 else "")
     paragraphs = [f"{when}{_text(data, 'leader_name')}领导接访，{who}反映：{_text(data, 'issue_summary')}。"]
     if _text(data, "leader_instruction"):
         paragraphs.append(f"领导批示：{_text(data, 'leader_instruction')}")
