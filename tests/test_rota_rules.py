@@ -150,3 +150,11 @@ def test_a_batch_with_a_day_taken_meanwhile_stores_nothing(store):
     assert store.rota_days("union") == {"2026-12-02"}
     ids = store.add_rota_entries(batch[:1] + [RotaEntry("union", "2026-12-16", "head1", start_on="2026-12-02")])
     assert [store.get_rota_entry(i).reception_date for i in ids] == ["2026-12-09", "2026-12-16"]
+
+
+def test_a_half_done_rule_is_described_not_a_crash(app):
+    from webapp.rota_admin import describe
+    with app.test_request_context():
+        assert describe({"weekday": 9, "which_week": -1}) == "（日期规则不完整）"
+        assert describe({"weekday": "4", "which_week": -1}) == "（日期规则不完整）"
+        assert describe({"weekday": 4, "which_week": -1, "start_time": "09:00"}) == "每月最后一个星期五 09:00"

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from engine.clock import FIRST_YEAR, LAST_YEAR
 from engine.reception import LEAD_DAYS, MAX_PLAN_MONTHS, Rota, RotaError, import_csv
 from engine.reception.rota import rota_cursor
 
@@ -27,7 +28,8 @@ REASONS = {"unknown reception rules": _l("不是已部署的接访制度"), "a d
            "a special arrangement needs its reason": _l("特殊安排须在备注中写明理由"),
            "a month YYYY-MM": _l("月份格式为 YYYY-MM"), f"1 to {MAX_PLAN_MONTHS} months": _l("1 至 12 个月"),
            "choose the leaders": _l("请选择参加轮值的领导"), "past the calendar's last year": _l("超出日历的年份范围"),
-           "a date in the years 1900 to 2999": _l("日期须在 1900—2999 年之间"),
+           f"a date in the years {FIRST_YEAR} to {LAST_YEAR}": _l("日期须在 %(first)s—%(last)s 年之间", first=FIRST_YEAR,
+                                                                  last=LAST_YEAR),
            "1 or empty": _l("填 1 或留空"), "not a CSV row": _l("不是有效的 CSV 行（例如单元格过长）"),
            "the same reception twice in the file": _l("文件中同一接访日出现两次")}
 WEEKDAYS = (_l("星期一"), _l("星期二"), _l("星期三"), _l("星期四"), _l("星期五"), _l("星期六"), _l("星期日"))
@@ -45,15 +47,17 @@ def _page(rota: Rota, errors=None, form=None, status=200):
 
 def describe(rule: dict) -> str:
     """A variant's rules in words: 每月最后一个星期五 09:00–11:00，局接访室；遇节假日提前到前一个工作日."""
-    weekday, which = rule.get("weekday"), int(rule.get("which_week") or 0)
+    weekday, which = rule.get("weekday"), rule.get("which_week") or 0
     if weekday is None:
         when = _("每个工作日") if rule.get("workdays_only") else _("每天")
+    elif weekday not in range(7) or not isinstance(which, int):      # a table a designer left half done
+        when = _("（日期规则不完整）")
     elif not which:
-        when = _("每周%(day)s", day=WEEKDAYS[int(weekday)])
+        when = _("每周%(day)s", day=WEEKDAYS[weekday])
     elif which == -1:
-        when = _("每月最后一个%(day)s", day=WEEKDAYS[int(weekday)])
+        when = _("每月最后一个%(day)s", day=WEEKDAYS[weekday])
     else:
-        when = _("每月第%(n)s个%(day)s", n=which, day=WEEKDAYS[int(weekday)])
+        when = _("每月第%(n)s个%(day)s", n=which, day=WEEKDAYS[weekday])
     hours = "–".join(t for t in (rule.get("start_time"), rule.get("end_time")) if t)
     holiday = {"next_workday": _("遇节假日顺延到下一个工作日"),
                "previous_workday": _("遇节假日提前到前一个工作日")}.get(rule.get("holiday_rule"))
