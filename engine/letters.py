@@ -6,8 +6,11 @@ data is used (a step done again, e.g. a reply redone after review, issues its le
 its step is done (its number entered); the text is Chinese whatever the reader's language, as the letter sent is."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import partial
+
+from .clock import CHINA
 
 REVIEW_OUTCOMES = {"upheld": "维持原处理意见", "changed": "变更原处理意见", "redo_ordered": "责令原办理机关重新办理"}
 REREVIEW_OUTCOMES = {"upheld": "维持复查意见", "changed": "变更复查意见"}
@@ -32,14 +35,25 @@ class Letter:
 def date_words(value) -> str:
     """2026年12月7日, as an official letter writes a date ("" when none was entered)."""
     try:
-        year, month, day = (int(part) for part in str(value or "")[:10].split("-"))
+        year, month, day = (int(part) for part in _day(value).split("-"))
     except ValueError:
         return ""
     return f"{year}年{month}月{day}日"
 
 
+def _local(value) -> str:
+    """A date-time as China reads it (a value entered in UTC or another zone converted), ISO text."""
+    text = str(value or "")
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if len(text) > 10 else None
+    except ValueError:
+        return text
+    return moment.astimezone(CHINA).isoformat() if moment is not None and moment.tzinfo else text
+
+
 def _day(value) -> str:
-    return str(value or "")[:10]
+    """The date (YYYY-MM-DD) of a date or of a date-time in China."""
+    return _local(value)[:10]
 
 
 def _text(data: dict, key: str) -> str:
@@ -85,7 +99,7 @@ def _reply(data: dict, organs: dict) -> Letter | None:
 
 # review (复查) and re-review (复核): the request against the earlier letter, the conclusion, the organ's opinion
 APPEALS = {
-    "review": ("信访事项复查意见书", "复查", "信访事项处理意见", "reply_doc_no", REVIEW_OUTCOMES,
+    "review": ("信访事项复查意见书", "复查", "信访事项处理意见", None, REVIEW_OUTCOMES,     # a redo renumbers the reply
                "如对本复查意见不服，可以自收到本意见书之日起三十日内向复查机关、单位的上一级机关、单位请求复核。"),
     "rereview": ("信访事项复核意见书", "复核", "复查意见", "review_doc_no", REREVIEW_OUTCOMES,
                  "本复核意见为终结意见。信访人对复核意见不服，仍以同一事实和理由提出投诉请求的，不再受理。"),
@@ -96,7 +110,7 @@ def _appeal(kind: str, data: dict, organs: dict) -> Letter | None:
     title, verb, earlier, earlier_no, outcomes, closing = APPEALS[kind]
     if not data.get(f"{kind}_doc_no") or data.get(f"{kind}_outcome") not in outcomes:
         return None
-    cited = f"（{data[earlier_no]}）" if data.get(earlier_no) else ""
+    cited = f"（{data[earlier_no]}）" if earlier_no and data.get(earlier_no) else ""
     paragraphs = [f"你（们）对{earlier}{cited}不服提出的{verb}请求，本机关已收悉。经{verb}，{verb}意见如下：",
                   f"{verb}结论：{outcomes[data[f'{kind}_outcome']]}。"]
     if _text(data, f"{kind}_opinion"):
@@ -111,30 +125,41 @@ def _units(value) -> str:
     return "、".join(value) if isinstance(value, list) else str(value or "")
 
 
+DISPATCH_TITLES = {"phone_assignment": "12345热线电话交办单", "leader_approval": "12345热线交办函"}
+
+
 def _hotline_dispatch(data: dict, organs: dict) -> Letter | None:
-    """The 交办单 the centre sends the lead unit: the caller (unless they asked for confidentiality; the phone
-    unless the dispatcher hid it), the matter, the requirements and the deadline."""
+    """The 交办单 (交办函 when a leader approved the assignment in writing) the centre sends the lead unit: the
+    caller unless they asked for confidentiality or the dispatcher hid them from the units (the centre then answers
+    the caller), the matter, the requirements and the deadline."""
     if not data.get("lead_unit") or not data.get("assigned_on"):
         return None
     issuer = organs.get("reviewers", "")
+    mode = data.get("handling_mode")
     shown, paragraphs = (), []
     if data.get("received_at"):
-        paragraphs.append(f"来电时间：{date_words(data['received_at'])} {str(data['received_at'])[11:16]}".rstrip())
+        received = _local(data["received_at"])
+        paragraphs.append(f"来电时间：{date_words(received)} {received[11:16]}".rstrip())
     if data.get("confidential_requested"):
         paragraphs.append("来电人：要求保密（由热线中心转告办理结果）")
+    elif data.get("hide_caller_contact"):
+        paragraphs.append("来电人：信息不向承办单位提供（由热线中心转告办理结果）")
     elif _text(data, "caller_name"):
-        phone = _text(data, "caller_phone") if not data.get("hide_caller_contact") else ""
-        shown = ("caller_name", "caller_phone") if phone else ("caller_name",)
+        shown = ("caller_name", "caller_phone")
+        phone = _text(data, "caller_phone")
         paragraphs.append(f"来电人：{_text(data, 'caller_name')}" + (f"，联系电话：{phone}" if phone else ""))
     paragraphs.append(f"反映内容：{_text(data, 'content_summary')}")
-    if _text(data, "requirements"):
-        paragraphs.append(f"办理要求：{_text(data, 'requirements')}")
+    if _text(data, "requirements") or _text(data, "instruction"):
+        paragraphs.append(f"办理要求：{_text(data, 'requirements') or _text(data, 'instruction')}")
     if data.get("co_units"):
         paragraphs.append(f"配合单位：{_units(data['co_units'])}")
     if data.get("due_date"):
-        paragraphs.append(f"请于{date_words(data['due_date'])}前办结，答复来电人，并将办理结果报送{issuer}。")
-    return Letter("dispatch", "12345热线交办单", str(data.get("case_no") or ""), _units(data["lead_unit"]), paragraphs,
-                  issuer, _day(data.get("assigned_on")), personal=shown)
+        paragraphs.append(f"请于{date_words(data['due_date'])}前办结，{'答复来电人，' if shown else ''}"
+                          f"并将办理结果报送{issuer}。")
+    number = _text(data, "letter_no") if mode == "leader_approval" and _text(data, "letter_no") else \
+        str(data.get("case_no") or "")
+    return Letter("dispatch", DISPATCH_TITLES.get(mode, "12345热线交办单"), number, _units(data["lead_unit"]),
+                  paragraphs, issuer, _day(data.get("assigned_on")), personal=shown)
 
 
 def _hotline_efficiency(data: dict, organs: dict) -> Letter | None:

@@ -56,7 +56,8 @@ def test_each_step_issues_its_letter_in_the_procedures_order(service):
     assert "处理意见：解释说明。" in reply.paragraphs and "三十日内请求原办理机关、单位的上一级机关、单位复查" in reply.paragraphs[-1]
     assert (review.title, review.issuer, review.paragraphs[1]) == (
         "信访事项复查意见书", "市住房和城乡建设局", "复查结论：维持原处理意见。")
-    assert "（住建答〔2026〕1号）" in review.paragraphs[0] and "请求复核" in review.paragraphs[-1]
+    assert review.paragraphs[0].startswith("你（们）对信访事项处理意见不服提出的复查请求") and "请求复核" in review.paragraphs[-1]
+    assert "（复查〔2026〕1号）" in rereview.paragraphs[0]                      # the review it answers
     assert (rereview.title, rereview.issuer, rereview.number) == ("信访事项复核意见书", "市人民政府", "复核〔2027〕1号")
     assert "不再受理" in rereview.paragraphs[-1]
 

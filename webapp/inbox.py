@@ -85,8 +85,10 @@ def _page(detail, values, errors, status=200, kept=False, carried=()):
 
 def _issued_by_step(before, after) -> None:
     """Name the letters the step just issued (a 受理告知书 once its number is entered ...), with their print links."""
-    issued = {(x.kind, x.number) for x in letters(before.process_key, before.data, service().directory)}
-    new = [x for x in letters(after.process_key, after.data, service().directory) if (x.kind, x.number) not in issued]
+    def seen(x):           # a letter issued anew: another number, addressee or date (a redo, a re-dispatch)
+        return x.kind, x.number, x.addressee, x.date
+    issued = {seen(x) for x in letters(before.process_key, before.data, service().directory)}
+    new = [x for x in letters(after.process_key, after.data, service().directory) if seen(x) not in issued]
     hidden = service().hidden_fields(after, actor()) if any(x.personal for x in new) else set()
     links = [Markup('<a href="{}">{}</a>').format(url_for("cases.letter", instance_id=after.id, kind=x.kind), x.title)
              for x in new if not hidden.intersection(x.personal)]
