@@ -1,9 +1,10 @@
 """The official letters a case issues (文书), made from what its steps recorded: to the petitioner, a petition
 case's notices (信访工作条例: 书面告知, 处理意见书, 复查意见, 复核意见); to units, the hotline's 交办单 and
 效能监察建议书, supervision's 督办函 and 效能监察建议书, and a reception case's 交办通知单. The number, date and
-wording are the officer's, the routing decision and its reason come from the decision table; the case's current
-data is used (a step done again, e.g. a reply redone after review, issues its letter anew). A letter exists once
-its step is done (its number entered); the text is Chinese whatever the reader's language, as the letter sent is."""
+wording are the officer's, the routing decision and its reason come from the decision table. `letters` reads the
+case's current data; `issued` the data each step wrote into the hash-chained record, so a letter issued anew (a
+redo, a re-dispatch) keeps its earlier versions. A letter exists once its step is done (its number entered); the
+text is Chinese whatever the reader's language, as the letter sent is."""
 from __future__ import annotations
 
 import datetime as dt
@@ -228,6 +229,23 @@ def _reception_assignment(data: dict, organs: dict) -> Letter | None:
 MAKERS = {"petition_case": (_notice, _reply, partial(_appeal, "review"), partial(_appeal, "rereview")), "hotline": (_hotline_dispatch, _hotline_efficiency),
           "petition_supervision": (_supervision_letter, _supervision_efficiency),
           "reception_case": (_reception_assignment,)}
+
+
+def issued(process_key: str, events, directory) -> list[tuple[int, Letter]]:
+    """Every letter as it was issued, with the step (event seq) that issued it, read from the hash-chained
+    record of the case data after each step: a letter issued anew (a redo, a re-dispatch) appears once per
+    version, so an earlier version can still be printed as it was."""
+    found, last = [], {}
+    for event in events:
+        data = (event.result or {}).get("data")
+        if not isinstance(data, dict):
+            continue
+        for letter in letters(process_key, data, directory):
+            version = (letter.number, letter.addressee, letter.date, letter.paragraphs)
+            if last.get(letter.kind) != version:
+                last[letter.kind] = version
+                found.append((event.seq, letter))
+    return found
 
 
 def letters(process_key: str, data: dict, directory) -> list[Letter]:

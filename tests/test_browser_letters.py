@@ -35,7 +35,7 @@ def test_the_reply_letter_opens_from_the_case_page(page, served_case):  # noqa: 
     page.goto(f"{base_url}/instances/{iid}")
     assert page.locator("ul.letters li").count() == 2
     page.click("ul.letters a:has-text('信访事项处理意见书')")
-    page.wait_for_url(re.compile(r"/letters/reply$"))
+    page.wait_for_url(re.compile(r"/letters/reply\?seq=\d+$"))
     assert page.locator("h1").inner_text().replace(" ", "") == "信访事项处理意见书"
     assert page.locator(".letter-to").inner_text() == "张三：" and page.locator(".letter-issuer").inner_text() == "住建局"
     indent = page.locator(".letter-text").first.evaluate("p => getComputedStyle(p).textIndent")

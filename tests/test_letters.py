@@ -192,3 +192,28 @@ def test_the_step_that_issues_a_letter_links_it(app):
     assign = next(t for t in service.ready_tasks(iid) if t.bpmn_id == "assign")
     done = client.post(f"/tasks/{assign.task_id}", data=ASSIGN, follow_redirects=True)
     assert done.status_code == 200 and "本步已生成文书" not in done.get_data(as_text=True)   # nothing new
+
+
+def test_a_letter_issued_anew_keeps_its_earlier_version_printable(app):
+    """After a review orders a redo, the reply is issued anew; the first 处理意见书 still prints as it was, from
+    the case data its step wrote into the hash-chained record, and says it was replaced."""
+    service = app.extensions["service"]
+    iid = walked(service, "reply")
+    do(service, iid, "callback", BUREAU, CALLBACK)
+    do(service, iid, "record_review_request", BUREAU, REVIEW_REQUEST)
+    do(service, iid, "review", REVIEWER, {**REVIEW, "review_outcome": "redo_ordered"})
+    do(service, iid, "handle", DEPT, {**REPLY, "reply_doc_no": "住建答〔2027〕9号", "reply_outcome": "予以支持",
+                                      "served_at": "2027-01-05T10:00:00+08:00"})
+    events = service.store.events(iid)
+    first = next(e.seq for e in events if e.task == "handle")
+    second = [e.seq for e in events if e.task == "handle"][-1]
+    client = app.test_client()
+    login(client, "petition1")
+    page = client.get(f"/instances/{iid}").get_data(as_text=True)
+    assert f"letters/reply?seq={first}" in page and f"letters/reply?seq={second}" in page and "已重新出具" in page
+    old = client.get(f"/instances/{iid}/letters/reply?seq={first}").get_data(as_text=True)
+    assert "住建答〔2026〕1号" in old and "处理意见：解释说明。" in old and f"此为早前版本，第 {second} 步已重新出具" in old
+    new = client.get(f"/instances/{iid}/letters/reply").get_data(as_text=True)
+    assert "住建答〔2027〕9号" in new and "此为早前版本" not in new and "2027年1月5日" in new
+    nothing = client.get(f"/instances/{iid}/letters/reply?seq=1", follow_redirects=True)
+    assert nothing.request.path == f"/instances/{iid}" and "这个案件还没有这份文书" in nothing.get_data(as_text=True)

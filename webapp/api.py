@@ -163,8 +163,8 @@ def instance_history(instance_id):
 @bp.route("/instances/<instance_id>/letters")
 @api_view
 def instance_letters(instance_id):
-    """The letters the case has issued (engine/letters.py), as the case page lists and prints them; a letter
-    showing a personal field hidden from the caller is left out."""
+    """The letters the case has issued (engine/letters.py), each in its current version (the case page also lists
+    the earlier ones a redo replaced); a letter showing a personal field hidden from the caller is left out."""
     rec = service().instance(instance_id, g.actor)
     hidden = service().hidden_fields(rec, g.actor)
     found = [x for x in letters(rec.process_key, rec.data, service().directory) if not hidden.intersection(x.personal)]

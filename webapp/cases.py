@@ -8,7 +8,7 @@ from flask_login import login_required
 from engine.audit.search import BadQuery, parse_query
 from engine.forms import defaults
 from engine.clock import CHINA
-from engine.letters import letters
+from engine.letters import issued, letters
 from engine.service import InvalidData, NotAllowed, NotFound, ProcessError
 from engine.tasks import mask
 
@@ -90,9 +90,8 @@ def instances():
 def instance(instance_id):
     view = case_view_or_abort(instance_id)      # access, masking (and reveals), chain check, access log
     compiled = service().compiled(view.rec.bundle_hash)
-    issued = [x for x in letters(view.rec.process_key, view.rec.data, service().directory)
-              if not view.hidden.intersection(x.personal)]
-    return render_template("instance.html", rec=view.rec, tasks=service().ready_tasks(instance_id), letters=issued,
+    return render_template("instance.html", rec=view.rec, tasks=service().ready_tasks(instance_id),
+                           letters=_letters(view),
                            events=view.events, chain_ok=view.chain.ok, forms=compiled.forms,
                            data=mask(view.rec.data, view.hidden), hidden=view.hidden, links=service().links(view.rec),
                            task_names={k: t.name for k, t in compiled.user_tasks.items()},
@@ -100,18 +99,31 @@ def instance(instance_id):
                            **case_context(view))
 
 
+def _letters(view) -> list[tuple[int, object, bool]]:
+    """(seq of the step that issued it, letter, still current) for the letters the reader may see: the current
+    ones and the earlier versions a redo or re-dispatch replaced (from the hash-chained record of each step)."""
+    current = {x.kind: x for x in letters(view.rec.process_key, view.rec.data, service().directory)}
+    return [(seq, x, x == current.get(x.kind)) for seq, x in issued(view.rec.process_key, view.events,
+                                                                    service().directory)
+            if not view.hidden.intersection(x.personal)]
+
+
 @bp.route("/instances/<instance_id>/letters/<kind>")
 @login_required
 def letter(instance_id, kind):
-    """A letter the case issued (to the petitioner or to units), laid out for printing (engine/letters.py)."""
+    """A letter the case issued (to the petitioner or to units), laid out for printing (engine/letters.py); with
+    `?seq=N` the version step N issued, as the hash-chained record holds it."""
     view = case_view_or_abort(instance_id, action="letter")
-    found = {x.kind: x for x in letters(view.rec.process_key, view.rec.data, service().directory)}
-    if kind not in found:                 # a link to a letter not (or no longer) issued: back to the case
+    versions = [(seq, x) for seq, x in issued(view.rec.process_key, view.events, service().directory) if x.kind == kind]
+    seq = request.args.get("seq", type=int)
+    chosen = next((v for v in versions if v[0] == seq), None) if seq else (versions[-1] if versions else None)
+    if chosen is None:                    # a link to a letter not (or not at that step) issued: back to the case
         flash(_("这个案件还没有这份文书"), "error")
         return redirect(url_for("cases.instance", instance_id=instance_id))
-    if view.hidden.intersection(found[kind].personal):
+    if view.hidden.intersection(chosen[1].personal):
         abort(403, _("文书中的个人信息对您保密，不能打印"))
-    return render_template("letter.html", rec=view.rec, letter=found[kind])
+    later = next((s for s, _x in versions if s > chosen[0]), None)
+    return render_template("letter.html", rec=view.rec, letter=chosen[1], seq=chosen[0], replaced_at=later)
 
 
 @bp.route("/instances/<instance_id>/replay", methods=["POST"])
