@@ -8,7 +8,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from engine.reception import Rota, RotaError, import_csv
-from engine.reception.rota import problem_text, rota_cursor
+from engine.reception.csv_import import problem_text
+from engine.reception.rota import rota_cursor
 
 
 def _rota() -> Rota:

@@ -1,27 +1,21 @@
-"""The reception rota (领导接访日程安排表) as data, and the scheduler that starts each day ahead of time.
+"""The reception rota (领导接访日程安排表) as data.
 
 A rota entry says which leader (a user of the organisation directory) receives on which date under which
-reception rules (`variant`, the rows of processes/reception_schedule.dmn). A date must be a reception day of its
-rules (engine/reception/dates.py: the last Friday, every Monday, every working day ...) unless the entry is marked
-as a special arrangement with its reason in the note; `plan` fills months with the rules' days, the leaders
-taking turns. The timer worker starts a
-`reception_day` case for every entry whose start day has come (LEAD_DAYS before the date, so the
-announcement, due 7 days ahead at most, is due in time). An entry is claimed before its case is started,
-so two workers never start the same day twice."""
+reception rules (`variant`, the rows of processes/reception_schedule.dmn, read from the deployed diagram:
+`variant_choices`, `schedule_rule`). A date must be a reception day of its rules (engine/reception/dates.py: the
+last Friday, every Monday, every working day ...) unless the entry is marked as a special arrangement with its
+reason in the note; `plan` fills months with the rules' days, the leaders taking turns. The timer worker starts a
+`reception_day` case for every entry whose start day has come (LEAD_DAYS before the date, so the announcement,
+due 7 days ahead at most, is due in time): engine/reception/scheduler.py; files: engine/reception/csv_import.py."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import logging
 import re
-import uuid
 from dataclasses import dataclass
 
 from ..clock import FIRST_YEAR, LAST_YEAR
 from .dates import reception_days
 
-log = logging.getLogger(__name__)
 
 LEAD_DAYS = 14
 MAX_PLAN_MONTHS = 12
@@ -213,7 +207,6 @@ class Rota:
 
 
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
-YES, NO = ("1", "true", "yes", "y", "是", "√"), ("", "0", "false", "no", "n", "否")
 
 
 def _date(value, any_year: bool = False) -> dt.date | None:
@@ -226,43 +219,6 @@ def _date(value, any_year: bool = False) -> dt.date | None:
     return day if day is not None and (any_year or FIRST_YEAR <= day.year <= LAST_YEAR) else None
 
 
-def import_csv(rota: Rota, text: str) -> tuple[int, list[tuple[int, dict]]]:
-    """Rows `variant,reception_date,leader[,leader_title,convener,note,special]` (a header row is allowed;
-    `special` 1/是/√ marks a date off the rules, whose note gives the reason). Nothing is kept when a row is
-    wrong: returns (0, [(line of the file, {field: reason})]); else (rows added, [])."""
-    reader = csv.reader(io.StringIO(text))
-    entries, problems, seen = [], [], set()
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:                 # e.g. a cell beyond the reader's limit (131,072 characters)
-            problems.append((reader.line_num, {"": "not a CSV row"}))
-            break
-        cells = [c.strip() for c in row] + [""] * 7
-        if not any(cells) or (reader.line_num == 1 and cells[0] == "variant"):
-            continue
-        try:
-            if cells[6].lower() not in YES + NO:
-                raise RotaError("special: 1 or empty", {"special": "1 or empty"})
-            entry = rota.checked(*cells[:6], off_rule=cells[6].lower() in YES)
-            if (entry.variant, entry.reception_date) in seen:
-                raise RotaError("the same reception twice in the file",
-                                {"reception_date": "the same reception twice in the file"})
-            seen.add((entry.variant, entry.reception_date))
-            entries.append(entry)
-        except RotaError as exc:
-            problems.append((reader.line_num, exc.fields))
-    if problems:
-        return 0, problems
-    try:
-        rota.keep(entries)
-    except RotaError as exc:              # another request took one of the days meanwhile
-        return 0, [(0, exc.fields)]
-    return len(entries), []
-
-
 def rota_cursor(value: str | None) -> tuple[str, int] | None:
     """A page cursor "YYYY-MM-DD,ID" as `page` takes it, or None when it is not one."""
     day, _sep, number = str(value or "").partition(",")
@@ -271,19 +227,16 @@ def rota_cursor(value: str | None) -> tuple[str, int] | None:
     return day, int(number)
 
 
-def problem_text(line: int, fields: dict) -> str:
-    """An import problem in English (the CLI's message)."""
-    return (f"line {line}: " if line else "") + "; ".join(f"{k}: {v}" if k else v for k, v in fields.items())
-
-
 def schedule_rule(service, variant: str) -> dict:
     """The variant's row of reception_schedule as the deployed reception_day reads it (outside special protection
     periods): weekday, which_week, workdays_only, holiday_rule, times, location. Kept per deployed bundle."""
     dep = service.latest().get("reception_day")
-    if dep is None or variant not in variant_choices(service):
+    if dep is None:
         return {}
     key = (dep.bundle_hash, variant)
     if key not in _RULES:
+        if variant not in variant_choices(service):
+            return {}
         data = service.dry_start("reception_day", {
             "rota_scheduled": True, "variant": variant, "reception_date": service.today(),
             "target_month": service.today()[:7], "duty_leader": "", "leader_name": "", "leader_title": "",
@@ -296,32 +249,3 @@ def schedule_rule(service, variant: str) -> dict:
 
 
 _RULES: dict[tuple[str, str], dict] = {}
-
-
-def start_scheduled_days(service, limit: int = 50) -> list[str]:
-    """Start the reception day of each rota entry whose start day has come (called by the timer worker).
-    Returns the case numbers started. The entry is claimed first: a second worker skips it."""
-    key = "reception_day"
-    current = service.latest().get(key)
-    if current is None:
-        return []
-    today = service.today()
-    started = []
-    for entry in service.store.due_rota_entries(today, limit):
-        token = CLAIMED + uuid.uuid4().hex
-        if not service.store.claim_rota_entry(entry.id, token):
-            continue                                   # another worker has it
-        try:
-            user = service.store.get_user(entry.leader)
-            data = {"rota_id": entry.id, "rota_scheduled": True, "variant": entry.variant,
-                    "reception_date": entry.reception_date, "target_month": entry.reception_date[:7],
-                    "duty_leader": entry.leader, "leader_name": (user.display_name if user else "") or entry.leader,
-                    "leader_title": entry.leader_title, "first_convener": entry.convener}
-            rec, _step = service._start(current, service.compiled(current.bundle_hash), data, "system")
-        except Exception:                              # the day stays on the rota, retried next run
-            log.exception("rota entry %s could not be started", entry.id)
-            service.store.set_rota_instance(entry.id, token, None)
-            continue
-        service.store.set_rota_instance(entry.id, token, rec.id)
-        started.append(rec.data.get("case_no", rec.id))
-    return started
